@@ -1,0 +1,99 @@
+import { ERROR_TYPES, type ErrorType } from "./errors";
+
+/** What an error becomes on the wire: CONTRACT §2's body, its status and any extra header. */
+export interface HttpErrorResponse {
+	status: number;
+	body: { name: string; message: string; code: number; type: string; data?: unknown };
+	headers: Record<string, string>;
+	/** True when the error was not one we meant to show: the gateway logs it. */
+	unexpected: boolean;
+}
+
+interface ErrorLike {
+	name?: unknown;
+	message?: unknown;
+	code?: unknown;
+	type?: unknown;
+	data?: unknown;
+	status?: unknown;
+}
+
+/** Broker and gateway error types that mean "try again later" rather than "you asked wrongly". */
+const UNAVAILABLE_TYPES = new Set([
+	"SERVICE_NOT_AVAILABLE",
+	"SERVICE_UNAVAILABLE",
+	"REQUEST_TIMEOUT",
+	"REQUEST_REJECTED",
+	"REQUEST_SKIPPED",
+	"QUEUE_FULL",
+	"BROKER_DISCONNECTED",
+	"GRACEFUL_STOP_TIMEOUT"
+]);
+
+function fromType(type: ErrorType): HttpErrorResponse {
+	const spec = ERROR_TYPES[type];
+	return {
+		status: spec.code,
+		body: { name: spec.name, message: spec.message, code: spec.code, type },
+		headers: {},
+		unexpected: false
+	};
+}
+
+/** Validation details without `actual`/`expected`: those echo what the client sent, passwords included. */
+function validationDetails(data: unknown[]): Array<{ field?: string; type?: string; message?: string }> {
+	return (data as Array<ErrorLike & { field?: unknown }>).map(item => ({
+		field: typeof item.field === "string" ? item.field : undefined,
+		type: typeof item.type === "string" ? item.type : undefined,
+		message: typeof item.message === "string" ? item.message : undefined
+	}));
+}
+
+/** Maps any thrown value to the contract's error body. Unknown and server-side errors never show their message. */
+export function toHttpError(error: unknown): HttpErrorResponse {
+	const err: ErrorLike = error !== null && typeof error === "object" ? (error as ErrorLike) : {};
+	const type = typeof err.type === "string" ? err.type : undefined;
+	const code = typeof err.code === "number" ? err.code : typeof err.status === "number" ? err.status : 500;
+
+	// body-parser
+	if (type === "entity.too.large") return fromType("PAYLOAD_TOO_LARGE");
+	if (type === "entity.parse.failed" || type === "encoding.unsupported" || type === "charset.unsupported") {
+		return fromType("BAD_REQUEST");
+	}
+
+	if (type !== undefined && type in ERROR_TYPES && code >= 400 && code < 500) {
+		const spec = ERROR_TYPES[type as ErrorType];
+		const data = Array.isArray(err.data) ? validationDetails(err.data) : err.data && typeof err.data === "object" ? err.data : undefined;
+		const res: HttpErrorResponse = {
+			status: spec.code,
+			body: {
+				name: spec.name,
+				message: typeof err.message === "string" ? err.message : spec.message,
+				code: spec.code,
+				type,
+				...(data === undefined ? {} : { data })
+			},
+			headers: {},
+			unexpected: false
+		};
+		const retryAfter = (data as { retryAfter?: unknown } | undefined)?.retryAfter;
+		if (typeof retryAfter === "number") res.headers["Retry-After"] = String(retryAfter);
+		return res;
+	}
+
+	// moleculer-web: unknown route or unpublished action; moleculer: no such action anywhere.
+	if (type === "NOT_FOUND" || type === "SERVICE_NOT_FOUND") return fromType("NOT_FOUND");
+	// moleculer-web's own 401s (e.g. a malformed Authorization header).
+	if (type === "NO_RIGHTS") return fromType("FORBIDDEN");
+	if (type === "NO_TOKEN") return fromType("UNAUTHORIZED");
+	if (type === "INVALID_TOKEN") return fromType("INVALID_TOKEN");
+
+	if (type !== undefined && UNAVAILABLE_TYPES.has(type)) {
+		const res = fromType("SERVICE_UNAVAILABLE");
+		res.headers["Retry-After"] = "5";
+		return res;
+	}
+	if (code === 400) return fromType("BAD_REQUEST");
+
+	return { ...fromType("INTERNAL_ERROR"), unexpected: true };
+}

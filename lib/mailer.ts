@@ -1,0 +1,48 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import type { RenderedEmail } from "./templates";
+
+export interface OutgoingEmail extends RenderedEmail {
+	from: string;
+	to: string;
+}
+
+/** Where e-mail goes: an SMTP server, or `.eml` files in an outbox folder. */
+export interface Mailer {
+	/** Resolves when the message is accepted; the resolved string says where it went (for the log). */
+	send(email: OutgoingEmail): Promise<string>;
+	close(): void;
+}
+
+export function smtpMailer(smtpUrl: string): Mailer {
+	const transport = nodemailer.createTransport(smtpUrl);
+	return {
+		async send(email) {
+			const info = await transport.sendMail(email);
+			return `SMTP (${info.messageId})`;
+		},
+		close: () => transport.close()
+	};
+}
+
+export function outboxMailer(dir: string): Mailer {
+	const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+	let seq = 0;
+	return {
+		async send(email) {
+			const info = await transport.sendMail(email);
+			await fs.mkdir(dir, { recursive: true });
+			const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${++seq}.eml`);
+			await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
+			return file;
+		},
+		close: () => transport.close()
+	};
+}
+
+/** Redacts credentials from an SMTP URL-bearing error message before it is stored or logged. */
+export function safeErrorMessage(err: unknown): string {
+	const message = err instanceof Error ? err.message : String(err);
+	return message.replace(/\/\/[^@\s/]+@/g, "//***@").slice(0, 500);
+}

@@ -1,0 +1,101 @@
+import type { EmailTemplate } from "../types";
+
+export interface RenderedEmail {
+	subject: string;
+	text: string;
+	html: string;
+}
+
+export interface TemplateContext {
+	appUrl: string;
+	/** Per-template values, e.g. `token` or `displayName`. */
+	data: Record<string, string>;
+}
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(value: string): string {
+	return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c]);
+}
+
+interface Body {
+	subject: string;
+	greeting: string;
+	paragraphs: string[];
+	action?: { label: string; url: string };
+	footer?: string;
+}
+
+function layout(body: Body): RenderedEmail {
+	const text = [
+		body.greeting,
+		"",
+		...body.paragraphs.flatMap(p => [p, ""]),
+		...(body.action ? [`${body.action.label}: ${body.action.url}`, ""] : []),
+		...(body.footer ? [body.footer] : [])
+	].join("\n");
+	const html = [
+		"<!doctype html>",
+		`<html><head><meta charset="utf-8"><title>${escapeHtml(body.subject)}</title></head>`,
+		'<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #222; max-width: 560px; margin: auto;">',
+		`<p>${escapeHtml(body.greeting)}</p>`,
+		...body.paragraphs.map(p => `<p>${escapeHtml(p)}</p>`),
+		...(body.action
+			? [
+					`<p><a href="${escapeHtml(body.action.url)}" style="display: inline-block; padding: 10px 18px; background: #2d6cdf; color: #fff; text-decoration: none; border-radius: 4px;">${escapeHtml(body.action.label)}</a></p>`,
+					`<p style="font-size: 12px; color: #666;">Or paste this link into your browser: ${escapeHtml(body.action.url)}</p>`
+				]
+			: []),
+		...(body.footer ? [`<p style="font-size: 12px; color: #666;">${escapeHtml(body.footer)}</p>`] : []),
+		"</body></html>"
+	].join("\n");
+	return { subject: body.subject, text, html };
+}
+
+function link(appUrl: string, page: string, token: string): string {
+	return `${appUrl}/${page}?token=${encodeURIComponent(token)}`;
+}
+
+const NOT_YOU = "If this was not you, reset your password now and contact support.";
+
+const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) => Body> = {
+	"verify-email": ({ appUrl, data }, greeting) => ({
+		subject: "Confirm your e-mail address",
+		greeting,
+		paragraphs: ["Please confirm your e-mail address to finish setting up your account. The link is valid for 24 hours and works once."],
+		action: { label: "Confirm e-mail address", url: link(appUrl, "verify-email", data.token) },
+		footer: "If you did not create an account, ignore this e-mail."
+	}),
+	welcome: (_ctx, greeting) => ({
+		subject: "Welcome!",
+		greeting,
+		paragraphs: ["Your e-mail address is confirmed and your account is ready."]
+	}),
+	"password-reset": ({ appUrl, data }, greeting) => ({
+		subject: "Reset your password",
+		greeting,
+		paragraphs: ["Someone asked to reset the password of your account. The link is valid for 30 minutes and works once."],
+		action: { label: "Choose a new password", url: link(appUrl, "reset-password", data.token) },
+		footer: "If you did not ask for this, ignore this e-mail: your password stays as it is."
+	}),
+	"password-changed": (_ctx, greeting) => ({
+		subject: "Your password was changed",
+		greeting,
+		paragraphs: ["The password of your account was just changed, and your other sessions were signed out.", NOT_YOU]
+	}),
+	"sessions-ended": (_ctx, greeting) => ({
+		subject: "You were signed out everywhere",
+		greeting,
+		paragraphs: ["All sessions of your account were just ended: every device has to sign in again.", NOT_YOU]
+	}),
+	"account-deleted": (_ctx, greeting) => ({
+		subject: "Your account was deleted",
+		greeting,
+		paragraphs: ["Your account and its data have been deleted. We are sorry to see you go."]
+	})
+};
+
+export function renderEmail(template: EmailTemplate, ctx: TemplateContext): RenderedEmail {
+	const name = ctx.data.displayName?.trim();
+	return layout(TEMPLATES[template](ctx, name ? `Hello ${name},` : "Hello,"));
+}

@@ -1,0 +1,29 @@
+/** Per-address login throttling: after `maxFailures` consecutive failures, a lock that doubles each time. */
+export interface ThrottleState {
+	failures: number;
+	lockedUntil: number | null;
+}
+
+export interface ThrottlePolicy {
+	maxFailures: number;
+	/** Lock after the first failure past the limit, in ms; doubled for each further failure. */
+	baseLockMs: number;
+	maxLockMs: number;
+}
+
+export const DEFAULT_LOCK = { baseLockMs: 30_000, maxLockMs: 3_600_000 };
+
+/** Seconds the caller must wait, or 0 when an attempt may be made now. */
+export function lockRemaining(state: ThrottleState | null, now = Date.now()): number {
+	if (!state?.lockedUntil || state.lockedUntil <= now) return 0;
+	return Math.ceil((state.lockedUntil - now) / 1000);
+}
+
+/** The state after one more failed attempt. */
+export function afterFailure(state: ThrottleState | null, policy: ThrottlePolicy, now = Date.now()): ThrottleState {
+	const failures = (state?.failures ?? 0) + 1;
+	if (failures < policy.maxFailures) return { failures, lockedUntil: null };
+	const doublings = Math.min(failures - policy.maxFailures, 30);
+	const lockMs = Math.min(policy.baseLockMs * 2 ** doublings, policy.maxLockMs);
+	return { failures, lockedUntil: now + lockMs };
+}

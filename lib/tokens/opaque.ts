@@ -1,0 +1,28 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** 256 random bits, URL-safe: one-time e-mail tokens and refresh-token secrets. */
+export function randomToken(): string {
+	return randomBytes(32).toString("base64url");
+}
+
+/** Tokens are stored only as this hash; a database leak yields nothing usable. */
+export function hashToken(token: string): string {
+	return createHash("sha256").update(token, "utf8").digest("base64url");
+}
+
+export function sameHash(a: string, b: string): boolean {
+	const left = Buffer.from(a);
+	const right = Buffer.from(b);
+	return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** A refresh token names its session so that it can be found, and carries a secret that is only stored hashed. */
+export function formatRefreshToken(sessionId: string, secret: string): string {
+	return `${sessionId}.${secret}`;
+}
+
+export function parseRefreshToken(token: string): { sessionId: string; secret: string } | null {
+	const dot = token.indexOf(".");
+	if (dot <= 0 || dot === token.length - 1 || token.length > 200) return null;
+	return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1) };
+}

@@ -1,0 +1,124 @@
+/** Shared types: what crosses a service boundary or the HTTP API is declared here, once. */
+
+export type Role = "user" | "admin";
+export const ROLES: readonly Role[] = ["user", "admin"];
+
+export type UserStatus = "active" | "disabled";
+export const USER_STATUSES: readonly UserStatus[] = ["active", "disabled"];
+
+/** A user as the `users` service stores it. */
+export interface UserRecord {
+	_id: string;
+	email: string;
+	/** Trimmed, lower-cased address: the unique key. */
+	emailKey: string;
+	displayName: string;
+	bio: string;
+	avatarUrl: string | null;
+	locale: string;
+	timezone: string;
+	roles: Role[];
+	status: UserStatus;
+	emailVerified: boolean;
+	createdAt: Date;
+	updatedAt: Date;
+	lastLoginAt: Date | null;
+}
+
+/** A user in any response (CONTRACT §2): exactly these fields. */
+export interface PublicUser {
+	id: string;
+	email: string;
+	displayName: string;
+	bio: string;
+	avatarUrl: string | null;
+	locale: string;
+	timezone: string;
+	roles: Role[];
+	status: UserStatus;
+	emailVerified: boolean;
+	createdAt: string;
+	updatedAt: string;
+	lastLoginAt: string | null;
+}
+
+/** The caller, as the gateway established it from a verified access token. */
+export interface AuthUser {
+	id: string;
+	sid: string;
+	roles: Role[];
+}
+
+/** Why a presented access token was not accepted; the access-control middleware turns it into a 401. */
+export type AuthFailure = "invalid" | "expired" | "revoked";
+
+/** Context meta set by the gateway and read by actions. */
+export interface AppMeta {
+	user?: AuthUser | null;
+	authFailure?: AuthFailure;
+	clientIp?: string;
+	userAgent?: string;
+	$statusCode?: number;
+	$location?: string;
+	$responseHeaders?: Record<string, string>;
+}
+
+/** Who may call an action: declared on the action, enforced by middlewares/access-control. */
+export interface AccessRule {
+	auth?: "required";
+	roles?: Role[];
+}
+
+export interface TokenResponse {
+	accessToken: string;
+	refreshToken: string;
+	tokenType: "Bearer";
+	expiresIn: number;
+	user: PublicUser;
+}
+
+export interface SessionView {
+	id: string;
+	createdAt: string;
+	lastUsedAt: string;
+	expiresAt: string;
+	userAgent: string | null;
+	ip: string | null;
+	current: boolean;
+}
+
+export interface Page<T> {
+	rows: T[];
+	total: number;
+	page: number;
+	pageSize: number;
+	totalPages: number;
+}
+
+/** Sessions ended, as broadcast to every gateway (`session.revoked`). `until` is when their access tokens expire anyway. */
+export interface RevokedSession {
+	id: string;
+	until: number;
+}
+
+export type EmailTemplate =
+	| "verify-email"
+	| "welcome"
+	| "password-reset"
+	| "password-changed"
+	| "sessions-ended"
+	| "account-deleted";
+
+export interface EmailRequest {
+	to: string;
+	template: EmailTemplate;
+	data: Record<string, string>;
+	userId?: string;
+}
+
+export interface InAppRequest {
+	userId: string;
+	type: string;
+	title: string;
+	body: string;
+}

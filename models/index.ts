@@ -1,0 +1,128 @@
+/**
+ * The mongoose models, one per collection. They are also the single source of each collection's indexes:
+ * the embedded store builds its own (single-field) indexes from them.
+ */
+import { Schema, model, type Model } from "mongoose";
+
+const id = { type: String, required: true };
+
+export const UserModel = model(
+	"User",
+	new Schema(
+		{
+			_id: id,
+			email: { type: String, required: true },
+			emailKey: { type: String, required: true, unique: true },
+			displayName: { type: String, default: "" },
+			bio: { type: String, default: "" },
+			avatarUrl: { type: String, default: null },
+			locale: { type: String, default: "en" },
+			timezone: { type: String, default: "UTC" },
+			roles: { type: [String], enum: ["user", "admin"], default: ["user"], index: true },
+			status: { type: String, enum: ["active", "disabled"], default: "active", index: true },
+			emailVerified: { type: Boolean, default: false },
+			createdAt: { type: Date, required: true, index: true },
+			updatedAt: { type: Date, required: true },
+			lastLoginAt: { type: Date, default: null }
+		},
+		{ collection: "users", versionKey: false }
+	)
+);
+
+export const CredentialModel = model(
+	"Credential",
+	new Schema(
+		{ _id: id, passwordHash: { type: String, required: true }, updatedAt: { type: Date, required: true } },
+		{ collection: "credentials", versionKey: false }
+	)
+);
+
+export const SessionModel = model(
+	"Session",
+	new Schema(
+		{
+			_id: id,
+			userId: { type: String, required: true, index: true },
+			tokenHash: { type: String, required: true },
+			spentHashes: { type: [String], default: [] },
+			createdAt: { type: Date, required: true },
+			lastUsedAt: { type: Date, required: true },
+			expiresAt: { type: Date, required: true, expires: 0 },
+			userAgent: { type: String, default: null },
+			ip: { type: String, default: null },
+			revokedAt: { type: Date, default: null, index: true },
+			/** Until when the gateways must refuse this session's access tokens. */
+			revokedUntil: { type: Date, default: null }
+		},
+		{ collection: "sessions", versionKey: false }
+	)
+);
+
+export const OneTimeTokenModel = model(
+	"OneTimeToken",
+	new Schema(
+		{
+			_id: id, // the token's hash
+			kind: { type: String, required: true, enum: ["verify-email", "password-reset"] },
+			userId: { type: String, required: true, index: true },
+			createdAt: { type: Date, required: true },
+			expiresAt: { type: Date, required: true, expires: 0 },
+			usedAt: { type: Date, default: null }
+		},
+		{ collection: "one_time_tokens", versionKey: false }
+	)
+);
+
+export const LoginThrottleModel = model(
+	"LoginThrottle",
+	new Schema(
+		{
+			_id: id, // the address key
+			failures: { type: Number, required: true },
+			lockedUntil: { type: Date, default: null },
+			// Forgotten a day after the last failure.
+			updatedAt: { type: Date, required: true, expires: 86_400 }
+		},
+		{ collection: "login_throttles", versionKey: false }
+	)
+);
+
+export const NotificationModel = model(
+	"Notification",
+	new Schema(
+		{
+			_id: id,
+			userId: { type: String, required: true, index: true },
+			type: { type: String, required: true },
+			title: { type: String, required: true },
+			body: { type: String, default: "" },
+			createdAt: { type: Date, required: true, index: true },
+			readAt: { type: Date, default: null }
+		},
+		{ collection: "notifications", versionKey: false }
+	)
+);
+
+export const DeliveryModel = model(
+	"Delivery",
+	new Schema(
+		{
+			_id: id,
+			to: { type: String, required: true },
+			template: { type: String, required: true },
+			/** Template values; cleared once sent, as they may hold a one-time link. */
+			data: { type: Schema.Types.Mixed, default: null },
+			userId: { type: String, default: null, index: true },
+			status: { type: String, required: true, enum: ["pending", "sent", "failed"], index: true },
+			attempts: { type: Number, default: 0 },
+			nextAttemptAt: { type: Date, required: true, index: true },
+			lockedUntil: { type: Date, default: null },
+			lastError: { type: String, default: null },
+			createdAt: { type: Date, required: true },
+			sentAt: { type: Date, default: null }
+		},
+		{ collection: "deliveries", versionKey: false }
+	)
+);
+
+export type AnyModel = Model<never>;

@@ -1,0 +1,54 @@
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
+import { brokerOptions } from "./moleculer.config";
+import apiService from "./services/api.service";
+import authService from "./services/auth.service";
+import notificationsService from "./services/notifications.service";
+import usersService from "./services/users.service";
+import { version } from "./package.json";
+
+const FACTORIES: Record<ServiceName, (config: Config) => ServiceSchema> = {
+	api: config => apiService(config, version),
+	users: usersService,
+	auth: authService,
+	notifications: notificationsService
+};
+
+/** A broker running the services this node's configuration names. */
+export function createBroker(config: Config): ServiceBroker {
+	const broker = new ServiceBroker(brokerOptions(config));
+	for (const name of config.services) broker.createService(FACTORIES[name](config));
+	return broker;
+}
+
+async function main(): Promise<void> {
+	let config: Config;
+	try {
+		config = loadConfig();
+	} catch (err) {
+		if (err instanceof ConfigError) {
+			console.error(`Configuration error: ${err.message}`);
+			process.exit(78); // EX_CONFIG
+		}
+		throw err;
+	}
+	let broker: ServiceBroker;
+	try {
+		broker = createBroker(config);
+	} catch (err) {
+		if (err instanceof ConfigError) {
+			console.error(`Configuration error: ${err.message}`);
+			process.exit(78);
+		}
+		throw err;
+	}
+	// The broker stops gracefully on SIGTERM/SIGINT, finishing in-flight requests (tracking).
+	await broker.start();
+}
+
+if (require.main === module) {
+	main().catch(err => {
+		console.error("Could not start:", err instanceof Error ? err.message : err);
+		process.exit(1);
+	});
+}

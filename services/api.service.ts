@@ -1,0 +1,212 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { clientIp } from "../lib/client-ip";
+import type { Config } from "../lib/config";
+import { throttled } from "../lib/errors";
+import { toHttpError } from "../lib/http-error";
+import { buildOpenApi, type ActionInfo, type JsonSchema } from "../lib/openapi";
+import { FixedWindowLimiter } from "../lib/rate-limit";
+import { RevocationSet } from "../lib/revocations";
+import { verifyAccessToken } from "../lib/tokens/access";
+import { loadVerificationKeys, toJwks, type VerificationKey } from "../lib/tokens/keys";
+import type { AppMeta, AuthUser, RevokedSession } from "../lib/types";
+import { ROUTE_GROUPS } from "./api.routes";
+
+/** The services a gateway cannot answer without: readiness waits for them. */
+const REQUIRED_SERVICES = ["users", "auth"];
+const SECURITY_HEADERS: Record<string, string> = {
+	"X-Content-Type-Options": "nosniff",
+	"X-Frame-Options": "DENY",
+	"Referrer-Policy": "no-referrer",
+	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
+};
+/** Groups whose routes read the Authorization header. */
+const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications"]);
+const RATE_LIMITED_ACTIONS = new Set(ROUTE_GROUPS.flatMap(g => g.routes.filter(r => r.rateLimited).map(r => r.action)));
+
+interface GatewayRequest extends IncomingMessage {
+	$alias?: { action?: string };
+}
+
+type GatewayThis = Service & {
+	keys: Map<string, VerificationKey>;
+	revocations: RevocationSet;
+	revocationsLoaded: boolean;
+	stopping: boolean;
+	limiter: FixedWindowLimiter;
+	pruneTimer?: NodeJS.Timeout;
+	openApiDoc?: JsonSchema;
+	loadRevocations(): Promise<void>;
+	missingServices(): string[];
+};
+
+type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+export default function apiService(config: Config, version: string): ServiceSchema {
+	const routes = ROUTE_GROUPS.map(group => ({
+		path: group.prefix,
+		mappingPolicy: "restrict",
+		authentication: AUTHENTICATED_PREFIXES.has(group.prefix),
+		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
+		bodyParsers: { json: { limit: "100kb", strict: true }, urlencoded: false },
+		// Client mistakes are answered, not logged as errors.
+		logging: true,
+		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
+			const ip = clientIp(req, config.trustProxy);
+			ctx.meta.clientIp = ip;
+			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
+			const action = req.$alias?.action;
+			if (action && RATE_LIMITED_ACTIONS.has(action)) {
+				const verdict = this.limiter.hit(ip);
+				if (!verdict.allowed) throw throttled("RATE_LIMITED", verdict.retryAfter);
+			}
+		}
+	}));
+
+	const schema: ServiceSchema<object, Record<string, never>, object, GatewayThis> = {
+		name: "api",
+		mixins: [ApiGateway],
+
+		settings: {
+			port: config.port,
+			ip: "0.0.0.0",
+			routes,
+			// Parameters hold passwords and tokens: never log them.
+			logRequestParams: null,
+			logResponseData: null,
+			logRequest: "debug",
+			logResponse: "debug",
+			log4XXResponses: false,
+			onError(this: GatewayThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
+				const mapped = toHttpError(err);
+				if (mapped.unexpected) {
+					const e = err as Error;
+					this.logger.error(`${req.method} ${req.url?.split("?")[0]} failed:`, e?.name, e?.message, e?.stack);
+				}
+				if (res.headersSent) return;
+				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+				res.setHeader("Content-Type", "application/json; charset=utf-8");
+				res.writeHead(mapped.status);
+				res.end(JSON.stringify(mapped.body));
+			}
+		},
+
+		actions: {
+			live: {
+				summary: "The process is running",
+				handler(): { status: "ok" } {
+					return { status: "ok" };
+				}
+			},
+
+			ready: {
+				summary: "This gateway can serve: revocations loaded, users and auth reachable",
+				handler(this: GatewayThis, ctx: Ctx): { status: "ok" | "unavailable"; checks: Record<string, boolean> } {
+					const missing = this.missingServices();
+					const checks: Record<string, boolean> = { revocations: this.revocationsLoaded };
+					for (const name of REQUIRED_SERVICES) checks[name] = !missing.includes(name);
+					const ok = Object.values(checks).every(Boolean);
+					if (!ok) ctx.meta.$statusCode = 503;
+					return { status: ok ? "ok" : "unavailable", checks };
+				}
+			},
+
+			openapi: {
+				summary: "This document",
+				handler(this: GatewayThis) {
+					const actions = new Map<string, ActionInfo>();
+					for (const item of this.broker.registry.getActionList({ skipInternal: true })) {
+						if (item.action) actions.set(item.name, item.action as ActionInfo);
+					}
+					const routeList = ROUTE_GROUPS.flatMap(g => g.routes.map(r => ({ ...r, path: `${g.prefix}${r.path === "/" ? "" : r.path}` })));
+					return buildOpenApi({ title: "User backend API", version }, routeList, actions);
+				}
+			},
+
+			jwks: {
+				summary: "Public keys that verify access tokens",
+				handler(this: GatewayThis, ctx: Ctx) {
+					ctx.meta.$responseHeaders = { "Cache-Control": "public, max-age=300" };
+					return toJwks([...this.keys.values()]);
+				}
+			}
+		},
+
+		events: {
+			"session.revoked": {
+				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
+				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
+					this.revocations.add(ctx.params.sessions);
+				}
+			}
+		},
+
+		methods: {
+			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
+				const header = req.headers.authorization;
+				if (!header) return null;
+				const match = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
+				if (!match) {
+					ctx.meta.authFailure = "invalid";
+					return null;
+				}
+				const result = verifyAccessToken(match[1], this.keys, { issuer: config.jwtIssuer, audience: config.jwtAudience });
+				if ("failure" in result) {
+					ctx.meta.authFailure = result.failure;
+					return null;
+				}
+				if (this.revocations.has(result.claims.sid)) {
+					ctx.meta.authFailure = "revoked";
+					return null;
+				}
+				return { id: result.claims.sub, sid: result.claims.sid, roles: result.claims.roles };
+			},
+
+			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
+			},
+
+			missingServices(this: GatewayThis): string[] {
+				const available = new Set(this.broker.registry.getServiceList({ onlyAvailable: true }).map(s => s.name));
+				return REQUIRED_SERVICES.filter(name => !available.has(name));
+			},
+
+			/** Sessions ended before this gateway started: retried until `auth` answers. */
+			async loadRevocations(this: GatewayThis): Promise<void> {
+				for (let attempt = 1; !this.revocationsLoaded && !this.stopping; attempt++) {
+					try {
+						await this.broker.waitForServices(["auth"], 30_000);
+						this.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
+						this.revocationsLoaded = true;
+					} catch (err) {
+						this.logger.warn(`Could not load ended sessions yet (attempt ${attempt}):`, (err as Error).message);
+						await new Promise(resolve => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
+					}
+				}
+			}
+		},
+
+		created(this: GatewayThis) {
+			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
+			this.revocations = new RevocationSet();
+			this.revocationsLoaded = false;
+			this.stopping = false;
+			this.limiter = new FixedWindowLimiter(config.authRateLimitPerMinute);
+		},
+
+		started(this: GatewayThis) {
+			this.pruneTimer = setInterval(() => this.revocations.prune(), 60_000);
+			this.pruneTimer.unref();
+			// Not awaited: the gateway answers liveness at once and readiness once this is done.
+			void this.loadRevocations();
+		},
+
+		stopped(this: GatewayThis) {
+			this.stopping = true;
+			if (this.pruneTimer) clearInterval(this.pruneTimer);
+		}
+	};
+	return schema as unknown as ServiceSchema;
+}

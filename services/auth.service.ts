@@ -1,0 +1,525 @@
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Config } from "../lib/config";
+import type { Collection } from "../lib/collection";
+import { emailKey } from "../lib/email";
+import { ApiError, apiError, throttled } from "../lib/errors";
+import { PasswordHasher } from "../lib/password/hasher";
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../lib/password/policy";
+import { SPENT_HASHES_KEPT, isLive, revocation, toRevoked, toSessionView, type SessionRecord } from "../lib/sessions";
+import { DEFAULT_LOCK, afterFailure, lockRemaining, type ThrottleState } from "../lib/throttle";
+import { signAccessToken } from "../lib/tokens/access";
+import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
+import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
+import type { AppMeta, EmailRequest, InAppRequest, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
+import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel } from "../models";
+import { randomUUID } from "node:crypto";
+
+interface CredentialRecord {
+	_id: string; // the user's id
+	passwordHash: string;
+	updatedAt: Date;
+}
+
+type OneTimeKind = "verify-email" | "password-reset";
+
+interface OneTimeTokenRecord {
+	_id: string; // hash of the token
+	kind: OneTimeKind;
+	userId: string;
+	createdAt: Date;
+	expiresAt: Date;
+	usedAt: Date | null;
+}
+
+interface ThrottleRecord extends ThrottleState {
+	_id: string; // the address key
+	updatedAt: Date;
+}
+
+/** One-time e-mail token lifetimes (CONTRACT §2). */
+const TOKEN_TTL_MS: Record<OneTimeKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000 };
+/** At most one verification or reset e-mail per address in this time, so nobody can flood a mailbox. */
+const RESEND_INTERVAL_MS = 60_000;
+
+type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+type AuthThis = Service &
+	DbMixinMethods & {
+		credentials: Collection<CredentialRecord>;
+		sessions: Collection<SessionRecord>;
+		oneTimeTokens: Collection<OneTimeTokenRecord>;
+		throttles: Collection<ThrottleRecord>;
+		hasher: PasswordHasher;
+		signingKey: SigningKey;
+		ensurePasswordPolicy(password: string): void;
+		issueTokens(ctx: Ctx<unknown>, user: PublicUser, session: SessionRecord, secret: string): TokenResponse;
+		startSession(ctx: Ctx<unknown>, userId: string): Promise<{ session: SessionRecord; secret: string }>;
+		endSessions(ctx: Context<unknown>, filter: Record<string, unknown>): Promise<number>;
+		issueOneTimeToken(kind: OneTimeKind, userId: string): Promise<string | null>;
+		consumeOneTimeToken(kind: OneTimeKind, token: string): Promise<string>;
+		setPassword(userId: string, password: string): Promise<void>;
+		sendEmail(ctx: Context<unknown>, email: EmailRequest): Promise<void>;
+		notifyInApp(ctx: Context<unknown>, notice: InAppRequest): Promise<void>;
+		loginFailed(key: string, state: ThrottleRecord | null): Promise<void>;
+		inBackground(what: string, work: () => Promise<void>): void;
+		bootstrapAdmin(): Promise<void>;
+	};
+
+const email = { type: "email", max: 254 } as const;
+// Length and strength are judged by the password policy (WEAK_PASSWORD); the schema only bounds the work.
+const password = { type: "string", max: 1024 } as const;
+const token = { type: "string", min: 1, max: 512 } as const;
+
+export default function authService(config: Config): ServiceSchema {
+	const noStore = { "Cache-Control": "no-store", Pragma: "no-cache" };
+
+	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
+		name: "auth",
+		mixins: [dbMixin(config)],
+
+		actions: {
+			register: {
+				summary: "Create an account and send the verification e-mail",
+				params: {
+					email,
+					password,
+					displayName: { type: "string", max: 100, trim: true, optional: true },
+					locale: { type: "string", max: 35, pattern: /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, optional: true },
+					$$strict: true
+				},
+				async handler(this: AuthThis, ctx: Ctx<{ email: string; password: string; displayName?: string; locale?: string }>): Promise<PublicUser> {
+					this.ensurePasswordPolicy(ctx.params.password);
+					const user = await ctx.call<PublicUser, object>("users.create", {
+						email: ctx.params.email,
+						displayName: ctx.params.displayName,
+						locale: ctx.params.locale
+					});
+					try {
+						await this.setPassword(user.id, ctx.params.password);
+					} catch (err) {
+						await ctx.call("users.discard", { id: user.id });
+						throw err;
+					}
+					const verification = await this.issueOneTimeToken("verify-email", user.id);
+					if (verification) {
+						await this.sendEmail(ctx, { to: user.email, template: "verify-email", data: { token: verification, displayName: user.displayName }, userId: user.id });
+					}
+					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = "/api/v1/users/me";
+					return user;
+				}
+			},
+
+			verifyEmail: {
+				summary: "Confirm an e-mail address with the token from the e-mail",
+				params: { token, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ token: string }>): Promise<PublicUser> {
+					const userId = await this.consumeOneTimeToken("verify-email", ctx.params.token);
+					const before = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (!before) throw new ApiError("INVALID_TOKEN", undefined, undefined, 400);
+					const user = await ctx.call<PublicUser, { id: string }>("users.markVerified", { id: userId });
+					if (!before.emailVerified) {
+						await this.sendEmail(ctx, { to: user.email, template: "welcome", data: { displayName: user.displayName }, userId });
+					}
+					return user;
+				}
+			},
+
+			resendVerification: {
+				summary: "Send the verification e-mail again",
+				params: { email, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ email: string }>): Promise<null> {
+					// Answered at once and alike whether or not the account exists; the work goes on behind.
+					this.inBackground("resend verification", async () => {
+						const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.email });
+						if (!user || user.emailVerified || user.status !== "active") return;
+						const verification = await this.issueOneTimeToken("verify-email", user.id);
+						if (verification) {
+							await this.sendEmail(ctx, { to: user.email, template: "verify-email", data: { token: verification, displayName: user.displayName }, userId: user.id });
+						}
+					});
+					ctx.meta.$statusCode = 202;
+					return null;
+				}
+			},
+
+			login: {
+				summary: "Sign in with e-mail address and password",
+				params: { email: { type: "string", max: 320 }, password, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ email: string; password: string }>): Promise<TokenResponse> {
+					const key = emailKey(ctx.params.email);
+					const throttle = await this.throttles.findById(key);
+					const wait = lockRemaining(throttle);
+					if (wait > 0) throw throttled("TOO_MANY_ATTEMPTS", wait);
+
+					const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: key });
+					const credential = user ? await this.credentials.findById(user.id) : null;
+					// An unknown address costs a hash compare too: the answer takes as long either way.
+					const ok = await this.hasher.verify(ctx.params.password, credential?.passwordHash);
+					if (!user || !credential || !ok) {
+						await this.loginFailed(key, throttle);
+						throw apiError("INVALID_CREDENTIALS");
+					}
+					if (throttle) await this.throttles.removeById(key);
+					if (user.status !== "active") throw apiError("ACCOUNT_DISABLED");
+					if (config.emailVerificationRequired && !user.emailVerified) throw apiError("EMAIL_NOT_VERIFIED");
+
+					if (this.hasher.needsRehash(credential.passwordHash)) await this.setPassword(user.id, ctx.params.password);
+					const { session, secret } = await this.startSession(ctx, user.id);
+					const signedIn = await ctx.call<PublicUser, { id: string }>("users.recordLogin", { id: user.id });
+					return this.issueTokens(ctx, signedIn, session, secret);
+				}
+			},
+
+			refresh: {
+				summary: "Exchange a refresh token for new tokens (the old refresh token is spent)",
+				params: { refreshToken: token, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ refreshToken: string }>): Promise<TokenResponse> {
+					const parsed = parseRefreshToken(ctx.params.refreshToken);
+					const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
+					if (!parsed || !session) throw apiError("INVALID_TOKEN");
+					const presented = hashToken(parsed.secret);
+
+					if (!sameHash(presented, session.tokenHash)) {
+						if (session.spentHashes.includes(presented) && !session.revokedAt) {
+							await this.endSessions(ctx, { _id: session._id });
+							throw apiError("TOKEN_REUSED");
+						}
+						throw apiError("INVALID_TOKEN");
+					}
+					if (!isLive(session)) throw apiError("INVALID_TOKEN");
+
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: session.userId });
+					if (!user || user.status !== "active") {
+						await this.endSessions(ctx, { _id: session._id });
+						throw user ? apiError("ACCOUNT_DISABLED") : apiError("INVALID_TOKEN");
+					}
+
+					// Compare-and-set on the current hash: of two concurrent refreshes with one token, one wins and
+					// the other is reuse.
+					const secret = randomToken();
+					const now = Date.now();
+					const rotated = await this.sessions.updateMany(
+						{ _id: session._id, tokenHash: session.tokenHash, revokedAt: null },
+						{
+							$set: {
+								tokenHash: hashToken(secret),
+								spentHashes: [...session.spentHashes, session.tokenHash].slice(-SPENT_HASHES_KEPT),
+								lastUsedAt: new Date(now),
+								expiresAt: new Date(now + config.refreshTokenTtl * 1000)
+							}
+						}
+					);
+					if (rotated !== 1) {
+						await this.endSessions(ctx, { _id: session._id });
+						throw apiError("TOKEN_REUSED");
+					}
+					return this.issueTokens(ctx, user, session, secret);
+				}
+			},
+
+			logout: {
+				auth: "required",
+				summary: "End this session",
+				async handler(this: AuthThis, ctx: Ctx): Promise<null> {
+					await this.endSessions(ctx, { _id: ctx.meta.user!.sid, userId: ctx.meta.user!.id });
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			logoutAll: {
+				auth: "required",
+				summary: "End every session of the signed-in user",
+				async handler(this: AuthThis, ctx: Ctx): Promise<null> {
+					const userId = ctx.meta.user!.id;
+					await this.endSessions(ctx, { userId });
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (user) {
+						await this.sendEmail(ctx, { to: user.email, template: "sessions-ended", data: { displayName: user.displayName }, userId });
+						await this.notifyInApp(ctx, { userId, type: "sessions-ended", title: "You were signed out everywhere", body: "All sessions of your account were ended." });
+					}
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			sessions: {
+				auth: "required",
+				summary: "The signed-in user's active sessions",
+				async handler(this: AuthThis, ctx: Ctx): Promise<SessionView[]> {
+					const rows = await this.sessions.find(
+						{ userId: ctx.meta.user!.id, revokedAt: null, expiresAt: { $gt: new Date() } },
+						{ sort: ["-lastUsedAt"] }
+					);
+					return rows.map(s => toSessionView(s, ctx.meta.user!.sid));
+				}
+			},
+
+			removeSession: {
+				auth: "required",
+				summary: "End one of the signed-in user's sessions",
+				params: { id: { type: "string", min: 1, max: 100 } },
+				async handler(this: AuthThis, ctx: Ctx<{ id: string }>): Promise<null> {
+					const ended = await this.endSessions(ctx, { _id: ctx.params.id, userId: ctx.meta.user!.id, expiresAt: { $gt: new Date() } });
+					if (ended === 0) throw apiError("NOT_FOUND", "Session not found");
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			forgotPassword: {
+				summary: "Send a password-reset e-mail",
+				params: { email, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ email: string }>): Promise<null> {
+					this.inBackground("password reset", async () => {
+						const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.email });
+						if (!user || user.status !== "active") return;
+						const reset = await this.issueOneTimeToken("password-reset", user.id);
+						if (reset) {
+							await this.sendEmail(ctx, { to: user.email, template: "password-reset", data: { token: reset, displayName: user.displayName }, userId: user.id });
+						}
+					});
+					ctx.meta.$statusCode = 202;
+					return null;
+				}
+			},
+
+			resetPassword: {
+				summary: "Set a new password with the token from the reset e-mail; every session ends",
+				params: { token, password, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ token: string; password: string }>): Promise<null> {
+					this.ensurePasswordPolicy(ctx.params.password);
+					const userId = await this.consumeOneTimeToken("password-reset", ctx.params.token);
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (!user) throw new ApiError("INVALID_TOKEN", undefined, undefined, 400);
+					await this.setPassword(userId, ctx.params.password);
+					await this.endSessions(ctx, { userId });
+					await this.throttles.removeById(emailKey(user.email));
+					await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
+					await this.notifyInApp(ctx, { userId, type: "password-changed", title: "Your password was changed", body: "Your password was reset and every session was ended." });
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			changePassword: {
+				auth: "required",
+				summary: "Change the password; the other sessions end",
+				params: { currentPassword: password, newPassword: password, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ currentPassword: string; newPassword: string }>): Promise<null> {
+					const { id: userId, sid } = ctx.meta.user!;
+					const credential = await this.credentials.findById(userId);
+					if (!(await this.hasher.verify(ctx.params.currentPassword, credential?.passwordHash))) {
+						throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
+					}
+					this.ensurePasswordPolicy(ctx.params.newPassword);
+					await this.setPassword(userId, ctx.params.newPassword);
+					await this.endSessions(ctx, { userId, _id: { $ne: sid } });
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (user) {
+						await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
+						await this.notifyInApp(ctx, { userId, type: "password-changed", title: "Your password was changed", body: "Your other sessions were ended." });
+					}
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			// --- Internal ---
+			checkPassword: {
+				visibility: "public",
+				params: { userId: { type: "string" }, password: { type: "string" } },
+				async handler(this: AuthThis, ctx: Context<{ userId: string; password: string }>): Promise<boolean> {
+					const credential = await this.credentials.findById(ctx.params.userId);
+					return this.hasher.verify(ctx.params.password, credential?.passwordHash);
+				}
+			},
+
+			endUserSessions: {
+				visibility: "public",
+				params: { userId: { type: "string" } },
+				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<number> {
+					return this.endSessions(ctx, { userId: ctx.params.userId });
+				}
+			},
+
+			purgeUser: {
+				visibility: "public",
+				params: { userId: { type: "string" } },
+				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<void> {
+					const { userId } = ctx.params;
+					await this.endSessions(ctx, { userId });
+					await this.credentials.removeById(userId);
+					await this.oneTimeTokens.removeMany({ userId });
+				}
+			},
+
+			/** What gateways load at start: sessions whose access tokens must still be refused. */
+			revokedSessions: {
+				visibility: "public",
+				async handler(this: AuthThis): Promise<RevokedSession[]> {
+					const rows = await this.sessions.find({ revokedUntil: { $gt: new Date() } });
+					return rows.map(toRevoked);
+				}
+			}
+		},
+
+		methods: {
+			ensurePasswordPolicy(candidate: string): void {
+				const problem = passwordProblem(candidate);
+				if (problem) throw apiError("WEAK_PASSWORD", PASSWORD_PROBLEM_MESSAGES[problem], { reason: problem });
+			},
+
+			issueTokens(this: AuthThis, ctx: Ctx<unknown>, user: PublicUser, session: SessionRecord, secret: string): TokenResponse {
+				ctx.meta.$responseHeaders = { ...noStore };
+				return {
+					accessToken: signAccessToken({ userId: user.id, sessionId: session._id, roles: user.roles }, this.signingKey, {
+						issuer: config.jwtIssuer,
+						audience: config.jwtAudience,
+						ttl: config.accessTokenTtl
+					}),
+					refreshToken: formatRefreshToken(session._id, secret),
+					tokenType: "Bearer",
+					expiresIn: config.accessTokenTtl,
+					user
+				};
+			},
+
+			async startSession(this: AuthThis, ctx: Ctx<unknown>, userId: string) {
+				const secret = randomToken();
+				const now = new Date();
+				const session = await this.sessions.insert({
+					_id: randomUUID(),
+					userId,
+					tokenHash: hashToken(secret),
+					spentHashes: [],
+					createdAt: now,
+					lastUsedAt: now,
+					expiresAt: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+					userAgent: ctx.meta.userAgent?.slice(0, 512) ?? null,
+					ip: ctx.meta.clientIp ?? null,
+					revokedAt: null,
+					revokedUntil: null
+				});
+				return { session, secret };
+			},
+
+			/** Ends the matching live sessions and tells every gateway at once. */
+			async endSessions(this: AuthThis, ctx: Context<unknown>, filter: Record<string, unknown>): Promise<number> {
+				const live = await this.sessions.find({ ...filter, revokedAt: null });
+				if (live.length === 0) return 0;
+				const now = Date.now();
+				const ended = revocation(now, config.accessTokenTtl);
+				await this.sessions.updateMany({ _id: { $in: live.map(s => s._id) }, revokedAt: null }, { $set: ended });
+				const revoked = live.map(s => toRevoked({ _id: s._id, revokedUntil: ended.revokedUntil }));
+				ctx.broadcast("session.revoked", { sessions: revoked });
+				return live.length;
+			},
+
+			/** A fresh one-time token, or null when one was sent to this user moments ago. */
+			async issueOneTimeToken(this: AuthThis, kind: OneTimeKind, userId: string): Promise<string | null> {
+				const now = Date.now();
+				const recent = await this.oneTimeTokens.count({ kind, userId, usedAt: null, createdAt: { $gt: new Date(now - RESEND_INTERVAL_MS) } });
+				if (recent > 0) return null;
+				// A new link replaces the old ones.
+				await this.oneTimeTokens.removeMany({ kind, userId });
+				const value = randomToken();
+				await this.oneTimeTokens.insert({
+					_id: hashToken(value),
+					kind,
+					userId,
+					createdAt: new Date(now),
+					expiresAt: new Date(now + TOKEN_TTL_MS[kind]),
+					usedAt: null
+				});
+				return value;
+			},
+
+			/** Spends a one-time token of this kind; any other token, used, expired or unknown, is INVALID_TOKEN (400). */
+			async consumeOneTimeToken(this: AuthThis, kind: OneTimeKind, value: string): Promise<string> {
+				const id = hashToken(value);
+				const record = await this.oneTimeTokens.findById(id);
+				const invalid = new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
+				if (!record || record.kind !== kind || record.usedAt || new Date(record.expiresAt).getTime() <= Date.now()) throw invalid;
+				const spent = await this.oneTimeTokens.updateMany({ _id: id, usedAt: null }, { $set: { usedAt: new Date() } });
+				if (spent !== 1) throw invalid;
+				return record.userId;
+			},
+
+			async setPassword(this: AuthThis, userId: string, newPassword: string): Promise<void> {
+				const passwordHash = await this.hasher.hash(newPassword);
+				const updated = await this.credentials.updateMany({ _id: userId }, { $set: { passwordHash, updatedAt: new Date() } });
+				if (updated === 0) await this.credentials.insert({ _id: userId, passwordHash, updatedAt: new Date() });
+			},
+
+			async loginFailed(this: AuthThis, key: string, state: ThrottleRecord | null): Promise<void> {
+				const next = afterFailure(state, { maxFailures: config.loginMaxFailures, ...DEFAULT_LOCK });
+				const record = { failures: next.failures, lockedUntil: next.lockedUntil ? new Date(next.lockedUntil) : null, updatedAt: new Date() };
+				const updated = await this.throttles.updateMany({ _id: key }, { $set: record });
+				if (updated === 0) {
+					try {
+						await this.throttles.insert({ _id: key, ...record } as unknown as ThrottleRecord);
+					} catch {
+						// A concurrent failure created it first.
+						await this.throttles.updateMany({ _id: key }, { $inc: { failures: 1 } });
+					}
+				}
+			},
+
+			/** E-mail is queued by `notifications`; a failure to queue never fails the request. */
+			async sendEmail(this: AuthThis, ctx: Context<unknown>, request: EmailRequest): Promise<void> {
+				try {
+					await ctx.call("notifications.send", request);
+				} catch (err) {
+					this.logger.error(`Could not queue the '${request.template}' e-mail:`, (err as Error).message);
+				}
+			},
+
+			async notifyInApp(this: AuthThis, ctx: Context<unknown>, notice: InAppRequest): Promise<void> {
+				try {
+					await ctx.call("notifications.notify", notice);
+				} catch (err) {
+					this.logger.error(`Could not record the '${notice.type}' notification:`, (err as Error).message);
+				}
+			},
+
+			inBackground(this: AuthThis, what: string, work: () => Promise<void>): void {
+				work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message));
+			},
+
+			async bootstrapAdmin(this: AuthThis): Promise<void> {
+				const { adminEmail, adminPassword } = config;
+				if (!adminEmail || !adminPassword) return;
+				await this.broker.waitForServices(["users"]);
+				let user = await this.broker.call<PublicUser | null, { email: string }>("users.findByEmail", { email: adminEmail });
+				if (!user) {
+					user = await this.broker.call<PublicUser, object>("users.create", { email: adminEmail, roles: ["admin"], emailVerified: true, displayName: "Admin" });
+				}
+				await this.broker.call("users.promoteAdmin", { id: user.id });
+				// An existing password is kept: the operator may have changed it since.
+				if (!(await this.credentials.findById(user.id))) await this.setPassword(user.id, adminPassword);
+				this.logger.info(`Admin account ${user.email} is ready.`);
+			}
+		},
+
+		created(this: AuthThis) {
+			this.signingKey = loadSigningKey(config);
+			this.hasher = new PasswordHasher(config.bcryptRounds);
+			this.credentials = this.collection<CredentialRecord>(CredentialModel);
+			this.sessions = this.collection<SessionRecord>(SessionModel);
+			this.oneTimeTokens = this.collection<OneTimeTokenRecord>(OneTimeTokenModel);
+			this.throttles = this.collection<ThrottleRecord>(LoginThrottleModel);
+		},
+
+		async started(this: AuthThis) {
+			await this.bootstrapAdmin();
+		},
+
+		async stopped(this: AuthThis) {
+			await this.hasher.destroy();
+		}
+	};
+	return schema as unknown as ServiceSchema;
+}

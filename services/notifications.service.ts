@@ -1,0 +1,261 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import { backoffDelay } from "../lib/backoff";
+import type { Collection } from "../lib/collection";
+import type { Config } from "../lib/config";
+import { apiError } from "../lib/errors";
+import { outboxMailer, safeErrorMessage, smtpMailer, type Mailer } from "../lib/mailer";
+import { renderEmail } from "../lib/templates";
+import type { AppMeta, EmailRequest, EmailTemplate, InAppRequest, Page } from "../lib/types";
+import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { DeliveryModel, NotificationModel } from "../models";
+
+export interface NotificationRecord {
+	_id: string;
+	userId: string;
+	type: string;
+	title: string;
+	body: string;
+	createdAt: Date;
+	readAt: Date | null;
+}
+
+export interface DeliveryRecord {
+	_id: string;
+	to: string;
+	template: EmailTemplate;
+	data: Record<string, string> | null;
+	userId: string | null;
+	status: "pending" | "sent" | "failed";
+	attempts: number;
+	nextAttemptAt: Date;
+	lockedUntil: Date | null;
+	lastError: string | null;
+	createdAt: Date;
+	sentAt: Date | null;
+}
+
+export interface NotificationView {
+	id: string;
+	type: string;
+	title: string;
+	body: string;
+	createdAt: string;
+	read: boolean;
+}
+
+/** Give up on an e-mail after this many attempts (about a day of backoff). */
+const MAX_ATTEMPTS = 12;
+/** How long a node owns a delivery it is sending, so that replicas never send one twice. */
+const CLAIM_MS = 60_000;
+const POLL_MS = 2_000;
+
+type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+type NotificationsThis = Service &
+	DbMixinMethods & {
+		notifications: Collection<NotificationRecord>;
+		deliveries: Collection<DeliveryRecord>;
+		mailer: Mailer;
+		timer?: NodeJS.Timeout;
+		draining?: Promise<void>;
+		stopping: boolean;
+		drain(): Promise<void>;
+		kick(): void;
+		deliver(delivery: DeliveryRecord): Promise<void>;
+	};
+
+function toView(n: NotificationRecord): NotificationView {
+	return { id: n._id, type: n.type, title: n.title, body: n.body, createdAt: new Date(n.createdAt).toISOString(), read: n.readAt !== null };
+}
+
+const TEMPLATES: EmailTemplate[] = ["verify-email", "welcome", "password-reset", "password-changed", "sessions-ended", "account-deleted"];
+
+export default function notificationsService(config: Config): ServiceSchema {
+	const schema: ServiceSchema<object, Record<string, never>, object, NotificationsThis> = {
+		name: "notifications",
+		mixins: [dbMixin(config)],
+
+		actions: {
+			list: {
+				auth: "required",
+				summary: "The signed-in user's in-app notifications, newest first",
+				params: {
+					page: { type: "number", integer: true, min: 1, max: 1_000_000, convert: true, default: 1 },
+					pageSize: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 }
+				},
+				async handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>): Promise<Page<NotificationView> & { unread: number }> {
+					const { page, pageSize } = ctx.params;
+					const userId = ctx.meta.user!.id;
+					const [rows, total, unread] = await Promise.all([
+						this.notifications.find({ userId }, { sort: ["-createdAt", "-_id"], limit: pageSize, offset: (page - 1) * pageSize }),
+						this.notifications.count({ userId }),
+						this.notifications.count({ userId, readAt: null })
+					]);
+					return { rows: rows.map(toView), total, page, pageSize, totalPages: Math.ceil(total / pageSize), unread };
+				}
+			},
+
+			markRead: {
+				auth: "required",
+				summary: "Mark one notification as read",
+				params: { id: { type: "string", min: 1, max: 100 } },
+				async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>): Promise<null> {
+					const mine = await this.notifications.findOne({ _id: ctx.params.id, userId: ctx.meta.user!.id });
+					if (!mine) throw apiError("NOT_FOUND", "Notification not found");
+					if (!mine.readAt) await this.notifications.updateMany({ _id: mine._id, readAt: null }, { $set: { readAt: new Date() } });
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			markAllRead: {
+				auth: "required",
+				summary: "Mark every notification as read",
+				async handler(this: NotificationsThis, ctx: Ctx): Promise<null> {
+					await this.notifications.updateMany({ userId: ctx.meta.user!.id, readAt: null }, { $set: { readAt: new Date() } });
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			// --- Internal ---
+			/** Queues an e-mail: recorded first, sent behind, retried with backoff. Never waits for SMTP. */
+			send: {
+				visibility: "public",
+				params: {
+					to: { type: "email" },
+					template: { type: "enum", values: TEMPLATES },
+					data: { type: "record", key: { type: "string" }, value: { type: "string" } },
+					userId: { type: "string", optional: true }
+				},
+				async handler(this: NotificationsThis, ctx: Context<EmailRequest>): Promise<{ id: string }> {
+					const now = new Date();
+					const delivery = await this.deliveries.insert({
+						_id: randomUUID(),
+						to: ctx.params.to,
+						template: ctx.params.template,
+						data: ctx.params.data,
+						userId: ctx.params.userId ?? null,
+						status: "pending",
+						attempts: 0,
+						nextAttemptAt: now,
+						lockedUntil: null,
+						lastError: null,
+						createdAt: now,
+						sentAt: null
+					});
+					this.kick();
+					return { id: delivery._id };
+				}
+			},
+
+			notify: {
+				visibility: "public",
+				params: { userId: { type: "string" }, type: { type: "string", max: 64 }, title: { type: "string", max: 200 }, body: { type: "string", max: 2000 } },
+				async handler(this: NotificationsThis, ctx: Context<InAppRequest>): Promise<{ id: string }> {
+					const n = await this.notifications.insert({ _id: randomUUID(), ...ctx.params, createdAt: new Date(), readAt: null });
+					return { id: n._id };
+				}
+			},
+
+			/** An account was deleted: its notices go, and a last e-mail says so. */
+			purgeUser: {
+				visibility: "public",
+				params: { userId: { type: "string" }, email: { type: "email" }, displayName: { type: "string", optional: true } },
+				async handler(this: NotificationsThis, ctx: Context<{ userId: string; email: string; displayName?: string }>): Promise<void> {
+					await this.notifications.removeMany({ userId: ctx.params.userId });
+					await ctx.call("notifications.send", { to: ctx.params.email, template: "account-deleted", data: { displayName: ctx.params.displayName ?? "" } });
+				}
+			}
+		},
+
+		events: {
+			"user.deleted": {
+				params: { userId: { type: "string" } },
+				async handler(this: NotificationsThis, ctx: Context<{ userId: string }>) {
+					await this.notifications.removeMany({ userId: ctx.params.userId });
+				}
+			}
+		},
+
+		methods: {
+			/** Starts a pass over due deliveries unless one is already running. */
+			kick(this: NotificationsThis): void {
+				if (this.stopping || this.draining) return;
+				this.draining = this.drain()
+					.catch(err => this.logger.error("E-mail delivery pass failed:", safeErrorMessage(err)))
+					.finally(() => {
+						this.draining = undefined;
+					});
+			},
+
+			async drain(this: NotificationsThis): Promise<void> {
+				for (;;) {
+					if (this.stopping) return;
+					const now = new Date();
+					const due = await this.deliveries.find(
+						{ status: "pending", nextAttemptAt: { $lte: now }, $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+						{ sort: ["nextAttemptAt"], limit: 20 }
+					);
+					if (due.length === 0) return;
+					for (const delivery of due) {
+						// Claim it: with several replicas, only the one whose update matched sends it.
+						const claimed = await this.deliveries.updateMany(
+							{ _id: delivery._id, status: "pending", lockedUntil: delivery.lockedUntil },
+							{ $set: { lockedUntil: new Date(Date.now() + CLAIM_MS) } }
+						);
+						if (claimed === 1) await this.deliver(delivery);
+					}
+				}
+			},
+
+			async deliver(this: NotificationsThis, delivery: DeliveryRecord): Promise<void> {
+				const attempts = delivery.attempts + 1;
+				try {
+					const rendered = renderEmail(delivery.template, { appUrl: config.appUrl, data: delivery.data ?? {} });
+					const where = await this.mailer.send({ from: config.mailFrom, to: delivery.to, ...rendered });
+					// The data may hold a one-time link: it is not kept once the e-mail is out.
+					await this.deliveries.updateById(delivery._id, { $set: { status: "sent", attempts, sentAt: new Date(), data: null, lockedUntil: null, lastError: null } });
+					this.logger.info(`E-mail '${delivery.template}' to ${delivery.to} sent to ${where}.`);
+				} catch (err) {
+					const lastError = safeErrorMessage(err);
+					const failed = attempts >= MAX_ATTEMPTS;
+					await this.deliveries.updateById(delivery._id, {
+						$set: {
+							status: failed ? "failed" : "pending",
+							attempts,
+							lastError,
+							lockedUntil: null,
+							nextAttemptAt: new Date(Date.now() + backoffDelay(attempts))
+						}
+					});
+					this.logger.warn(`E-mail '${delivery.template}' to ${delivery.to}: attempt ${attempts} failed (${lastError})${failed ? "; giving up" : "; will retry"}.`);
+				}
+			}
+		},
+
+		created(this: NotificationsThis) {
+			this.notifications = this.collection<NotificationRecord>(NotificationModel);
+			this.deliveries = this.collection<DeliveryRecord>(DeliveryModel);
+			this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : outboxMailer(path.join(config.dataDir, "outbox"));
+			this.stopping = false;
+		},
+
+		started(this: NotificationsThis) {
+			// Deliveries left pending by a restart, and retries that come due, are picked up here.
+			this.timer = setInterval(() => this.kick(), POLL_MS);
+			this.timer.unref();
+			this.kick();
+		},
+
+		async stopped(this: NotificationsThis) {
+			this.stopping = true;
+			if (this.timer) clearInterval(this.timer);
+			await this.draining;
+			this.mailer.close();
+		}
+	};
+	return schema as unknown as ServiceSchema;
+}

@@ -1,0 +1,324 @@
+import { randomUUID } from "node:crypto";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Config } from "../lib/config";
+import { Collection, isDuplicateKeyError } from "../lib/collection";
+import { emailKey, normalizeEmail } from "../lib/email";
+import { apiError } from "../lib/errors";
+import type { AppMeta, Page, PublicUser, Role, UserRecord, UserStatus } from "../lib/types";
+import { ROLES, USER_STATUSES } from "../lib/types";
+import {
+	ACTIVE_ADMINS,
+	LOCALE_PATTERN,
+	USER_SORTS,
+	isTimeZone,
+	normalizeRoles,
+	removesLastAdmin,
+	userListFilter,
+	type UserListQuery
+} from "../lib/user-policy";
+import { toPublicUser } from "../lib/user-view";
+import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { UserModel } from "../models";
+
+type UsersThis = Service & DbMixinMethods & {
+	users: Collection<UserRecord>;
+	findUser(id: string): Promise<UserRecord>;
+	guardLastAdmin(target: UserRecord, change: { roles?: Role[]; status?: UserStatus; deleted?: boolean }): Promise<void>;
+	deleteAccount(ctx: Context<unknown, AppMeta>, user: UserRecord): Promise<void>;
+	checkProfile(p: ProfilePatch): void;
+};
+
+type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+interface ProfilePatch {
+	displayName?: string;
+	bio?: string;
+	avatarUrl?: string | null;
+	locale?: string;
+	timezone?: string;
+}
+
+interface AdminPatch {
+	id: string;
+	displayName?: string;
+	roles?: Role[];
+	status?: UserStatus;
+}
+
+interface CreateParams {
+	email: string;
+	displayName?: string;
+	locale?: string;
+	roles?: Role[];
+	emailVerified?: boolean;
+}
+
+const id = { type: "string", min: 1, max: 100 } as const;
+const displayName = { type: "string", max: 100, trim: true, optional: true } as const;
+const profile = {
+	displayName,
+	bio: { type: "string", max: 1000, optional: true },
+	avatarUrl: { type: "url", max: 2048, optional: true, nullable: true },
+	locale: { type: "string", max: 35, pattern: LOCALE_PATTERN, optional: true },
+	timezone: { type: "string", max: 64, optional: true }
+} as const;
+
+export default function usersService(config: Config): ServiceSchema {
+	const schema: ServiceSchema<object, Record<string, never>, object, UsersThis> = {
+		name: "users",
+		mixins: [dbMixin(config)],
+
+		actions: {
+			// --- Public: the signed-in user ---
+			me: {
+				auth: "required",
+				summary: "The signed-in user",
+				async handler(this: UsersThis, ctx: Ctx): Promise<PublicUser> {
+					return toPublicUser(await this.findUser(ctx.meta.user!.id));
+				}
+			},
+
+			updateMe: {
+				auth: "required",
+				summary: "Update the signed-in user's profile",
+				params: { ...profile, $$strict: true },
+				async handler(this: UsersThis, ctx: Ctx<ProfilePatch>): Promise<PublicUser> {
+					this.checkProfile(ctx.params);
+					await this.findUser(ctx.meta.user!.id);
+					const updated = await this.users.updateById(ctx.meta.user!.id, { $set: { ...ctx.params, updatedAt: new Date() } });
+					if (!updated) throw apiError("NOT_FOUND");
+					return toPublicUser(updated);
+				}
+			},
+
+			removeMe: {
+				auth: "required",
+				summary: "Delete the signed-in user's account",
+				params: { password: { type: "string", max: 1024 }, $$strict: true },
+				async handler(this: UsersThis, ctx: Ctx<{ password: string }>): Promise<null> {
+					const user = await this.findUser(ctx.meta.user!.id);
+					const ok = await ctx.call<boolean, { userId: string; password: string }>("auth.checkPassword", {
+						userId: user._id,
+						password: ctx.params.password
+					});
+					if (!ok) throw apiError("INVALID_CREDENTIALS", "The password is wrong");
+					await this.deleteAccount(ctx, user);
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			// --- Public: administration ---
+			list: {
+				roles: ["admin"],
+				summary: "List users (admin)",
+				params: {
+					page: { type: "number", integer: true, min: 1, max: 1_000_000, convert: true, default: 1 },
+					pageSize: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 },
+					search: { type: "string", max: 100, optional: true },
+					sort: { type: "enum", values: [...USER_SORTS], optional: true },
+					status: { type: "enum", values: [...USER_STATUSES], optional: true },
+					role: { type: "enum", values: [...ROLES], optional: true }
+				},
+				async handler(this: UsersThis, ctx: Ctx<UserListQuery>): Promise<Page<PublicUser>> {
+					const { page, pageSize } = ctx.params;
+					const { filter, sort } = userListFilter(ctx.params);
+					const [rows, total] = await Promise.all([
+						this.users.find(filter, { sort, limit: pageSize, offset: (page - 1) * pageSize }),
+						this.users.count(filter)
+					]);
+					return { rows: rows.map(toPublicUser), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
+				}
+			},
+
+			get: {
+				roles: ["admin"],
+				summary: "Get a user (admin)",
+				params: { id },
+				async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<PublicUser> {
+					return toPublicUser(await this.findUser(ctx.params.id));
+				}
+			},
+
+			update: {
+				roles: ["admin"],
+				summary: "Change a user's name, roles or status (admin)",
+				params: {
+					id,
+					displayName,
+					roles: { type: "array", items: { type: "enum", values: [...ROLES] }, min: 1, max: 2, optional: true },
+					status: { type: "enum", values: [...USER_STATUSES], optional: true },
+					$$strict: true
+				},
+				async handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
+					const target = await this.findUser(ctx.params.id);
+					const roles = ctx.params.roles ? normalizeRoles(ctx.params.roles) : undefined;
+					const status = ctx.params.status;
+					await this.guardLastAdmin(target, { roles, status });
+
+					const set: Partial<UserRecord> = { updatedAt: new Date() };
+					if (ctx.params.displayName !== undefined) set.displayName = ctx.params.displayName;
+					if (roles) set.roles = roles;
+					if (status) set.status = status;
+					const updated = await this.users.updateById(target._id, { $set: set });
+					if (!updated) throw apiError("NOT_FOUND");
+
+					// A disabled account, or one whose roles changed, must not go on with tokens issued before.
+					const rolesChanged = roles !== undefined && roles.join() !== target.roles.join();
+					if ((status === "disabled" && target.status !== "disabled") || rolesChanged) {
+						await ctx.call("auth.endUserSessions", { userId: target._id });
+					}
+					return toPublicUser(updated);
+				}
+			},
+
+			remove: {
+				roles: ["admin"],
+				summary: "Delete a user (admin)",
+				params: { id },
+				async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<null> {
+					await this.deleteAccount(ctx, await this.findUser(ctx.params.id));
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			// --- Internal: called by other services, never routed ---
+			create: {
+				visibility: "public",
+				params: {
+					email: { type: "email", max: 254 },
+					displayName,
+					locale: profile.locale,
+					roles: { type: "array", items: { type: "enum", values: [...ROLES] }, optional: true },
+					emailVerified: { type: "boolean", optional: true }
+				},
+				async handler(this: UsersThis, ctx: Context<CreateParams>): Promise<PublicUser> {
+					const now = new Date();
+					try {
+						const user = await this.users.insert({
+							_id: randomUUID(),
+							email: normalizeEmail(ctx.params.email),
+							emailKey: emailKey(ctx.params.email),
+							displayName: ctx.params.displayName ?? "",
+							bio: "",
+							avatarUrl: null,
+							locale: ctx.params.locale ?? "en",
+							timezone: "UTC",
+							roles: normalizeRoles(ctx.params.roles ?? []),
+							status: "active",
+							emailVerified: ctx.params.emailVerified ?? false,
+							createdAt: now,
+							updatedAt: now,
+							lastLoginAt: null
+						});
+						return toPublicUser(user);
+					} catch (err) {
+						if (isDuplicateKeyError(err)) throw apiError("EMAIL_TAKEN");
+						throw err;
+					}
+				}
+			},
+
+			findByEmail: {
+				visibility: "public",
+				params: { email: { type: "string", max: 320 } },
+				async handler(this: UsersThis, ctx: Context<{ email: string }>): Promise<PublicUser | null> {
+					const user = await this.users.findOne({ emailKey: emailKey(ctx.params.email) });
+					return user ? toPublicUser(user) : null;
+				}
+			},
+
+			getById: {
+				visibility: "public",
+				params: { id },
+				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser | null> {
+					const user = await this.users.findById(ctx.params.id);
+					return user ? toPublicUser(user) : null;
+				}
+			},
+
+			markVerified: {
+				visibility: "public",
+				params: { id },
+				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser> {
+					const user = await this.users.updateById(ctx.params.id, { $set: { emailVerified: true, updatedAt: new Date() } });
+					if (!user) throw apiError("NOT_FOUND");
+					return toPublicUser(user);
+				}
+			},
+
+			recordLogin: {
+				visibility: "public",
+				params: { id },
+				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser> {
+					const user = await this.users.updateById(ctx.params.id, { $set: { lastLoginAt: new Date() } });
+					if (!user) throw apiError("NOT_FOUND");
+					return toPublicUser(user);
+				}
+			},
+
+			/** Undoes `create` when registration fails half-way. */
+			discard: {
+				visibility: "public",
+				params: { id },
+				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<void> {
+					await this.users.removeById(ctx.params.id);
+				}
+			},
+
+			/** ADMIN_EMAIL bootstrap: the account is an active, verified admin. */
+			promoteAdmin: {
+				visibility: "public",
+				params: { id },
+				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser> {
+					const user = await this.users.updateById(ctx.params.id, {
+						$set: { roles: ["user", "admin"], status: "active", emailVerified: true, updatedAt: new Date() }
+					});
+					if (!user) throw apiError("NOT_FOUND");
+					return toPublicUser(user);
+				}
+			}
+		},
+
+		methods: {
+			async findUser(this: UsersThis, userId: string): Promise<UserRecord> {
+				const user = await this.users.findById(userId);
+				if (!user) throw apiError("NOT_FOUND", "User not found");
+				return user;
+			},
+
+			async guardLastAdmin(this: UsersThis, target: UserRecord, change: { roles?: Role[]; status?: UserStatus; deleted?: boolean }) {
+				const admins = await this.users.count(ACTIVE_ADMINS);
+				if (removesLastAdmin(target, change, admins)) throw apiError("LAST_ADMIN");
+			},
+
+			/** Sessions and credentials go first: a half-deleted account can no longer sign in. */
+			async deleteAccount(this: UsersThis, ctx: Ctx<unknown>, user: UserRecord): Promise<void> {
+				await this.guardLastAdmin(user, { deleted: true });
+				await ctx.call("auth.purgeUser", { userId: user._id });
+				await this.users.removeById(user._id);
+				try {
+					await ctx.call("notifications.purgeUser", { userId: user._id, email: user.email, displayName: user.displayName });
+				} catch (err) {
+					// The account is gone either way; its notices are removed when `notifications` sees `user.deleted`.
+					this.logger.warn("Could not reach notifications after deleting an account:", (err as Error).message);
+				}
+				ctx.emit("user.deleted", { userId: user._id });
+			},
+
+			checkProfile(p: ProfilePatch): void {
+				if (p.timezone !== undefined && !isTimeZone(p.timezone)) {
+					throw apiError("VALIDATION_ERROR", "Unknown time zone", [
+						{ field: "timezone", type: "timezone", message: "The 'timezone' field must be an IANA time zone, e.g. Europe/Paris" }
+					]);
+				}
+			}
+		},
+
+		created(this: UsersThis) {
+			this.users = this.collection<UserRecord>(UserModel);
+		}
+	};
+	return schema as unknown as ServiceSchema;
+}

@@ -1,0 +1,13 @@
+// Access rules are declared on actions (see middlewares/access-control.ts).
+import type { Role } from "../lib/types";
+
+declare module "moleculer/src/service" {
+	interface ActionSchema {
+		/** The caller must present a valid access token. */
+		auth?: "required";
+		/** The caller must hold one of these roles (implies `auth`). */
+		roles?: Role[];
+		/** OpenAPI: a one-line description of the route. */
+		summary?: string;
+	}
+}
