@@ -1,4 +1,4 @@
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api.service";
@@ -15,8 +15,8 @@ const FACTORIES: Record<ServiceName, (config: Config) => ServiceSchema> = {
 };
 
 /** A broker running the services this node's configuration names. */
-export function createBroker(config: Config): ServiceBroker {
-	const broker = new ServiceBroker(brokerOptions(config));
+export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}): ServiceBroker {
+	const broker = new ServiceBroker({ ...brokerOptions(config), ...overrides });
 	for (const name of config.services) broker.createService(FACTORIES[name](config));
 	return broker;
 }

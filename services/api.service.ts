@@ -177,7 +177,7 @@ export default function apiService(config: Config, version: string): ServiceSche
 			async loadRevocations(this: GatewayThis): Promise<void> {
 				for (let attempt = 1; !this.revocationsLoaded && !this.stopping; attempt++) {
 					try {
-						await this.broker.waitForServices(["auth"], 30_000);
+						await this.broker.waitForServices(["auth"], 30_000, 100);
 						this.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
 						this.revocationsLoaded = true;
 					} catch (err) {

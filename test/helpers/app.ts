@@ -1,0 +1,128 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { Loggers, type LogLevels, type ServiceBroker } from "moleculer";
+import type { LoggerOptions as BaseLoggerOptions } from "moleculer/src/loggers/base";
+import { loadConfig, type Config } from "../../lib/config";
+import { createBroker } from "../../server";
+import { MailCatcher } from "./mail-catcher";
+
+export interface HttpResult<T = unknown> {
+	status: number;
+	headers: Headers;
+	body: T;
+	text: string;
+}
+
+export interface RequestOptions {
+	body?: unknown;
+	/** Sent as is, e.g. malformed JSON. */
+	rawBody?: string;
+	token?: string;
+	headers?: Record<string, string>;
+}
+
+export interface TestApp {
+	url: string;
+	config: Config;
+	broker: ServiceBroker;
+	mail: MailCatcher;
+	/** Every log line the broker wrote. */
+	logs: string[];
+	request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<HttpResult<T>>;
+	stop(): Promise<void>;
+}
+
+/** A temporary DATA_DIR; removed by `stop`. */
+export function tempDir(prefix = "ub-test-"): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A logger that keeps lines in memory instead of printing them (TEST_LOGS=1 prints them too). */
+class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
+	constructor(
+		private readonly lines: string[],
+		level: string
+	) {
+		super({ level: level as LogLevels });
+	}
+
+	override getLogHandler(bindings: Parameters<Loggers.Base<BaseLoggerOptions>["getLogHandler"]>[0]) {
+		const level = this.getLogLevel(bindings.mod ?? "");
+		if (!level) return null;
+		const levels = ["fatal", "error", "warn", "info", "debug", "trace"];
+		const max = levels.indexOf(level);
+		return (type: string, args: unknown[]) => {
+			if (levels.indexOf(type) > max) return;
+			const text = args.map(a => (a instanceof Error ? `${a.name}: ${a.message}\n${a.stack}` : typeof a === "object" ? JSON.stringify(a) : String(a))).join(" ");
+			const line = `${type.toUpperCase()} ${bindings.mod ?? ""}: ${text}`;
+			this.lines.push(line);
+			if (process.env.TEST_LOGS) process.stderr.write(line + "\n");
+		};
+	}
+}
+
+/**
+ * All four services in one broker, serving real HTTP on a free port, delivering e-mail to a real SMTP
+ * server, on the embedded store in a fresh folder.
+ */
+export async function startApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+	const mail = new MailCatcher();
+	const smtpUrl = await mail.start();
+	const dataDir = tempDir();
+	const config: Config = {
+		...loadConfig({ BCRYPT_ROUNDS: "4", AUTH_RATE_LIMIT_PER_MINUTE: "100000", ...env }),
+		port: 0,
+		metricsPort: 0,
+		dataDir,
+		smtpUrl,
+		nodeId: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+		logLevel: "info",
+		...overrides
+	};
+	const logs: string[] = [];
+	// Same broker options as production, with the log lines kept for assertions.
+	const broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) });
+	await broker.start();
+	const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
+	const { port } = server.address() as AddressInfo;
+	const url = `http://127.0.0.1:${port}`;
+
+	async function request<T>(method: string, urlPath: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+		const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+		let body: string | undefined;
+		if (opts.rawBody !== undefined) {
+			body = opts.rawBody;
+			headers["content-type"] ??= "application/json";
+		} else if (opts.body !== undefined) {
+			body = JSON.stringify(opts.body);
+			headers["content-type"] = "application/json";
+		}
+		if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+		const res = await fetch(url + urlPath, { method, headers, body });
+		const text = await res.text();
+		let parsed: unknown = text;
+		try {
+			parsed = text ? JSON.parse(text) : null;
+		} catch {
+			/* not JSON */
+		}
+		return { status: res.status, headers: res.headers, body: parsed as T, text };
+	}
+
+	return {
+		url,
+		config,
+		broker,
+		mail,
+		logs,
+		request,
+		async stop() {
+			await broker.stop();
+			await mail.stop();
+			fs.rmSync(dataDir, { recursive: true, force: true });
+		}
+	};
+}
