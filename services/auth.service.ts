@@ -1,5 +1,5 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
-import type { Config } from "../lib/config";
+import { ConfigError, type Config } from "../lib/config";
 import type { Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
 import { ApiError, apiError, throttled } from "../lib/errors";
@@ -492,6 +492,8 @@ export default function authService(config: Config): ServiceSchema {
 			async bootstrapAdmin(this: AuthThis): Promise<void> {
 				const { adminEmail, adminPassword } = config;
 				if (!adminEmail || !adminPassword) return;
+				const problem = passwordProblem(adminPassword);
+				if (problem) throw new ConfigError(`ADMIN_PASSWORD is refused: ${PASSWORD_PROBLEM_MESSAGES[problem]}`);
 				await this.broker.waitForServices(["users"]);
 				let user = await this.broker.call<PublicUser | null, { email: string }>("users.findByEmail", { email: adminEmail });
 				if (!user) {
