@@ -2,10 +2,3 @@
 export function emailKey(email: string): string {
 	return email.trim().toLowerCase();
 }
-
-/** What is shown back: trimmed, with the domain lower-cased (domains are case-insensitive by definition). */
-export function normalizeEmail(email: string): string {
-	const trimmed = email.trim();
-	const at = trimmed.lastIndexOf("@");
-	return at < 0 ? trimmed : trimmed.slice(0, at) + trimmed.slice(at).toLowerCase();
-}

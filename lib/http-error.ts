@@ -26,7 +26,7 @@ const UNAVAILABLE_TYPES = new Set([
 	"REQUEST_REJECTED",
 	"REQUEST_SKIPPED",
 	"QUEUE_FULL",
-	"BROKER_DISCONNECTED",
+	"BAD_GATEWAY",
 	"GRACEFUL_STOP_TIMEOUT"
 ]);
 
@@ -62,7 +62,9 @@ export function toHttpError(error: unknown): HttpErrorResponse {
 	}
 
 	if (type !== undefined && type in ERROR_TYPES && code >= 400 && code < 500) {
-		const spec = ERROR_TYPES[type as ErrorType];
+		const base = ERROR_TYPES[type as ErrorType];
+		// A type may be answered with more than one status (INVALID_TOKEN is 400 for e-mail links, 401 for bearer tokens).
+		const spec = { ...base, code };
 		const data = Array.isArray(err.data) ? validationDetails(err.data) : err.data && typeof err.data === "object" ? err.data : undefined;
 		const res: HttpErrorResponse = {
 			status: spec.code,
@@ -85,14 +87,15 @@ export function toHttpError(error: unknown): HttpErrorResponse {
 	if (type === "NOT_FOUND" || type === "SERVICE_NOT_FOUND") return fromType("NOT_FOUND");
 	// moleculer-web's own 401s (e.g. a malformed Authorization header).
 	if (type === "NO_RIGHTS") return fromType("FORBIDDEN");
-	if (type === "NO_TOKEN") return fromType("UNAUTHORIZED");
-	if (type === "INVALID_TOKEN") return fromType("INVALID_TOKEN");
+	if (type === "NO_TOKEN" || type === "ERR_NO_TOKEN") return fromType("UNAUTHORIZED");
+	if (type === "ERR_INVALID_TOKEN") return fromType("INVALID_TOKEN");
 
-	if (type !== undefined && UNAVAILABLE_TYPES.has(type)) {
+	if ((type !== undefined && UNAVAILABLE_TYPES.has(type)) || code === 502 || code === 503 || code === 504) {
 		const res = fromType("SERVICE_UNAVAILABLE");
 		res.headers["Retry-After"] = "5";
 		return res;
 	}
+	if (code === 429) return fromType("RATE_LIMITED");
 	if (code === 400) return fromType("BAD_REQUEST");
 
 	return { ...fromType("INTERNAL_ERROR"), unexpected: true };

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { randomUUID } from "node:crypto";
 import nodemailer from "nodemailer";
 import type { RenderedEmail } from "./templates";
 
@@ -28,13 +29,13 @@ export function smtpMailer(smtpUrl: string): Mailer {
 
 export function outboxMailer(dir: string): Mailer {
 	const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
-	let seq = 0;
 	return {
 		async send(email) {
 			const info = await transport.sendMail(email);
 			await fs.mkdir(dir, { recursive: true });
-			const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${++seq}.eml`);
-			await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
+			// Time first so that a listing sorts by age; a random part so that no two writers collide.
+			const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`);
+			await fs.writeFile(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
 			return file;
 		},
 		close: () => transport.close()

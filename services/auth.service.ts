@@ -66,7 +66,8 @@ type AuthThis = Service &
 		bootstrapAdmin(): Promise<void>;
 	};
 
-const email = { type: "email", max: 254 } as const;
+// Trimmed and lower-cased by the validator before it checks the format.
+const email = { type: "email", normalize: true, max: 254 } as const;
 // Length and strength are judged by the password policy (WEAK_PASSWORD); the schema only bounds the work.
 const password = { type: "string", max: 1024 } as const;
 const token = { type: "string", min: 1, max: 512 } as const;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Config } from "../lib/config";
 import { Collection, isDuplicateKeyError } from "../lib/collection";
-import { emailKey, normalizeEmail } from "../lib/email";
+import { emailKey } from "../lib/email";
 import { apiError } from "../lib/errors";
 import type { AppMeta, Page, PublicUser, Role, UserRecord, UserStatus } from "../lib/types";
 import { ROLES, USER_STATUSES } from "../lib/types";
@@ -187,7 +187,7 @@ export default function usersService(config: Config): ServiceSchema {
 			create: {
 				visibility: "public",
 				params: {
-					email: { type: "email", max: 254 },
+					email: { type: "email", normalize: true, max: 254 },
 					displayName,
 					locale: profile.locale,
 					roles: { type: "array", items: { type: "enum", values: [...ROLES] }, optional: true },
@@ -198,7 +198,7 @@ export default function usersService(config: Config): ServiceSchema {
 					try {
 						const user = await this.users.insert({
 							_id: randomUUID(),
-							email: normalizeEmail(ctx.params.email),
+							email: ctx.params.email,
 							emailKey: emailKey(ctx.params.email),
 							displayName: ctx.params.displayName ?? "",
 							bio: "",

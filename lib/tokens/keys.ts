@@ -25,9 +25,9 @@ export interface Jwk {
 
 /** PS256 for RSA keys (fast to verify: the gateway verifies on every request), ES256 for P-256 keys. */
 function algorithmOf(key: KeyObject): SigningAlgorithm {
-	if (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss") return "PS256";
+	if (key.asymmetricKeyType === "rsa") return "PS256";
 	if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") return "ES256";
-	throw new ConfigError(`JWT keys must be RSA (PS256) or EC P-256 (ES256), got ${key.asymmetricKeyType}`);
+	throw new ConfigError(`JWT keys must be RSA (PS256) or EC P-256 (ES256) in PKCS#8/SPKI PEM, got ${key.asymmetricKeyType}`);
 }
 
 /** RFC 7638 thumbprint: a key ID every node derives alike from the key itself. */
@@ -38,7 +38,8 @@ export function thumbprint(key: KeyObject): string {
 }
 
 function verificationKey(key: KeyObject): VerificationKey {
-	return { kid: thumbprint(key), alg: algorithmOf(key), key };
+	const alg = algorithmOf(key);
+	return { kid: thumbprint(key), alg, key };
 }
 
 /** Splits a bundle of PEM blocks (`JWT_PUBLIC_KEYS` may hold several, for rotation). */
