@@ -25,6 +25,10 @@ const SECURITY_HEADERS: Record<string, string> = {
 const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications"]);
 const RATE_LIMITED_ACTIONS = new Set(ROUTE_GROUPS.flatMap(g => g.routes.filter(r => r.rateLimited).map(r => r.action)));
 
+function dropProtoKeys(key: string, value: unknown): unknown {
+	return key === "__proto__" ? undefined : value;
+}
+
 interface GatewayRequest extends IncomingMessage {
 	$alias?: { action?: string };
 }
@@ -49,7 +53,8 @@ export default function apiService(config: Config, version: string): ServiceSche
 		mappingPolicy: "restrict",
 		authentication: AUTHENTICATED_PREFIXES.has(group.prefix),
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
-		bodyParsers: { json: { limit: "100kb", strict: true }, urlencoded: false },
+		// `__proto__` keys are dropped: the gateway merges bodies into params with Object.assign.
+		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys }, urlencoded: false },
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
@@ -177,7 +182,7 @@ export default function apiService(config: Config, version: string): ServiceSche
 			async loadRevocations(this: GatewayThis): Promise<void> {
 				for (let attempt = 1; !this.revocationsLoaded && !this.stopping; attempt++) {
 					try {
-						await this.broker.waitForServices(["auth"], 30_000, 100);
+						await this.broker.waitForServices(["auth"], 5_000, 100);
 						this.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
 						this.revocationsLoaded = true;
 					} catch (err) {

@@ -55,10 +55,12 @@ interface CreateParams {
 
 const id = { type: "string", min: 1, max: 100 } as const;
 const displayName = { type: "string", max: 100, trim: true, optional: true } as const;
+const AVATAR_URL_MAX = 2048;
 const profile = {
 	displayName,
 	bio: { type: "string", max: 1000, optional: true },
-	avatarUrl: { type: "url", max: 2048, optional: true, nullable: true },
+	// `url` ignores `max`; checkProfile enforces it.
+	avatarUrl: { type: "url", max: AVATAR_URL_MAX, optional: true, nullable: true },
 	locale: { type: "string", max: 35, pattern: LOCALE_PATTERN, optional: true },
 	timezone: { type: "string", max: 64, optional: true }
 } as const;
@@ -151,6 +153,7 @@ export default function usersService(config: Config): ServiceSchema {
 					$$strict: true
 				},
 				async handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
+					this.checkProfile({ displayName: ctx.params.displayName });
 					const target = await this.findUser(ctx.params.id);
 					const roles = ctx.params.roles ? normalizeRoles(ctx.params.roles) : undefined;
 					const status = ctx.params.status;
@@ -307,7 +310,17 @@ export default function usersService(config: Config): ServiceSchema {
 				ctx.emit("user.deleted", { userId: user._id });
 			},
 
+			/** What the schema cannot say: fastest-validator lets `null` through optional fields. */
 			checkProfile(p: ProfilePatch): void {
+				const nulled = (["displayName", "bio", "locale", "timezone"] as const).filter(f => p[f] === null);
+				if (nulled.length > 0) {
+					throw apiError("VALIDATION_ERROR", undefined, nulled.map(field => ({ field, type: "string", message: `The '${field}' field must be a string.` })));
+				}
+				if (typeof p.avatarUrl === "string" && p.avatarUrl.length > AVATAR_URL_MAX) {
+					throw apiError("VALIDATION_ERROR", undefined, [
+						{ field: "avatarUrl", type: "stringMax", message: `The 'avatarUrl' field length must be less than or equal to ${AVATAR_URL_MAX} characters long.` }
+					]);
+				}
 				if (p.timezone !== undefined && !isTimeZone(p.timezone)) {
 					throw apiError("VALIDATION_ERROR", "Unknown time zone", [
 						{ field: "timezone", type: "timezone", message: "The 'timezone' field must be an IANA time zone, e.g. Europe/Paris" }

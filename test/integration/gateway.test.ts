@@ -1,0 +1,336 @@
+import { startApp, type HttpResult, type TestApp } from "../helpers/app";
+import { expectErrorBody, login, registerUser, sleep, type TestUser } from "../helpers/users";
+import { ROUTE_GROUPS } from "../../services/api.routes";
+
+const ADMIN_EMAIL = "gateway-admin@example.com";
+const ADMIN_PASSWORD = "gateway admin passphrase 7";
+
+/** Every public route as OpenAPI path + lower-case method. */
+function publicRoutes(): Array<{ path: string; method: string; action: string }> {
+	return ROUTE_GROUPS.flatMap(group =>
+		group.routes.map(route => {
+			const full = `${group.prefix}${route.path === "/" ? "" : route.path}`.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+			return { path: full, method: route.method.toLowerCase(), action: route.action };
+		})
+	);
+}
+
+describe("API gateway", () => {
+	let app: TestApp;
+	let admin: { accessToken: string; refreshToken: string; user: any };
+	let user: TestUser;
+	/** Every response this file received, for the checks that apply to all of them. */
+	const seen: Array<{ label: string; res: HttpResult }> = [];
+
+	async function call(method: string, path: string, opts: Parameters<TestApp["request"]>[2] = {}): Promise<HttpResult<any>> {
+		const res = await app.request(method, path, opts);
+		seen.push({ label: `${method} ${path}`, res });
+		return res;
+	}
+
+	beforeAll(async () => {
+		app = await startApp({ adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
+		admin = await login(app, ADMIN_EMAIL, ADMIN_PASSWORD);
+		user = await registerUser(app, { displayName: "Gate Keeper" });
+	});
+	afterAll(() => app.stop());
+
+	describe("health", () => {
+		it("GET /api/health/live is 200", async () => {
+			const res = await call("GET", "/api/health/live");
+			expect(res.status).toBe(200);
+			expect(res.body.status).toBe("ok");
+		});
+
+		it("GET /api/health/ready becomes 200 shortly after start", async () => {
+			let res = await call("GET", "/api/health/ready");
+			for (let i = 0; i < 50 && res.status !== 200; i++) {
+				await sleep(100);
+				res = await call("GET", "/api/health/ready");
+			}
+			expect(res.status).toBe(200);
+			expect(res.body.status).toBe("ok");
+		});
+	});
+
+	describe("OpenAPI", () => {
+		let doc: any;
+		beforeAll(async () => {
+			const res = await call("GET", "/api/openapi.json");
+			expect(res.status).toBe(200);
+			expect(res.headers.get("content-type")).toMatch(/application\/json/);
+			doc = res.body;
+		});
+
+		it("is OpenAPI 3.1.0", () => {
+			expect(doc.openapi).toBe("3.1.0");
+			expect(typeof doc.info?.title).toBe("string");
+			expect(typeof doc.info?.version).toBe("string");
+		});
+
+		it("has a path and method for every route of ROUTE_GROUPS, and nothing else", () => {
+			const expected = publicRoutes();
+			expect(expected.length).toBeGreaterThan(20);
+			for (const route of expected) {
+				expect({ route: `${route.method} ${route.path}`, documented: !!doc.paths?.[route.path]?.[route.method] }).toEqual({
+					route: `${route.method} ${route.path}`,
+					documented: true
+				});
+			}
+			const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+				Object.keys(ops)
+					.filter(m => ["get", "post", "put", "patch", "delete", "head", "options"].includes(m))
+					.map(m => `${m} ${path}`)
+			);
+			expect(documented.sort()).toEqual(expected.map(r => `${r.method} ${r.path}`).sort());
+		});
+
+		it("documents no internal action", () => {
+			const text = JSON.stringify(doc);
+			for (const internal of ["users.create", "users.findByEmail", "users.getById", "users.promoteAdmin", "auth.checkPassword", "auth.revokedSessions", "auth.purgeUser", "notifications.send", "$node"]) {
+				expect(text).not.toContain(internal);
+			}
+		});
+
+		it("the request bodies come from the actions' parameters", () => {
+			const register = doc.paths["/api/v1/auth/register"].post.requestBody.content["application/json"].schema;
+			expect(register.type).toBe("object");
+			expect(Object.keys(register.properties)).toEqual(expect.arrayContaining(["email", "password"]));
+			expect(register.required).toEqual(expect.arrayContaining(["email", "password"]));
+			const login = doc.paths["/api/v1/auth/login"].post.requestBody.content["application/json"].schema;
+			expect(Object.keys(login.properties).sort()).toEqual(["email", "password"]);
+			const patchMe = doc.paths["/api/v1/users/me"].patch.requestBody.content["application/json"].schema;
+			expect(Object.keys(patchMe.properties).sort()).toEqual(["avatarUrl", "bio", "displayName", "locale", "timezone"]);
+			expect(patchMe.additionalProperties).toBe(false);
+			const patchUser = doc.paths["/api/v1/users/{id}"].patch;
+			expect(Object.keys(patchUser.requestBody.content["application/json"].schema.properties).sort()).toEqual(["displayName", "roles", "status"]);
+			expect(patchUser.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: "id", in: "path", required: true })]));
+			const list = doc.paths["/api/v1/users"].get;
+			const names = list.parameters.map((p: any) => p.name);
+			expect(names).toEqual(expect.arrayContaining(["page", "pageSize", "search", "sort", "status", "role"]));
+			const pageSize = list.parameters.find((p: any) => p.name === "pageSize");
+			expect(pageSize.in).toBe("query");
+			expect(pageSize.schema.maximum).toBe(100);
+		});
+	});
+
+	describe("JWKS", () => {
+		it("serves public keys only, with kid, alg and kty", async () => {
+			const res = await call("GET", "/.well-known/jwks.json");
+			expect(res.status).toBe(200);
+			expect(Array.isArray(res.body.keys)).toBe(true);
+			expect(res.body.keys.length).toBeGreaterThan(0);
+			for (const key of res.body.keys) {
+				expect(typeof key.kid).toBe("string");
+				expect(["ES256", "PS256", "EdDSA"]).toContain(key.alg);
+				expect(["EC", "RSA", "OKP"]).toContain(key.kty);
+				for (const priv of ["d", "p", "q", "dp", "dq", "qi", "k", "oth"]) expect(key).not.toHaveProperty(priv);
+			}
+		});
+
+		it("the kid in an access token's header is one of them", async () => {
+			const res = await call("GET", "/.well-known/jwks.json");
+			const header = JSON.parse(Buffer.from(user.accessToken.split(".")[0], "base64url").toString());
+			const key = res.body.keys.find((k: any) => k.kid === header.kid);
+			expect(key).toBeDefined();
+			expect(header.alg).toBe(key.alg);
+		});
+	});
+
+	describe("not found and internals", () => {
+		it.each([
+			["GET", "/api/v1/nope"],
+			["GET", "/api/v1/users/me/extra"],
+			["POST", "/api/v1/auth/nope"],
+			["GET", "/api/nope"],
+			["GET", "/nope"],
+			["GET", "/"]
+		])("%s %s is 404 NOT_FOUND with a JSON error body", async (method, path) => {
+			const res = await call(method, path, { token: user.accessToken });
+			expectErrorBody(res, 404, "NOT_FOUND");
+		});
+
+		it("a known path with the wrong method is 404 or 405 with an error body", async () => {
+			for (const [method, path] of [
+				["DELETE", "/api/health/live"],
+				["PUT", "/api/v1/users/me"],
+				["GET", "/api/v1/auth/login"]
+			]) {
+				const res = await call(method, path, { token: user.accessToken });
+				expectErrorBody(res);
+				expect([404, 405]).toContain(res.status);
+			}
+		});
+
+		it.each([
+			["POST", "/api/v1/users/create", { email: "made-over-http@example.com", roles: ["admin"], emailVerified: true }],
+			["POST", "/api/v1/users/promoteAdmin", { id: "x" }],
+			["POST", "/api/v1/users/markVerified", { id: "x" }],
+			["POST", "/api/v1/users/discard", { id: "x" }],
+			["GET", "/api/v1/auth/revokedSessions", undefined],
+			["POST", "/api/v1/auth/revokedSessions", {}],
+			["POST", "/api/v1/auth/checkPassword", { userId: "x", password: "y" }],
+			["POST", "/api/v1/auth/endUserSessions", { userId: "x" }],
+			["POST", "/api/v1/auth/purgeUser", { userId: "x" }],
+			["POST", "/api/v1/notifications/send", { to: "x@example.com", template: "welcome", data: {} }],
+			["POST", "/api/v1/notifications/notify", { userId: "x", type: "t", title: "t", body: "b" }],
+			["POST", "/api/v1/notifications/purgeUser", { userId: "x", email: "x@example.com" }],
+			["GET", "/api/$node/list", undefined],
+			["GET", "/api/$node/services", undefined],
+			["GET", "/api/$node/actions", undefined],
+			["GET", "/api/~node/list", undefined],
+			["GET", "/$node/list", undefined],
+			["GET", "/api/users.create", undefined],
+			["GET", "/api/v1/users.findByEmail", undefined],
+			["POST", "/api/v1/api/openapi", undefined]
+		])("%s %s is not reachable (404)", async (method, path, body) => {
+			for (const token of [undefined, user.accessToken, admin.accessToken]) {
+				const res = await call(method, path, { body, token });
+				expectErrorBody(res, 404, "NOT_FOUND");
+			}
+		});
+
+		it("GET /api/v1/users/findByEmail does not reach the internal action", async () => {
+			const res = await call("GET", `/api/v1/users/findByEmail?email=${encodeURIComponent(ADMIN_EMAIL)}`, { token: admin.accessToken });
+			expectErrorBody(res, 404, "NOT_FOUND");
+			expect(res.text).not.toContain(ADMIN_EMAIL);
+			const getById = await call("GET", `/api/v1/users/getById?id=${admin.user.id}`, { token: admin.accessToken });
+			expectErrorBody(getById, 404, "NOT_FOUND");
+		});
+
+		it("nothing was created by the attempts on internal actions", async () => {
+			const res = await call("GET", "/api/v1/users?search=made-over-http", { token: admin.accessToken });
+			expect(res.status).toBe(200);
+			expect(res.body.total).toBe(0);
+		});
+	});
+
+	describe("request bodies", () => {
+		it.each(['{"email":', "{email: 'x'}", "not json at all", '{"a":1}}', "[1,2", '"unterminated'])("malformed JSON %p is 400", async raw => {
+			const res = await call("POST", "/api/v1/auth/login", { rawBody: raw });
+			expectErrorBody(res, 400);
+		});
+
+		it("malformed JSON on an authenticated route is 400 too", async () => {
+			const res = await call("PATCH", "/api/v1/users/me", { rawBody: '{"displayName":', token: user.accessToken });
+			expectErrorBody(res, 400);
+		});
+
+		it("a 150 KB body is 413 PAYLOAD_TOO_LARGE", async () => {
+			const big = JSON.stringify({ email: "big@example.com", password: "a sturdy passphrase", displayName: "x".repeat(150 * 1024) });
+			const res = await call("POST", "/api/v1/auth/register", { rawBody: big });
+			expectErrorBody(res, 413, "PAYLOAD_TOO_LARGE");
+			const authed = await call("PATCH", "/api/v1/users/me", { rawBody: JSON.stringify({ bio: "y".repeat(150 * 1024) }), token: user.accessToken });
+			expectErrorBody(authed, 413, "PAYLOAD_TOO_LARGE");
+			// Nothing was registered.
+			const login = await call("POST", "/api/v1/auth/login", { body: { email: "big@example.com", password: "a sturdy passphrase" } });
+			expectErrorBody(login, 401, "INVALID_CREDENTIALS");
+		});
+
+		it("validation errors do not echo the values sent (a password stays secret)", async () => {
+			const secret = `Secret-${"z".repeat(1100)}`;
+			const res = await call("POST", "/api/v1/auth/register", { body: { email: "echo@example.com", password: secret } });
+			expectErrorBody(res, 422);
+			expect(res.text).not.toContain("zzzzzzzzzz");
+			const typed = await call("POST", "/api/v1/auth/login", { body: { email: "echo@example.com", password: { secret: "Hunter2-typed-secret" } } });
+			expectErrorBody(typed, 422, "VALIDATION_ERROR");
+			expect(typed.text).not.toContain("Hunter2-typed-secret");
+		});
+	});
+
+	describe("every response", () => {
+		it("collects a variety of statuses", async () => {
+			await call("GET", "/api/v1/users/me", { token: user.accessToken });
+			await call("GET", "/api/v1/users/me");
+			await call("GET", "/api/v1/users", { token: user.accessToken });
+			await call("PATCH", "/api/v1/users/me", { token: user.accessToken, body: { timezone: "Nowhere/Nothing" } });
+			await call("POST", "/api/v1/auth/verify-email/resend", { body: { email: user.email } });
+			await call("DELETE", "/api/v1/auth/sessions/00000000-0000-4000-8000-000000000000", { token: user.accessToken });
+			await call("POST", "/api/v1/auth/login", { body: { email: user.email, password: "wrong password here" } });
+			await call("POST", "/api/v1/auth/register", { body: { email: user.email, password: "another sturdy passphrase" } });
+			await call("GET", "/api/v1/notifications", { token: user.accessToken });
+			const statuses = new Set(seen.map(s => s.res.status));
+			for (const status of [200, 202, 400, 401, 403, 404, 409, 413, 422]) expect(statuses).toContain(status);
+		});
+
+		it("has X-Content-Type-Options: nosniff and no X-Powered-By", () => {
+			expect(seen.length).toBeGreaterThan(50);
+			for (const { label, res } of seen) {
+				expect({ label, nosniff: res.headers.get("x-content-type-options") }).toEqual({ label, nosniff: "nosniff" });
+				expect({ label, poweredBy: res.headers.get("x-powered-by") }).toEqual({ label, poweredBy: null });
+			}
+		});
+
+		it("every body is JSON (or empty for 202/204)", () => {
+			for (const { label, res } of seen) {
+				if (res.status === 204) {
+					expect({ label, text: res.text }).toEqual({ label, text: "" });
+					continue;
+				}
+				if (res.status === 202 && res.text === "") continue;
+				expect({ label, type: /application\/json/.test(res.headers.get("content-type") ?? "") }).toEqual({ label, type: true });
+				expect(() => JSON.parse(res.text)).not.toThrow();
+			}
+		});
+
+		it("every error body is exactly {name,message,code,type,data?} with code = status and no stack", () => {
+			const errors = seen.filter(s => s.res.status >= 400);
+			expect(errors.length).toBeGreaterThan(30);
+			for (const { label, res } of errors) {
+				try {
+					expectErrorBody(res);
+				} catch (err) {
+					throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
+				}
+				expect(res.text).not.toMatch(/stack|node_modules|\/work\/|\.ts:\d+/i);
+			}
+		});
+
+		it("no response names internals", () => {
+			for (const { label, res } of seen) {
+				if (label.includes("/api/openapi.json")) continue;
+				expect({ label, leak: /passwordHash|emailKey|tokenHash|"_id"|MoleculerError|ServiceNotFound/.test(res.text) }).toEqual({ label, leak: false });
+			}
+		});
+	});
+});
+
+describe("API gateway without the services it calls", () => {
+	let app: TestApp;
+	beforeAll(async () => {
+		app = await startApp({ services: ["api"] });
+	});
+	afterAll(() => app.stop());
+
+	it("is live but not ready", async () => {
+		expect((await app.request("GET", "/api/health/live")).status).toBe(200);
+		const ready = await app.request("GET", "/api/health/ready");
+		expect(ready.status).toBe(503);
+		expect(ready.body.status).toBe("unavailable");
+	});
+
+	it.each([
+		["POST", "/api/v1/auth/login", { email: "nobody@example.com", password: "a sturdy passphrase" }],
+		["POST", "/api/v1/auth/register", { email: "nobody@example.com", password: "a sturdy passphrase" }],
+		["GET", "/api/v1/users/me", undefined],
+		["GET", "/api/v1/notifications", undefined]
+	])("%s %s answers 503 SERVICE_UNAVAILABLE with Retry-After, not 404 or 500", async (method, path, body) => {
+		const res = await app.request(method, path, { body });
+		expectErrorBody(res, 503, "SERVICE_UNAVAILABLE");
+		expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+	});
+
+	it("becomes ready once users and auth are reachable", async () => {
+		// Stand-ins for the real services: readiness only needs them reachable (and auth's ended sessions).
+		await app.broker.createService({ name: "users", actions: {} });
+		await app.broker.createService({ name: "auth", actions: { revokedSessions: { visibility: "public", handler: () => [] } } });
+		let ready = await app.request("GET", "/api/health/ready");
+		for (let i = 0; i < 50 && ready.status !== 200; i++) {
+			await sleep(100);
+			ready = await app.request("GET", "/api/health/ready");
+		}
+		expect(ready.status).toBe(200);
+		expect(ready.body.status).toBe("ok");
+	});
+});
