@@ -5,8 +5,6 @@ export interface SessionRecord {
 	_id: string;
 	userId: string;
 	tokenHash: string;
-	/** Hashes of this family's already-rotated tokens: presenting one is reuse. */
-	spentHashes: string[];
 	createdAt: Date;
 	lastUsedAt: Date;
 	expiresAt: Date;
@@ -16,8 +14,12 @@ export interface SessionRecord {
 	revokedUntil: Date | null;
 }
 
-/** Spent hashes kept per session: enough to recognise a replayed token, bounded in size. */
-export const SPENT_HASHES_KEPT = 50;
+/** A rotated-away refresh token, by hash: presenting it again is reuse. */
+export interface SpentRefreshTokenRecord {
+	_id: string;
+	sessionId: string;
+	expiresAt: Date;
+}
 
 export function isLive(session: SessionRecord, now = Date.now()): boolean {
 	return !session.revokedAt && new Date(session.expiresAt).getTime() > now;

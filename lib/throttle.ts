@@ -19,11 +19,15 @@ export function lockRemaining(state: ThrottleState | null, now = Date.now()): nu
 	return Math.ceil((state.lockedUntil - now) / 1000);
 }
 
+/** When an address with this many consecutive failures is locked until, or null when it is not locked. */
+export function lockedUntil(failures: number, policy: ThrottlePolicy, now = Date.now()): number | null {
+	if (failures < policy.maxFailures) return null;
+	const doublings = Math.min(failures - policy.maxFailures, 30);
+	return now + Math.min(policy.baseLockMs * 2 ** doublings, policy.maxLockMs);
+}
+
 /** The state after one more failed attempt. */
 export function afterFailure(state: ThrottleState | null, policy: ThrottlePolicy, now = Date.now()): ThrottleState {
 	const failures = (state?.failures ?? 0) + 1;
-	if (failures < policy.maxFailures) return { failures, lockedUntil: null };
-	const doublings = Math.min(failures - policy.maxFailures, 30);
-	const lockMs = Math.min(policy.baseLockMs * 2 ** doublings, policy.maxLockMs);
-	return { failures, lockedUntil: now + lockMs };
+	return { failures, lockedUntil: lockedUntil(failures, policy, now) };
 }

@@ -109,11 +109,20 @@ export type EmailTemplate =
 	| "sessions-ended"
 	| "account-deleted";
 
+/** E-mails that carry a one-time link. */
+export type LinkKind = "verify-email" | "password-reset";
+
 export interface EmailRequest {
 	to: string;
 	template: EmailTemplate;
+	/** Template values. Never a token: see `link`. */
 	data: Record<string, string>;
 	userId?: string;
+	/**
+	 * The e-mail carries a one-time link of this kind for `userId`. Its token is minted by `auth` when the
+	 * e-mail is actually sent, so that no token is ever stored anywhere but as a hash.
+	 */
+	link?: LinkKind;
 }
 
 export interface InAppRequest {

@@ -44,7 +44,6 @@ export const SessionModel = model(
 			_id: id,
 			userId: { type: String, required: true, index: true },
 			tokenHash: { type: String, required: true },
-			spentHashes: { type: [String], default: [] },
 			createdAt: { type: Date, required: true },
 			lastUsedAt: { type: Date, required: true },
 			expiresAt: { type: Date, required: true, expires: 0 },
@@ -55,6 +54,19 @@ export const SessionModel = model(
 			revokedUntil: { type: Date, default: null }
 		},
 		{ collection: "sessions", versionKey: false }
+	)
+);
+
+/** Refresh tokens already rotated away, kept until their session would expire: presenting one is reuse. */
+export const SpentRefreshTokenModel = model(
+	"SpentRefreshToken",
+	new Schema(
+		{
+			_id: id, // the token's hash
+			sessionId: { type: String, required: true, index: true },
+			expiresAt: { type: Date, required: true, expires: 0 }
+		},
+		{ collection: "spent_refresh_tokens", versionKey: false }
 	)
 );
 
@@ -110,10 +122,12 @@ export const DeliveryModel = model(
 			_id: id,
 			to: { type: String, required: true },
 			template: { type: String, required: true },
-			/** Template values; cleared once sent, as they may hold a one-time link. */
+			/** Template values (never a token); cleared once sent. */
 			data: { type: Schema.Types.Mixed, default: null },
 			userId: { type: String, default: null, index: true },
-			status: { type: String, required: true, enum: ["pending", "sent", "failed"], index: true },
+			/** A one-time link whose token is minted only when the e-mail goes out. */
+			link: { type: String, enum: ["verify-email", "password-reset", null], default: null },
+			status: { type: String, required: true, enum: ["pending", "sent", "failed", "cancelled"], index: true },
 			attempts: { type: Number, default: 0 },
 			nextAttemptAt: { type: Date, required: true, index: true },
 			lockedUntil: { type: Date, default: null },

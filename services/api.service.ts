@@ -3,7 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { clientIp } from "../lib/client-ip";
 import type { Config } from "../lib/config";
-import { throttled } from "../lib/errors";
+import { apiError, throttled } from "../lib/errors";
 import { toHttpError } from "../lib/http-error";
 import { buildOpenApi, type ActionInfo, type JsonSchema } from "../lib/openapi";
 import { FixedWindowLimiter } from "../lib/rate-limit";
@@ -31,6 +31,7 @@ function dropProtoKeys(key: string, value: unknown): unknown {
 
 interface GatewayRequest extends IncomingMessage {
 	$alias?: { action?: string };
+	query?: Record<string, unknown>;
 }
 
 type GatewayThis = Service & {
@@ -61,6 +62,12 @@ export default function apiService(config: Config, version: string): ServiceSche
 			const ip = clientIp(req, config.trustProxy);
 			ctx.meta.clientIp = ip;
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
+			// Credentials in URLs end up in proxy logs and browser history: bodies only.
+			if (req.method !== "GET" && req.query && Object.keys(req.query).length > 0) {
+				throw apiError("VALIDATION_ERROR", "Query parameters are not accepted on this route; send a JSON body", [
+					{ field: "query", type: "forbidden", message: "Query parameters are not accepted on this route" }
+				]);
+			}
 			const action = req.$alias?.action;
 			if (action && RATE_LIMITED_ACTIONS.has(action)) {
 				const verdict = this.limiter.hit(ip);
@@ -77,11 +84,11 @@ export default function apiService(config: Config, version: string): ServiceSche
 			port: config.port,
 			ip: "0.0.0.0",
 			routes,
-			// Parameters hold passwords and tokens: never log them.
+			// Parameters hold passwords and tokens, and a URL may too: moleculer-web logs neither.
 			logRequestParams: null,
 			logResponseData: null,
-			logRequest: "debug",
-			logResponse: "debug",
+			logRequest: null,
+			logResponse: null,
 			log4XXResponses: false,
 			onError(this: GatewayThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
 				const mapped = toHttpError(err);

@@ -1,18 +1,18 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
-import type { Collection } from "../lib/collection";
+import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
 import { ApiError, apiError, throttled } from "../lib/errors";
 import { PasswordHasher } from "../lib/password/hasher";
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../lib/password/policy";
-import { SPENT_HASHES_KEPT, isLive, revocation, toRevoked, toSessionView, type SessionRecord } from "../lib/sessions";
-import { DEFAULT_LOCK, afterFailure, lockRemaining, type ThrottleState } from "../lib/throttle";
+import { isLive, revocation, toRevoked, toSessionView, type SessionRecord, type SpentRefreshTokenRecord } from "../lib/sessions";
+import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottleState } from "../lib/throttle";
 import { signAccessToken } from "../lib/tokens/access";
 import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
-import type { AppMeta, EmailRequest, InAppRequest, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
+import type { AppMeta, EmailRequest, InAppRequest, LinkKind, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
-import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel } from "../models";
+import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentRefreshTokenModel } from "../models";
 import { randomUUID } from "node:crypto";
 
 interface CredentialRecord {
@@ -21,7 +21,7 @@ interface CredentialRecord {
 	updatedAt: Date;
 }
 
-type OneTimeKind = "verify-email" | "password-reset";
+type OneTimeKind = LinkKind;
 
 interface OneTimeTokenRecord {
 	_id: string; // hash of the token
@@ -48,6 +48,7 @@ type AuthThis = Service &
 	DbMixinMethods & {
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
+		spentRefreshTokens: Collection<SpentRefreshTokenRecord>;
 		oneTimeTokens: Collection<OneTimeTokenRecord>;
 		throttles: Collection<ThrottleRecord>;
 		hasher: PasswordHasher;
@@ -56,12 +57,13 @@ type AuthThis = Service &
 		issueTokens(ctx: Ctx<unknown>, user: PublicUser, session: SessionRecord, secret: string): TokenResponse;
 		startSession(ctx: Ctx<unknown>, userId: string): Promise<{ session: SessionRecord; secret: string }>;
 		endSessions(ctx: Context<unknown>, filter: Record<string, unknown>): Promise<number>;
-		issueOneTimeToken(kind: OneTimeKind, userId: string): Promise<string | null>;
+		issueOneTimeToken(kind: OneTimeKind, userId: string): Promise<string>;
+		sendLink(ctx: Context<unknown>, kind: LinkKind, user: PublicUser): Promise<void>;
 		consumeOneTimeToken(kind: OneTimeKind, token: string): Promise<string>;
 		setPassword(userId: string, password: string): Promise<void>;
 		sendEmail(ctx: Context<unknown>, email: EmailRequest): Promise<void>;
 		notifyInApp(ctx: Context<unknown>, notice: InAppRequest): Promise<void>;
-		loginFailed(key: string, state: ThrottleRecord | null): Promise<void>;
+		loginFailed(key: string): Promise<void>;
 		inBackground(what: string, work: () => Promise<void>): void;
 		bootstrapAdmin(): Promise<void>;
 	};
@@ -102,10 +104,7 @@ export default function authService(config: Config): ServiceSchema {
 						await ctx.call("users.discard", { id: user.id });
 						throw err;
 					}
-					const verification = await this.issueOneTimeToken("verify-email", user.id);
-					if (verification) {
-						await this.sendEmail(ctx, { to: user.email, template: "verify-email", data: { token: verification, displayName: user.displayName }, userId: user.id });
-					}
+					await this.sendLink(ctx, "verify-email", user);
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = "/api/v1/users/me";
 					return user;
@@ -135,10 +134,7 @@ export default function authService(config: Config): ServiceSchema {
 					this.inBackground("resend verification", async () => {
 						const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.email });
 						if (!user || user.emailVerified || user.status !== "active") return;
-						const verification = await this.issueOneTimeToken("verify-email", user.id);
-						if (verification) {
-							await this.sendEmail(ctx, { to: user.email, template: "verify-email", data: { token: verification, displayName: user.displayName }, userId: user.id });
-						}
+						await this.sendLink(ctx, "verify-email", user);
 					});
 					ctx.meta.$statusCode = 202;
 					return null;
@@ -159,7 +155,7 @@ export default function authService(config: Config): ServiceSchema {
 					// An unknown address costs a hash compare too: the answer takes as long either way.
 					const ok = await this.hasher.verify(ctx.params.password, credential?.passwordHash);
 					if (!user || !credential || !ok) {
-						await this.loginFailed(key, throttle);
+						await this.loginFailed(key);
 						throw apiError("INVALID_CREDENTIALS");
 					}
 					if (throttle) await this.throttles.removeById(key);
@@ -183,7 +179,8 @@ export default function authService(config: Config): ServiceSchema {
 					const presented = hashToken(parsed.secret);
 
 					if (!sameHash(presented, session.tokenHash)) {
-						if (session.spentHashes.includes(presented) && !session.revokedAt) {
+						const spent = await this.spentRefreshTokens.findById(presented);
+						if (spent?.sessionId === session._id && !session.revokedAt) {
 							await this.endSessions(ctx, { _id: session._id });
 							throw apiError("TOKEN_REUSED");
 						}
@@ -201,21 +198,16 @@ export default function authService(config: Config): ServiceSchema {
 					// the other is reuse.
 					const secret = randomToken();
 					const now = Date.now();
+					const expiresAt = new Date(now + config.refreshTokenTtl * 1000);
 					const rotated = await this.sessions.updateMany(
 						{ _id: session._id, tokenHash: session.tokenHash, revokedAt: null },
-						{
-							$set: {
-								tokenHash: hashToken(secret),
-								spentHashes: [...session.spentHashes, session.tokenHash].slice(-SPENT_HASHES_KEPT),
-								lastUsedAt: new Date(now),
-								expiresAt: new Date(now + config.refreshTokenTtl * 1000)
-							}
-						}
+						{ $set: { tokenHash: hashToken(secret), lastUsedAt: new Date(now), expiresAt } }
 					);
 					if (rotated !== 1) {
 						await this.endSessions(ctx, { _id: session._id });
 						throw apiError("TOKEN_REUSED");
 					}
+					await this.spentRefreshTokens.insert({ _id: session.tokenHash, sessionId: session._id, expiresAt });
 					return this.issueTokens(ctx, user, session, secret);
 				}
 			},
@@ -277,10 +269,7 @@ export default function authService(config: Config): ServiceSchema {
 					this.inBackground("password reset", async () => {
 						const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.email });
 						if (!user || user.status !== "active") return;
-						const reset = await this.issueOneTimeToken("password-reset", user.id);
-						if (reset) {
-							await this.sendEmail(ctx, { to: user.email, template: "password-reset", data: { token: reset, displayName: user.displayName }, userId: user.id });
-						}
+						await this.sendLink(ctx, "password-reset", user);
 					});
 					ctx.meta.$statusCode = 202;
 					return null;
@@ -352,8 +341,27 @@ export default function authService(config: Config): ServiceSchema {
 				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<void> {
 					const { userId } = ctx.params;
 					await this.endSessions(ctx, { userId });
+					const sessions = await this.sessions.find({ userId });
+					await this.spentRefreshTokens.removeMany({ sessionId: { $in: sessions.map(s => s._id) } });
+					// The ended sessions stay until their tokens expire (gateways load them at start), but forget the device.
+					await this.sessions.updateMany({ userId }, { $set: { ip: null, userAgent: null } });
 					await this.credentials.removeById(userId);
 					await this.oneTimeTokens.removeMany({ userId });
+				}
+			},
+
+			/**
+			 * Mints the token of a one-time link as `notifications` sends the e-mail; null when the link is no longer
+			 * wanted (the account is gone, disabled, or already verified).
+			 */
+			issueLinkToken: {
+				visibility: "public",
+				params: { kind: { type: "enum", values: ["verify-email", "password-reset"] }, userId: { type: "string" } },
+				async handler(this: AuthThis, ctx: Context<{ kind: LinkKind; userId: string }>): Promise<string | null> {
+					const { kind, userId } = ctx.params;
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (!user || user.status !== "active" || (kind === "verify-email" && user.emailVerified)) return null;
+					return this.issueOneTimeToken(kind, userId);
 				}
 			},
 
@@ -395,7 +403,6 @@ export default function authService(config: Config): ServiceSchema {
 					_id: randomUUID(),
 					userId,
 					tokenHash: hashToken(secret),
-					spentHashes: [],
 					createdAt: now,
 					lastUsedAt: now,
 					expiresAt: new Date(now.getTime() + config.refreshTokenTtl * 1000),
@@ -419,12 +426,16 @@ export default function authService(config: Config): ServiceSchema {
 				return live.length;
 			},
 
-			/** A fresh one-time token, or null when one was sent to this user moments ago. */
-			async issueOneTimeToken(this: AuthThis, kind: OneTimeKind, userId: string): Promise<string | null> {
+			/** Queues an e-mail with a one-time link, unless one was sent to this user moments ago. */
+			async sendLink(this: AuthThis, ctx: Context<unknown>, kind: LinkKind, user: PublicUser): Promise<void> {
+				const since = new Date(Date.now() - RESEND_INTERVAL_MS);
+				if ((await this.oneTimeTokens.count({ kind, userId: user.id, usedAt: null, createdAt: { $gt: since } })) > 0) return;
+				await this.sendEmail(ctx, { to: user.email, template: kind, data: { displayName: user.displayName }, userId: user.id, link: kind });
+			},
+
+			/** A fresh one-time token that replaces the user's earlier ones of this kind. */
+			async issueOneTimeToken(this: AuthThis, kind: OneTimeKind, userId: string): Promise<string> {
 				const now = Date.now();
-				const recent = await this.oneTimeTokens.count({ kind, userId, usedAt: null, createdAt: { $gt: new Date(now - RESEND_INTERVAL_MS) } });
-				if (recent > 0) return null;
-				// A new link replaces the old ones.
 				await this.oneTimeTokens.removeMany({ kind, userId });
 				const value = randomToken();
 				await this.oneTimeTokens.insert({
@@ -455,18 +466,27 @@ export default function authService(config: Config): ServiceSchema {
 				if (updated === 0) await this.credentials.insert({ _id: userId, passwordHash, updatedAt: new Date() });
 			},
 
-			async loginFailed(this: AuthThis, key: string, state: ThrottleRecord | null): Promise<void> {
-				const next = afterFailure(state, { maxFailures: config.loginMaxFailures, ...DEFAULT_LOCK });
-				const record = { failures: next.failures, lockedUntil: next.lockedUntil ? new Date(next.lockedUntil) : null, updatedAt: new Date() };
-				const updated = await this.throttles.updateMany({ _id: key }, { $set: record });
-				if (updated === 0) {
+			/**
+			 * Counts a failure with an atomic increment, so that concurrent guesses all count, then locks the address
+			 * from the count that resulted.
+			 */
+			async loginFailed(this: AuthThis, key: string): Promise<void> {
+				const now = new Date(Date.now());
+				let counted = await this.throttles.updateMany({ _id: key }, { $inc: { failures: 1 }, $set: { updatedAt: now } });
+				if (counted === 0) {
 					try {
-						await this.throttles.insert({ _id: key, ...record } as unknown as ThrottleRecord);
-					} catch {
+						await this.throttles.insert({ _id: key, failures: 1, lockedUntil: null, updatedAt: now });
+						counted = 1;
+					} catch (err) {
+						if (!isDuplicateKeyError(err)) throw err;
 						// A concurrent failure created it first.
-						await this.throttles.updateMany({ _id: key }, { $inc: { failures: 1 } });
+						await this.throttles.updateMany({ _id: key }, { $inc: { failures: 1 }, $set: { updatedAt: now } });
 					}
 				}
+				const state = await this.throttles.findById(key);
+				const until = state ? lockedUntil(state.failures, { maxFailures: config.loginMaxFailures, ...DEFAULT_LOCK }, now.getTime()) : null;
+				// $max: a later, shorter computation never shortens a lock already set.
+				if (until !== null) await this.throttles.updateMany({ _id: key }, { $max: { lockedUntil: new Date(until) } });
 			},
 
 			/** E-mail is queued by `notifications`; a failure to queue never fails the request. */
@@ -512,6 +532,7 @@ export default function authService(config: Config): ServiceSchema {
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.credentials = this.collection<CredentialRecord>(CredentialModel);
 			this.sessions = this.collection<SessionRecord>(SessionModel);
+			this.spentRefreshTokens = this.collection<SpentRefreshTokenRecord>(SpentRefreshTokenModel);
 			this.oneTimeTokens = this.collection<OneTimeTokenRecord>(OneTimeTokenModel);
 			this.throttles = this.collection<ThrottleRecord>(LoginThrottleModel);
 		},

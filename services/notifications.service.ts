@@ -7,7 +7,7 @@ import type { Config } from "../lib/config";
 import { apiError } from "../lib/errors";
 import { outboxMailer, safeErrorMessage, smtpMailer, type Mailer } from "../lib/mailer";
 import { renderEmail } from "../lib/templates";
-import type { AppMeta, EmailRequest, EmailTemplate, InAppRequest, Page } from "../lib/types";
+import type { AppMeta, EmailRequest, EmailTemplate, InAppRequest, LinkKind, Page } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { DeliveryModel, NotificationModel } from "../models";
 
@@ -27,7 +27,9 @@ export interface DeliveryRecord {
 	template: EmailTemplate;
 	data: Record<string, string> | null;
 	userId: string | null;
-	status: "pending" | "sent" | "failed";
+	link: LinkKind | null;
+	/** `cancelled`: the one-time link it was to carry is no longer wanted (e.g. already verified). */
+	status: "pending" | "sent" | "failed" | "cancelled";
 	attempts: number;
 	nextAttemptAt: Date;
 	lockedUntil: Date | null;
@@ -128,7 +130,8 @@ export default function notificationsService(config: Config): ServiceSchema {
 					to: { type: "email" },
 					template: { type: "enum", values: TEMPLATES },
 					data: { type: "record", key: { type: "string" }, value: { type: "string" } },
-					userId: { type: "string", optional: true }
+					userId: { type: "string", optional: true },
+					link: { type: "enum", values: ["verify-email", "password-reset"], optional: true }
 				},
 				async handler(this: NotificationsThis, ctx: Context<EmailRequest>): Promise<{ id: string }> {
 					const now = new Date();
@@ -138,6 +141,7 @@ export default function notificationsService(config: Config): ServiceSchema {
 						template: ctx.params.template,
 						data: ctx.params.data,
 						userId: ctx.params.userId ?? null,
+						link: ctx.params.userId ? (ctx.params.link ?? null) : null,
 						status: "pending",
 						attempts: 0,
 						nextAttemptAt: now,
@@ -214,9 +218,17 @@ export default function notificationsService(config: Config): ServiceSchema {
 			async deliver(this: NotificationsThis, delivery: DeliveryRecord): Promise<void> {
 				const attempts = delivery.attempts + 1;
 				try {
-					const rendered = renderEmail(delivery.template, { appUrl: config.appUrl, data: delivery.data ?? {} });
+					const data = { ...(delivery.data ?? {}) };
+					if (delivery.link && delivery.userId) {
+						const token = await this.broker.call<string | null, object>("auth.issueLinkToken", { kind: delivery.link, userId: delivery.userId });
+						if (token === null) {
+							await this.deliveries.updateById(delivery._id, { $set: { status: "cancelled", data: null, lockedUntil: null } });
+							return;
+						}
+						data.token = token;
+					}
+					const rendered = renderEmail(delivery.template, { appUrl: config.appUrl, data });
 					const where = await this.mailer.send({ from: config.mailFrom, to: delivery.to, ...rendered });
-					// The data may hold a one-time link: it is not kept once the e-mail is out.
 					await this.deliveries.updateById(delivery._id, { $set: { status: "sent", attempts, sentAt: new Date(), data: null, lockedUntil: null, lastError: null } });
 					this.logger.info(`E-mail '${delivery.template}' to ${delivery.to} sent to ${where}.`);
 				} catch (err) {

@@ -1,4 +1,4 @@
-import { isLive, revocation, SPENT_HASHES_KEPT, toRevoked, toSessionView, type SessionRecord } from "../../lib/sessions";
+import { isLive, revocation, toRevoked, toSessionView, type SessionRecord } from "../../lib/sessions";
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -7,7 +7,6 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
 		_id: "s1",
 		userId: "u1",
 		tokenHash: "hash-current",
-		spentHashes: ["hash-old"],
 		createdAt: new Date(NOW - 3_600_000),
 		lastUsedAt: new Date(NOW - 60_000),
 		expiresAt: new Date(NOW + 86_400_000),
@@ -87,10 +86,5 @@ describe("revocation / toRevoked", () => {
 		expect(toRevoked({ _id: "s1", revokedUntil: r.revokedUntil })).toEqual({ id: "s1", until: NOW + 901_000 });
 		expect(toRevoked({ _id: "s2", revokedUntil: new Date(NOW).toISOString() as unknown as Date })).toEqual({ id: "s2", until: NOW });
 		expect(toRevoked({ _id: "s3", revokedUntil: null })).toEqual({ id: "s3", until: 0 });
-	});
-
-	it("keeps a bounded number of spent hashes", () => {
-		expect(SPENT_HASHES_KEPT).toBeGreaterThan(0);
-		expect(SPENT_HASHES_KEPT).toBeLessThanOrEqual(1000);
 	});
 });
