@@ -1,9 +1,44 @@
+const fs = require("node:fs");
+const path = require("node:path");
+
+const common = {
+	testEnvironment: "node",
+	rootDir: __dirname,
+	transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }] }
+};
+
+/** The mongoose suite needs FerretDB: without it, skip with a reason locally, fail in CI. */
+function ferretdbAvailable() {
+	const candidates = [process.env.FERRETDB_BIN, path.join(__dirname, ".tools/ferretdb")];
+	for (const dir of (process.env.PATH || "").split(path.delimiter)) candidates.push(path.join(dir, "ferretdb"));
+	return candidates.some(c => c && fs.existsSync(c));
+}
+
+const projects = [
+	{
+		...common,
+		displayName: "embedded",
+		testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts"]
+	}
+];
+
+if (ferretdbAvailable() || process.env.CI === "true") {
+	// The same integration suite again, on mongoose against FerretDB, plus the database fault tests.
+	projects.push({
+		...common,
+		displayName: "mongoose",
+		testMatch: ["<rootDir>/test/integration/**/*.test.ts", "<rootDir>/test/mongo/**/*.test.ts"],
+		setupFiles: ["<rootDir>/test/mongo/store-env.ts"],
+		globalSetup: "<rootDir>/test/mongo/global-setup.ts",
+		globalTeardown: "<rootDir>/test/mongo/global-teardown.ts"
+	});
+} else {
+	console.warn("Skipping the mongoose suite: no FerretDB binary (run scripts/install-ferretdb.sh, or set FERRETDB_BIN).");
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
-	testEnvironment: "node",
-	roots: ["<rootDir>/test"],
-	testMatch: ["**/*.test.ts"],
-	transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }] },
+	projects,
 	testTimeout: 30000,
 	// Integration suites start brokers and servers: keep them from competing for the two cores.
 	maxWorkers: 2

@@ -1,3 +1,6 @@
+import { apiError } from "./errors";
+import { isUnavailableError } from "./mongo";
+
 /**
  * A typed collection over a moleculer-db adapter (NeDB MemoryAdapter or the mongoose adapter): the one way
  * services read and write their data. Queries are MongoDB-style filters, understood by both stores.
@@ -43,47 +46,57 @@ export class Collection<T extends Entity> {
 		readonly adapter: StoreAdapter
 	) {}
 
+	/** A store that cannot be reached is a 503 for the client, not a 500. */
+	private async guard<R>(operation: Promise<R>): Promise<R> {
+		try {
+			return await operation;
+		} catch (err) {
+			if (isUnavailableError(err)) throw apiError("SERVICE_UNAVAILABLE", "The database is not reachable; try again shortly");
+			throw err;
+		}
+	}
+
 	private async plain(entity: unknown): Promise<T | null> {
 		if (entity === null || entity === undefined) return null;
 		return (await this.adapter.entityToObject(entity)) as T;
 	}
 
 	async insert(doc: T): Promise<T> {
-		return (await this.plain(await this.adapter.insert(doc))) as T;
+		return (await this.plain(await this.guard(this.adapter.insert(doc)))) as T;
 	}
 
-	findById(id: string): Promise<T | null> {
-		return this.adapter.findById(id).then(e => this.plain(e));
+	async findById(id: string): Promise<T | null> {
+		return this.plain(await this.guard(this.adapter.findById(id)));
 	}
 
-	findOne(query: Filter): Promise<T | null> {
-		return this.adapter.findOne(query).then(e => this.plain(e));
+	async findOne(query: Filter): Promise<T | null> {
+		return this.plain(await this.guard(this.adapter.findOne(query)));
 	}
 
 	async find(query: Filter, opts: FindOptions = {}): Promise<T[]> {
-		const rows = await this.adapter.find({ query, ...opts });
+		const rows = await this.guard(this.adapter.find({ query, ...opts }));
 		return Promise.all(rows.map(r => this.plain(r) as Promise<T>));
 	}
 
 	count(query: Filter): Promise<number> {
-		return this.adapter.count({ query });
+		return this.guard(this.adapter.count({ query }));
 	}
 
 	/** Returns how many documents matched and changed: 1 or 0 makes a compare-and-set. */
 	updateMany(query: Filter, update: Update): Promise<number> {
-		return this.adapter.updateMany(query, update);
+		return this.guard(this.adapter.updateMany(query, update));
 	}
 
 	/** The document after the update, or null when there is none with that id. */
-	updateById(id: string, update: Update): Promise<T | null> {
-		return this.adapter.updateById(id, update).then(e => this.plain(e));
+	async updateById(id: string, update: Update): Promise<T | null> {
+		return this.plain(await this.guard(this.adapter.updateById(id, update)));
 	}
 
 	removeMany(query: Filter): Promise<number> {
-		return this.adapter.removeMany(query);
+		return this.guard(this.adapter.removeMany(query));
 	}
 
 	async removeById(id: string): Promise<void> {
-		await this.adapter.removeById(id);
+		await this.guard(this.adapter.removeById(id));
 	}
 }

@@ -14,10 +14,11 @@ export interface SessionRecord {
 	revokedUntil: Date | null;
 }
 
-/** A rotated-away refresh token, by hash: presenting it again is reuse. */
-export interface SpentRefreshTokenRecord {
+/** A used token, by hash (see SpentTokenModel). */
+export interface SpentTokenRecord {
 	_id: string;
-	sessionId: string;
+	kind: "refresh" | "verify-email" | "password-reset";
+	sessionId: string | null;
 	expiresAt: Date;
 }
 

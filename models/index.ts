@@ -6,34 +6,38 @@ import { Schema, model, type Model } from "mongoose";
 
 const id = { type: String, required: true };
 
-export const UserModel = model(
-	"User",
-	new Schema(
-		{
-			_id: id,
-			email: { type: String, required: true },
-			emailKey: { type: String, required: true, unique: true },
-			displayName: { type: String, default: "" },
-			bio: { type: String, default: "" },
-			avatarUrl: { type: String, default: null },
-			locale: { type: String, default: "en" },
-			timezone: { type: String, default: "UTC" },
-			roles: { type: [String], enum: ["user", "admin"], default: ["user"], index: true },
-			status: { type: String, enum: ["active", "disabled"], default: "active", index: true },
-			emailVerified: { type: Boolean, default: false },
-			createdAt: { type: Date, required: true, index: true },
-			updatedAt: { type: Date, required: true },
-			lastLoginAt: { type: Date, default: null }
-		},
-		{ collection: "users", versionKey: false }
-	)
+const userSchema = new Schema(
+	{
+		_id: id,
+		email: { type: String, required: true },
+		emailKey: { type: String, required: true, unique: true },
+		displayName: { type: String, default: "" },
+		bio: { type: String, default: "" },
+		avatarUrl: { type: String, default: null },
+		locale: { type: String, default: "en" },
+		timezone: { type: String, default: "UTC" },
+		roles: { type: [String], enum: ["user", "admin"], default: ["user"], index: true },
+		status: { type: String, enum: ["active", "disabled"], default: "active", index: true },
+		emailVerified: { type: Boolean, default: false },
+		createdAt: { type: Date, required: true, index: true },
+		updatedAt: { type: Date, required: true },
+		lastLoginAt: { type: Date, default: null }
+	},
+	{ collection: "users", versionKey: false, timestamps: true }
 );
+// The admin list: filters by status and role, sorted by any of its sort keys.
+userSchema.index({ status: 1, createdAt: -1 });
+userSchema.index({ roles: 1, createdAt: -1 });
+userSchema.index({ displayName: 1 });
+userSchema.index({ lastLoginAt: -1 });
+
+export const UserModel = model("User", userSchema);
 
 export const CredentialModel = model(
 	"Credential",
 	new Schema(
-		{ _id: id, passwordHash: { type: String, required: true }, updatedAt: { type: Date, required: true } },
-		{ collection: "credentials", versionKey: false }
+		{ _id: id, passwordHash: { type: String, required: true, match: /^\$2[abxy]\$\d{2}\$/ }, updatedAt: { type: Date, required: true } },
+		{ collection: "credentials", versionKey: false, timestamps: { createdAt: false, updatedAt: true } }
 	)
 );
 
@@ -57,17 +61,28 @@ export const SessionModel = model(
 	)
 );
 
-/** Refresh tokens already rotated away, kept until their session would expire: presenting one is reuse. */
-export const SpentRefreshTokenModel = model(
-	"SpentRefreshToken",
+/**
+ * Tokens already used, by hash, kept until they would have expired. Spending a token is inserting it here:
+ * the unique `_id` makes that atomic on every store, so a token can be spent once even by simultaneous
+ * requests. A refresh token found here again is reuse.
+ */
+export const SpentTokenModel = model(
+	"SpentToken",
 	new Schema(
 		{
 			_id: id, // the token's hash
-			sessionId: { type: String, required: true, index: true },
+			kind: { type: String, required: true, enum: ["refresh", "verify-email", "password-reset"] },
+			sessionId: { type: String, default: null, index: true },
 			expiresAt: { type: Date, required: true, expires: 0 }
 		},
-		{ collection: "spent_refresh_tokens", versionKey: false }
+		{ collection: "spent_tokens", versionKey: false }
 	)
+);
+
+/** Short-lived mutexes (lib/lock.ts). */
+export const LockModel = model(
+	"Lock",
+	new Schema({ _id: id, expiresAt: { type: Date, required: true, expires: 0 } }, { collection: "locks", versionKey: false })
 );
 
 export const OneTimeTokenModel = model(

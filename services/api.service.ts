@@ -43,7 +43,6 @@ type GatewayThis = Service & {
 	pruneTimer?: NodeJS.Timeout;
 	openApiDoc?: JsonSchema;
 	loadRevocations(): Promise<void>;
-	missingServices(): string[];
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -113,11 +112,19 @@ export default function apiService(config: Config, version: string): ServiceSche
 			},
 
 			ready: {
-				summary: "This gateway can serve: revocations loaded, users and auth reachable",
-				handler(this: GatewayThis, ctx: Ctx): { status: "ok" | "unavailable"; checks: Record<string, boolean> } {
-					const missing = this.missingServices();
+				summary: "This gateway can serve: ended sessions loaded, users and auth reachable with their stores",
+				async handler(this: GatewayThis, ctx: Ctx): Promise<{ status: "ok" | "unavailable"; checks: Record<string, boolean> }> {
 					const checks: Record<string, boolean> = { revocations: this.revocationsLoaded };
-					for (const name of REQUIRED_SERVICES) checks[name] = !missing.includes(name);
+					await Promise.all(
+						REQUIRED_SERVICES.map(async name => {
+							try {
+								const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
+								checks[name] = health.reachable;
+							} catch {
+								checks[name] = false;
+							}
+						})
+					);
 					const ok = Object.values(checks).every(Boolean);
 					if (!ok) ctx.meta.$statusCode = 503;
 					return { status: ok ? "ok" : "unavailable", checks };
@@ -178,11 +185,6 @@ export default function apiService(config: Config, version: string): ServiceSche
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
-			},
-
-			missingServices(this: GatewayThis): string[] {
-				const available = new Set(this.broker.registry.getServiceList({ onlyAvailable: true }).map(s => s.name));
-				return REQUIRED_SERVICES.filter(name => !available.has(name));
 			},
 
 			/** Sessions ended before this gateway started: retried until `auth` answers. */

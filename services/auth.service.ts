@@ -5,14 +5,14 @@ import { emailKey } from "../lib/email";
 import { ApiError, apiError, throttled } from "../lib/errors";
 import { PasswordHasher } from "../lib/password/hasher";
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../lib/password/policy";
-import { isLive, revocation, toRevoked, toSessionView, type SessionRecord, type SpentRefreshTokenRecord } from "../lib/sessions";
+import { isLive, revocation, toRevoked, toSessionView, type SessionRecord, type SpentTokenRecord } from "../lib/sessions";
 import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottleState } from "../lib/throttle";
 import { signAccessToken } from "../lib/tokens/access";
 import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
 import type { AppMeta, EmailRequest, InAppRequest, LinkKind, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
-import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentRefreshTokenModel } from "../models";
+import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
 import { randomUUID } from "node:crypto";
 
 interface CredentialRecord {
@@ -48,7 +48,8 @@ type AuthThis = Service &
 	DbMixinMethods & {
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
-		spentRefreshTokens: Collection<SpentRefreshTokenRecord>;
+		spentTokens: Collection<SpentTokenRecord>;
+		spend(token: Omit<SpentTokenRecord, "sessionId"> & { sessionId?: string }): Promise<boolean>;
 		oneTimeTokens: Collection<OneTimeTokenRecord>;
 		throttles: Collection<ThrottleRecord>;
 		hasher: PasswordHasher;
@@ -179,7 +180,7 @@ export default function authService(config: Config): ServiceSchema {
 					const presented = hashToken(parsed.secret);
 
 					if (!sameHash(presented, session.tokenHash)) {
-						const spent = await this.spentRefreshTokens.findById(presented);
+						const spent = await this.spentTokens.findById(presented);
 						if (spent?.sessionId === session._id && !session.revokedAt) {
 							await this.endSessions(ctx, { _id: session._id });
 							throw apiError("TOKEN_REUSED");
@@ -194,20 +195,18 @@ export default function authService(config: Config): ServiceSchema {
 						throw user ? apiError("ACCOUNT_DISABLED") : apiError("INVALID_TOKEN");
 					}
 
-					// Compare-and-set on the current hash: of two concurrent refreshes with one token, one wins and
-					// the other is reuse.
-					const secret = randomToken();
+					// Spend it first: of two simultaneous refreshes with one token, exactly one gets here; the other is reuse.
 					const now = Date.now();
 					const expiresAt = new Date(now + config.refreshTokenTtl * 1000);
-					const rotated = await this.sessions.updateMany(
-						{ _id: session._id, tokenHash: session.tokenHash, revokedAt: null },
-						{ $set: { tokenHash: hashToken(secret), lastUsedAt: new Date(now), expiresAt } }
-					);
-					if (rotated !== 1) {
+					if (!(await this.spend({ _id: presented, kind: "refresh", sessionId: session._id, expiresAt }))) {
 						await this.endSessions(ctx, { _id: session._id });
 						throw apiError("TOKEN_REUSED");
 					}
-					await this.spentRefreshTokens.insert({ _id: session.tokenHash, sessionId: session._id, expiresAt });
+					const secret = randomToken();
+					await this.sessions.updateMany(
+						{ _id: session._id, tokenHash: session.tokenHash, revokedAt: null },
+						{ $set: { tokenHash: hashToken(secret), lastUsedAt: new Date(now), expiresAt } }
+					);
 					return this.issueTokens(ctx, user, session, secret);
 				}
 			},
@@ -342,7 +341,7 @@ export default function authService(config: Config): ServiceSchema {
 					const { userId } = ctx.params;
 					await this.endSessions(ctx, { userId });
 					const sessions = await this.sessions.find({ userId });
-					await this.spentRefreshTokens.removeMany({ sessionId: { $in: sessions.map(s => s._id) } });
+					await this.spentTokens.removeMany({ sessionId: { $in: sessions.map(s => s._id) } });
 					// The ended sessions stay until their tokens expire (gateways load them at start), but forget the device.
 					await this.sessions.updateMany({ userId }, { $set: { ip: null, userAgent: null } });
 					await this.credentials.removeById(userId);
@@ -455,9 +454,20 @@ export default function authService(config: Config): ServiceSchema {
 				const record = await this.oneTimeTokens.findById(id);
 				const invalid = new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
 				if (!record || record.kind !== kind || record.usedAt || new Date(record.expiresAt).getTime() <= Date.now()) throw invalid;
-				const spent = await this.oneTimeTokens.updateMany({ _id: id, usedAt: null }, { $set: { usedAt: new Date() } });
-				if (spent !== 1) throw invalid;
+				if (!(await this.spend({ _id: id, kind, expiresAt: record.expiresAt }))) throw invalid;
+				await this.oneTimeTokens.updateMany({ _id: id }, { $set: { usedAt: new Date() } });
 				return record.userId;
+			},
+
+			/** Marks a token used; false when it already was (the unique `_id` decides, atomically). */
+			async spend(this: AuthThis, token: Omit<SpentTokenRecord, "sessionId"> & { sessionId?: string }): Promise<boolean> {
+				try {
+					await this.spentTokens.insert({ sessionId: null, ...token });
+					return true;
+				} catch (err) {
+					if (isDuplicateKeyError(err)) return false;
+					throw err;
+				}
 			},
 
 			async setPassword(this: AuthThis, userId: string, newPassword: string): Promise<void> {
@@ -532,7 +542,7 @@ export default function authService(config: Config): ServiceSchema {
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.credentials = this.collection<CredentialRecord>(CredentialModel);
 			this.sessions = this.collection<SessionRecord>(SessionModel);
-			this.spentRefreshTokens = this.collection<SpentRefreshTokenRecord>(SpentRefreshTokenModel);
+			this.spentTokens = this.collection<SpentTokenRecord>(SpentTokenModel);
 			this.oneTimeTokens = this.collection<OneTimeTokenRecord>(OneTimeTokenModel);
 			this.throttles = this.collection<ThrottleRecord>(LoginThrottleModel);
 		},

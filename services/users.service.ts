@@ -17,14 +17,16 @@ import {
 	type UserListQuery
 } from "../lib/user-policy";
 import { toPublicUser } from "../lib/user-view";
+import { withLock, type LockRecord } from "../lib/lock";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
-import { UserModel } from "../models";
+import { LockModel, UserModel } from "../models";
 
 type UsersThis = Service & DbMixinMethods & {
 	users: Collection<UserRecord>;
 	findUser(id: string): Promise<UserRecord>;
-	guardLastAdmin(target: UserRecord, change: { roles?: Role[]; status?: UserStatus; deleted?: boolean }): Promise<void>;
-	deleteAccount(ctx: Context<unknown, AppMeta>, user: UserRecord): Promise<void>;
+	locks: Collection<LockRecord>;
+	guarded<R>(userId: string, change: AdminChange, work: (target: UserRecord) => Promise<R>): Promise<R>;
+	deleteAccount(ctx: Context<unknown, AppMeta>, userId: string): Promise<void>;
 	checkProfile(p: ProfilePatch): void;
 };
 
@@ -36,6 +38,13 @@ interface ProfilePatch {
 	avatarUrl?: string | null;
 	locale?: string;
 	timezone?: string;
+}
+
+/** A change the last-admin guard must see. */
+interface AdminChange {
+	roles?: Role[];
+	status?: UserStatus;
+	deleted?: boolean;
 }
 
 interface AdminPatch {
@@ -104,7 +113,7 @@ export default function usersService(config: Config): ServiceSchema {
 						password: ctx.params.password
 					});
 					if (!ok) throw apiError("INVALID_CREDENTIALS", "The password is wrong");
-					await this.deleteAccount(ctx, user);
+					await this.deleteAccount(ctx, user._id);
 					ctx.meta.$statusCode = 204;
 					return null;
 				}
@@ -154,17 +163,17 @@ export default function usersService(config: Config): ServiceSchema {
 				},
 				async handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
 					this.checkProfile({ displayName: ctx.params.displayName });
-					const target = await this.findUser(ctx.params.id);
 					const roles = ctx.params.roles ? normalizeRoles(ctx.params.roles) : undefined;
 					const status = ctx.params.status;
-					await this.guardLastAdmin(target, { roles, status });
-
 					const set: Partial<UserRecord> = { updatedAt: new Date() };
 					if (ctx.params.displayName !== undefined) set.displayName = ctx.params.displayName;
 					if (roles) set.roles = roles;
 					if (status) set.status = status;
-					const updated = await this.users.updateById(target._id, { $set: set });
-					if (!updated) throw apiError("NOT_FOUND");
+					const { target, updated } = await this.guarded(ctx.params.id, { roles, status }, async target => {
+						const updated = await this.users.updateById(target._id, { $set: set });
+						if (!updated) throw apiError("NOT_FOUND");
+						return { target, updated };
+					});
 
 					// A disabled account, or one whose roles changed, must not go on with tokens issued before.
 					const rolesChanged = roles !== undefined && roles.join() !== target.roles.join();
@@ -180,7 +189,7 @@ export default function usersService(config: Config): ServiceSchema {
 				summary: "Delete a user (admin)",
 				params: { id },
 				async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<null> {
-					await this.deleteAccount(ctx, await this.findUser(ctx.params.id));
+					await this.deleteAccount(ctx, ctx.params.id);
 					ctx.meta.$statusCode = 204;
 					return null;
 				}
@@ -291,16 +300,27 @@ export default function usersService(config: Config): ServiceSchema {
 				return user;
 			},
 
-			async guardLastAdmin(this: UsersThis, target: UserRecord, change: { roles?: Role[]; status?: UserStatus; deleted?: boolean }) {
-				const admins = await this.users.count(ACTIVE_ADMINS);
-				if (removesLastAdmin(target, change, admins)) throw apiError("LAST_ADMIN");
+			/**
+			 * Runs a change to a user under the last-admin guard. Changes that could remove an admin run one at a
+			 * time across the cluster (a lock in the database), so two admins demoting each other at once cannot
+			 * both succeed.
+			 */
+			async guarded<R>(this: UsersThis, userId: string, change: AdminChange, work: (target: UserRecord) => Promise<R>): Promise<R> {
+				const run = async () => {
+					const target = await this.findUser(userId);
+					if (removesLastAdmin(target, change, await this.users.count(ACTIVE_ADMINS))) throw apiError("LAST_ADMIN");
+					return work(target);
+				};
+				return change.roles || change.status || change.deleted ? withLock(this.locks, "admins", run) : run();
 			},
 
 			/** Sessions and credentials go first: a half-deleted account can no longer sign in. */
-			async deleteAccount(this: UsersThis, ctx: Ctx<unknown>, user: UserRecord): Promise<void> {
-				await this.guardLastAdmin(user, { deleted: true });
-				await ctx.call("auth.purgeUser", { userId: user._id });
-				await this.users.removeById(user._id);
+			async deleteAccount(this: UsersThis, ctx: Ctx<unknown>, userId: string): Promise<void> {
+				const user = await this.guarded(userId, { deleted: true }, async target => {
+					await ctx.call("auth.purgeUser", { userId: target._id });
+					await this.users.removeById(target._id);
+					return target;
+				});
 				try {
 					await ctx.call("notifications.purgeUser", { userId: user._id, email: user.email, displayName: user.displayName });
 				} catch (err) {
@@ -331,6 +351,7 @@ export default function usersService(config: Config): ServiceSchema {
 
 		created(this: UsersThis) {
 			this.users = this.collection<UserRecord>(UserModel);
+			this.locks = this.collection<LockRecord>(LockModel);
 		}
 	};
 	return schema as unknown as ServiceSchema;

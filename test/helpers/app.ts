@@ -74,6 +74,8 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 	const dataDir = tempDir();
 	const config: Config = {
 		...loadConfig({ BCRYPT_ROUNDS: "4", AUTH_RATE_LIMIT_PER_MINUTE: "100000", ...env }),
+		// The mongoose project (jest.config.js) runs the same suites on MongoDB: a database per app.
+		mongoUri: process.env.TEST_STORE === "mongo" ? `${process.env.TEST_MONGO_URI}/ub_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined,
 		port: 0,
 		metricsPort: 0,
 		dataDir,

@@ -33,13 +33,15 @@ describe("auth: what is kept on disk", () => {
 		// Let the store write everything out.
 		await sleep(500);
 
-		const files = filesUnder(app.config.dataDir);
-		expect(files.some(f => f.endsWith(".db"))).toBe(true);
+		// The embedded store writes under DATA_DIR; on MongoDB (FerretDB here) the data is in its SQLite files.
+		const storeDir = app.config.mongoUri ? process.env.TEST_MONGO_DATA_DIR! : app.config.dataDir;
+		const files = [...filesUnder(app.config.dataDir), ...(app.config.mongoUri ? filesUnder(storeDir) : [])];
+		expect(files.some(f => /\.(db|sqlite)$/.test(f))).toBe(true);
 		const found: string[] = [];
 		for (const file of files) {
 			const text = fs.readFileSync(file, "utf8");
 			for (const [what, value] of Object.entries({ verifyToken, resetToken, refreshSecret, password: acc.password })) {
-				if (text.includes(value)) found.push(`${what} in ${path.relative(app.config.dataDir, file)}`);
+				if (text.includes(value)) found.push(`${what} in ${file}`);
 			}
 		}
 		expect(found).toEqual([]);

@@ -323,8 +323,10 @@ describe("API gateway without the services it calls", () => {
 
 	it("becomes ready once users and auth are reachable", async () => {
 		// Stand-ins for the real services: readiness only needs them reachable (and auth's ended sessions).
-		await app.broker.createService({ name: "users", actions: {} });
-		await app.broker.createService({ name: "auth", actions: { revokedSessions: { visibility: "public", handler: () => [] } } });
+		// Stand-ins answering what readiness asks: can each reach its store?
+		const storeHealth = { visibility: "public" as const, handler: () => ({ reachable: true }) };
+		await app.broker.createService({ name: "users", actions: { storeHealth } });
+		await app.broker.createService({ name: "auth", actions: { storeHealth, revokedSessions: { visibility: "public", handler: () => [] } } });
 		let ready = await app.request("GET", "/api/health/ready");
 		for (let i = 0; i < 50 && ready.status !== 200; i++) {
 			await sleep(100);
