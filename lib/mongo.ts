@@ -46,7 +46,7 @@ async function connectWithRetry(uri: string, log: ConnectLog, signal: AbortSigna
 			return connection;
 		} catch (err) {
 			await connection.close().catch(() => undefined);
-			if (signal.aborted) throw new Error("Stopped while connecting to MongoDB");
+			if (signal.aborted) throw new Error("Stopped while connecting to MongoDB", { cause: err });
 			const delay = backoffDelay(attempt, 500, 15_000);
 			log.warn(`MongoDB at ${redactUri(uri)} is not reachable (attempt ${attempt}: ${(err as Error).message}); retrying in ${delay} ms.`);
 			await new Promise<void>(resolve => {
@@ -56,7 +56,7 @@ async function connectWithRetry(uri: string, log: ConnectLog, signal: AbortSigna
 					resolve();
 				});
 			});
-			if (signal.aborted) throw new Error("Stopped while connecting to MongoDB");
+			if (signal.aborted) throw new Error("Stopped while connecting to MongoDB", { cause: err });
 		}
 	}
 }

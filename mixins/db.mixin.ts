@@ -74,7 +74,8 @@ class SharedConnectionAdapter extends MongooseDbAdapter<never> {
 			} catch (err) {
 				const notImplemented = (err as { code?: number }).code === 238;
 				if (!notImplemented || options.expireAfterSeconds === undefined) throw err;
-				const { expireAfterSeconds: _ttl, ...rest } = options;
+				const rest = { ...options };
+				delete rest.expireAfterSeconds;
 				this.owner.logger.warn(`This MongoDB server has no TTL indexes: expired ${this.spec.collection.collectionName} stay until removed by hand.`);
 				await collection.createIndex(fields as Record<string, 1 | -1>, rest);
 			}
