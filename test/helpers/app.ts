@@ -32,6 +32,8 @@ export interface TestApp {
 	/** Every log line the broker wrote. */
 	logs: string[];
 	request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<HttpResult<T>>;
+	/** Settles when the broker has started (see StartOptions.awaitStart). */
+	started: Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -68,7 +70,15 @@ class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
  * All four services in one broker, serving real HTTP on a free port, delivering e-mail to a real SMTP
  * server, on the embedded store in a fresh folder.
  */
-export async function startApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+export interface StartOptions {
+	/**
+	 * false: return as soon as the gateway listens, while other services may still be starting (e.g. waiting
+	 * for a database that is not there yet). `started` settles when the broker has started.
+	 */
+	awaitStart?: boolean;
+}
+
+export async function startApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestApp> {
 	const mail = new MailCatcher();
 	const smtpUrl = await mail.start();
 	const dataDir = tempDir();
@@ -87,7 +97,17 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 	const logs: string[] = [];
 	// Same broker options as production, with the log lines kept for assertions.
 	const broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) });
-	await broker.start();
+	const started = broker.start();
+	if (opts.awaitStart === false) {
+		started.catch(() => undefined);
+		const deadline = Date.now() + 10_000;
+		while (!(broker.getLocalService("api") as unknown as { server?: Server } | undefined)?.server?.listening) {
+			if (Date.now() > deadline) throw new Error("The gateway did not start listening");
+			await new Promise(r => setTimeout(r, 20));
+		}
+	} else {
+		await started;
+	}
 	const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
 	const { port } = server.address() as AddressInfo;
 	const url = `http://127.0.0.1:${port}`;
@@ -103,7 +123,8 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 			headers["content-type"] = "application/json";
 		}
 		if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-		const res = await fetch(url + urlPath, { method, headers, body });
+		// Bounded: a request that hangs fails the test instead of stalling the suite.
+		const res = await fetch(url + urlPath, { method, headers, body, signal: AbortSignal.timeout(15_000) });
 		const text = await res.text();
 		let parsed: unknown = text;
 		try {
@@ -121,6 +142,7 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 		mail,
 		logs,
 		request,
+		started,
 		async stop() {
 			await broker.stop();
 			await mail.stop();
