@@ -68,6 +68,20 @@ type NotificationsThis = Service &
 		deliver(delivery: DeliveryRecord): Promise<void>;
 	};
 
+export interface DeliveryView {
+	id: string;
+	to: string;
+	template: EmailTemplate;
+	status: DeliveryRecord["status"];
+	attempts: number;
+	lastError: string | null;
+	createdAt: string;
+}
+
+function toDeliveryView(d: DeliveryRecord): DeliveryView {
+	return { id: d._id, to: d.to, template: d.template, status: d.status, attempts: d.attempts, lastError: d.lastError, createdAt: new Date(d.createdAt).toISOString() };
+}
+
 function toView(n: NotificationRecord): NotificationView {
 	return { id: n._id, type: n.type, title: n.title, body: n.body, createdAt: new Date(n.createdAt).toISOString(), read: n.readAt !== null };
 }
@@ -161,6 +175,30 @@ export default function notificationsService(config: Config): ServiceSchema {
 				async handler(this: NotificationsThis, ctx: Context<InAppRequest>): Promise<{ id: string }> {
 					const n = await this.notifications.insert({ _id: randomUUID(), ...ctx.params, createdAt: new Date(), readAt: null });
 					return { id: n._id };
+				}
+			},
+
+			/** Operators: e-mails that gave up, newest first (never their template data). */
+			failedDeliveries: {
+				visibility: "public",
+				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 50 } },
+				async handler(this: NotificationsThis, ctx: Context<{ limit: number }>): Promise<DeliveryView[]> {
+					const rows = await this.deliveries.find({ status: "failed" }, { sort: ["-createdAt"], limit: ctx.params.limit });
+					return rows.map(toDeliveryView);
+				}
+			},
+
+			/** Operators: send failed e-mails again (one by id, or all), with a fresh set of attempts. */
+			retryDeliveries: {
+				visibility: "public",
+				params: { id: { type: "string", optional: true } },
+				async handler(this: NotificationsThis, ctx: Context<{ id?: string }>): Promise<{ retried: number }> {
+					const filter = ctx.params.id ? { _id: ctx.params.id, status: "failed" } : { status: "failed" };
+					const retried = await this.deliveries.updateMany(filter, {
+						$set: { status: "pending", attempts: 0, nextAttemptAt: new Date(), lockedUntil: null }
+					});
+					if (retried > 0) this.kick();
+					return { retried };
 				}
 			},
 

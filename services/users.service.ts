@@ -25,6 +25,7 @@ type UsersThis = Service & DbMixinMethods & {
 	users: Collection<UserRecord>;
 	findUser(id: string): Promise<UserRecord>;
 	locks: Collection<LockRecord>;
+	applyAdminChange(ctx: Context<unknown, AppMeta>, patch: AdminPatch): Promise<PublicUser>;
 	guarded<R>(userId: string, change: AdminChange, work: (target: UserRecord) => Promise<R>): Promise<R>;
 	deleteAccount(ctx: Context<unknown, AppMeta>, userId: string): Promise<void>;
 	checkProfile(p: ProfilePatch): void;
@@ -161,26 +162,8 @@ export default function usersService(config: Config): ServiceSchema {
 					status: { type: "enum", values: [...USER_STATUSES], optional: true },
 					$$strict: true
 				},
-				async handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
-					this.checkProfile({ displayName: ctx.params.displayName });
-					const roles = ctx.params.roles ? normalizeRoles(ctx.params.roles) : undefined;
-					const status = ctx.params.status;
-					const set: Partial<UserRecord> = { updatedAt: new Date() };
-					if (ctx.params.displayName !== undefined) set.displayName = ctx.params.displayName;
-					if (roles) set.roles = roles;
-					if (status) set.status = status;
-					const { target, updated } = await this.guarded(ctx.params.id, { roles, status }, async target => {
-						const updated = await this.users.updateById(target._id, { $set: set });
-						if (!updated) throw apiError("NOT_FOUND");
-						return { target, updated };
-					});
-
-					// A disabled account, or one whose roles changed, must not go on with tokens issued before.
-					const rolesChanged = roles !== undefined && roles.join() !== target.roles.join();
-					if ((status === "disabled" && target.status !== "disabled") || rolesChanged) {
-						await ctx.call("auth.endUserSessions", { userId: target._id });
-					}
-					return toPublicUser(updated);
+				handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
+					return this.applyAdminChange(ctx, ctx.params);
 				}
 			},
 
@@ -195,7 +178,21 @@ export default function usersService(config: Config): ServiceSchema {
 				}
 			},
 
-			// --- Internal: called by other services, never routed ---
+			// --- Internal: called by other services and the operators' REPL, never routed ---
+			/** The admin change of `update`, for operators (the REPL), who hold no access token. */
+			adminUpdate: {
+				visibility: "public",
+				params: {
+					id,
+					roles: { type: "array", items: { type: "enum", values: [...ROLES] }, min: 1, max: 2, optional: true },
+					status: { type: "enum", values: [...USER_STATUSES], optional: true },
+					$$strict: true
+				},
+				handler(this: UsersThis, ctx: Ctx<AdminPatch>): Promise<PublicUser> {
+					return this.applyAdminChange(ctx, ctx.params);
+				}
+			},
+
 			create: {
 				visibility: "public",
 				params: {
@@ -298,6 +295,29 @@ export default function usersService(config: Config): ServiceSchema {
 				const user = await this.users.findById(userId);
 				if (!user) throw apiError("NOT_FOUND", "User not found");
 				return user;
+			},
+
+			/** Name, roles or status of a user, under the last-admin guard; disabling or a role change ends their sessions. */
+			async applyAdminChange(this: UsersThis, ctx: Ctx<unknown>, patch: AdminPatch): Promise<PublicUser> {
+				this.checkProfile({ displayName: patch.displayName });
+				const roles = patch.roles ? normalizeRoles(patch.roles) : undefined;
+				const status = patch.status;
+				const set: Partial<UserRecord> = { updatedAt: new Date() };
+				if (patch.displayName !== undefined) set.displayName = patch.displayName;
+				if (roles) set.roles = roles;
+				if (status) set.status = status;
+				const { target, updated } = await this.guarded(patch.id, { roles, status }, async target => {
+					const updated = await this.users.updateById(target._id, { $set: set });
+					if (!updated) throw apiError("NOT_FOUND");
+					return { target, updated };
+				});
+
+				// A disabled account, or one whose roles changed, must not go on with tokens issued before.
+				const rolesChanged = roles !== undefined && roles.join() !== target.roles.join();
+				if ((status === "disabled" && target.status !== "disabled") || rolesChanged) {
+					await ctx.call("auth.endUserSessions", { userId: target._id });
+				}
+				return toPublicUser(updated);
 			},
 
 			/**
