@@ -2,16 +2,32 @@ import type { BrokerOptions } from "moleculer";
 import type { Config } from "./lib/config";
 import { AccessControlMiddleware } from "./middlewares/access-control";
 
+type TracingExporter = Extract<NonNullable<BrokerOptions["tracing"]>, { exporter?: unknown }>["exporter"];
+
+function tracing(config: Config): BrokerOptions["tracing"] {
+	if (!config.tracingExporter) return { enabled: false };
+	const exporter: Record<string, TracingExporter> = {
+		console: { type: "Console" },
+		zipkin: { type: "Zipkin", options: { baseURL: config.tracingEndpoint ?? "http://localhost:9411" } },
+		jaeger: { type: "Jaeger", options: { endpoint: config.tracingEndpoint } },
+		event: { type: "Event", options: { eventName: "$tracing.spans" } }
+	};
+	return { enabled: true, exporter: exporter[config.tracingExporter] };
+}
+
 /**
- * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3):
- * timeouts, retries only where an action is safe to repeat, a circuit breaker, and a graceful stop that
- * lets in-flight requests finish.
+ * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3, and
+ * README "Fault tolerance" for the measurements behind them).
  */
 export function brokerOptions(config: Config): BrokerOptions {
 	return {
 		namespace: "user-backend",
 		nodeID: config.nodeId,
-		transporter: config.transporter ? { type: "NATS", options: { url: config.transporter } } : null,
+		transporter: config.transporter
+			? // Reconnect forever: a NATS restart must not need a node restart.
+				{ type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000 } }
+			: null,
+		disableBalancer: process.env.MOLECULER_DISABLE_BALANCER === "true",
 		logger: {
 			type: "Console",
 			options: {
@@ -23,25 +39,40 @@ export function brokerOptions(config: Config): BrokerOptions {
 		},
 		logLevel: config.logLevel as BrokerOptions["logLevel"],
 		requestTimeout: 10_000,
-		// Off by default: an action opts in (reads only), since retrying a write could apply it twice.
-		retryPolicy: { enabled: false, retries: 3, delay: 100, maxDelay: 1000, factor: 2, check: err => !!(err as { retryable?: boolean }).retryable },
+		// Off by default: actions that are safe to repeat opt in (lib/fault-tolerance.ts IDEMPOTENT), since
+		// retrying a write could apply it twice.
+		retryPolicy: {
+			enabled: false,
+			retries: 3,
+			delay: 50,
+			maxDelay: 500,
+			factor: 2,
+			check: err => !!(err as { retryable?: boolean }).retryable
+		},
 		circuitBreaker: {
 			enabled: true,
 			threshold: 0.5,
 			minRequestCount: 20,
 			windowTime: 60,
 			halfOpenTime: 10_000,
-			check: err => (err as { code?: number }).code === undefined || ((err as { code: number }).code >= 500)
+			// Only the callee's own failures trip it, not answers such as 401 or 422.
+			check: err => {
+				const code = (err as { code?: unknown }).code;
+				return typeof code !== "number" || code >= 500;
+			}
 		},
 		bulkhead: { enabled: true, concurrency: 50, maxQueueSize: 500 },
 		registry: { strategy: "RoundRobin", preferLocal: true },
+		// Graceful stop: a node finishes its in-flight requests (up to 10 s) before it leaves.
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
-		heartbeatInterval: 5,
-		heartbeatTimeout: 15,
+		// A node that stops answering is declared gone after 4 s; its pending requests are then rejected at
+		// once and the idempotent ones retried on another replica.
+		heartbeatInterval: 1,
+		heartbeatTimeout: 4,
 		metrics: config.metricsPort
 			? { enabled: true, reporter: { type: "Prometheus", options: { port: config.metricsPort, path: "/metrics" } } }
 			: { enabled: false },
-		tracing: { enabled: false },
+		tracing: tracing(config),
 		validator: true,
 		errorHandler(err) {
 			throw err;

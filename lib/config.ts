@@ -34,6 +34,21 @@ export interface Config {
 	adminEmail?: string;
 	adminPassword?: string;
 	logLevel: string;
+	/** Where trace spans go: off unless set (`console` in development; `zipkin`, `jaeger` or `event` in production). */
+	tracingExporter?: "console" | "zipkin" | "jaeger" | "event";
+	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
+	tracingEndpoint?: string;
+}
+
+const TRACING_EXPORTERS = ["console", "zipkin", "jaeger", "event"] as const;
+
+function tracingExporter(env: Env): Config["tracingExporter"] {
+	const raw = text(env, "TRACING_EXPORTER")?.toLowerCase();
+	if (raw === undefined || raw === "none") return undefined;
+	if (!(TRACING_EXPORTERS as readonly string[]).includes(raw)) {
+		throw new ConfigError(`TRACING_EXPORTER must be one of none,${TRACING_EXPORTERS.join(",")}; got "${raw}"`);
+	}
+	return raw as Config["tracingExporter"];
 }
 
 /** A configuration the node must not start with; the message says which variable and why. */
@@ -129,6 +144,8 @@ export function loadConfig(env: Env = process.env): Config {
 		trustProxy: flag(env, "TRUST_PROXY", false),
 		adminEmail,
 		adminPassword,
-		logLevel: text(env, "LOG_LEVEL") ?? "info"
+		logLevel: text(env, "LOG_LEVEL") ?? "info",
+		tracingExporter: tracingExporter(env),
+		tracingEndpoint: url(env, "TRACING_ENDPOINT", ["http:", "https:"])
 	};
 }

@@ -5,13 +5,14 @@ import { clientIp } from "../lib/client-ip";
 import type { Config } from "../lib/config";
 import { apiError, throttled } from "../lib/errors";
 import { toHttpError } from "../lib/http-error";
-import { buildOpenApi, type ActionInfo, type JsonSchema } from "../lib/openapi";
+import { buildOpenApi, type ActionInfo } from "../lib/openapi";
 import { FixedWindowLimiter } from "../lib/rate-limit";
 import { RevocationSet } from "../lib/revocations";
 import { verifyAccessToken } from "../lib/tokens/access";
 import { loadVerificationKeys, toJwks, type VerificationKey } from "../lib/tokens/keys";
 import type { AppMeta, AuthUser, RevokedSession } from "../lib/types";
 import { ROUTE_GROUPS } from "./api.routes";
+import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -34,16 +35,16 @@ interface GatewayRequest extends IncomingMessage {
 	query?: Record<string, unknown>;
 }
 
-type GatewayThis = Service & {
-	keys: Map<string, VerificationKey>;
-	revocations: RevocationSet;
-	revocationsLoaded: boolean;
-	stopping: boolean;
-	limiter: FixedWindowLimiter;
-	pruneTimer?: NodeJS.Timeout;
-	openApiDoc?: JsonSchema;
-	loadRevocations(): Promise<void>;
-};
+type GatewayThis = Service &
+	MetricsMixinMethods & {
+		keys: Map<string, VerificationKey>;
+		revocations: RevocationSet;
+		revocationsLoaded: boolean;
+		stopping: boolean;
+		limiter: FixedWindowLimiter;
+		pruneTimer?: NodeJS.Timeout;
+		loadRevocations(): Promise<void>;
+	};
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -70,14 +71,17 @@ export default function apiService(config: Config, version: string): ServiceSche
 			const action = req.$alias?.action;
 			if (action && RATE_LIMITED_ACTIONS.has(action)) {
 				const verdict = this.limiter.hit(ip);
-				if (!verdict.allowed) throw throttled("RATE_LIMITED", verdict.retryAfter);
+				if (!verdict.allowed) {
+					this.countMetric("throttled", { kind: "ip" });
+					throw throttled("RATE_LIMITED", verdict.retryAfter);
+				}
 			}
 		}
 	}));
 
 	const schema: ServiceSchema<object, Record<string, never>, object, GatewayThis> = {
 		name: "api",
-		mixins: [ApiGateway],
+		mixins: [ApiGateway, metricsMixin(["throttled"])],
 
 		settings: {
 			port: config.port,

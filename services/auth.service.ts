@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
 import { ApiError, apiError, throttled } from "../lib/errors";
+import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../lib/password/policy";
 import { isLive, revocation, toRevoked, toSessionView, type SessionRecord, type SpentTokenRecord } from "../lib/sessions";
@@ -12,8 +14,8 @@ import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
 import type { AppMeta, EmailRequest, InAppRequest, LinkKind, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
 import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
-import { randomUUID } from "node:crypto";
 
 interface CredentialRecord {
 	_id: string; // the user's id
@@ -45,7 +47,8 @@ const RESEND_INTERVAL_MS = 60_000;
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 type AuthThis = Service &
-	DbMixinMethods & {
+	DbMixinMethods &
+	MetricsMixinMethods & {
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
 		spentTokens: Collection<SpentTokenRecord>;
@@ -80,7 +83,7 @@ export default function authService(config: Config): ServiceSchema {
 
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config)],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
 
 		actions: {
 			register: {
@@ -93,18 +96,30 @@ export default function authService(config: Config): ServiceSchema {
 					$$strict: true
 				},
 				async handler(this: AuthThis, ctx: Ctx<{ email: string; password: string; displayName?: string; locale?: string }>): Promise<PublicUser> {
-					this.ensurePasswordPolicy(ctx.params.password);
-					const user = await ctx.call<PublicUser, object>("users.create", {
-						email: ctx.params.email,
-						displayName: ctx.params.displayName,
-						locale: ctx.params.locale
-					});
+					try {
+						this.ensurePasswordPolicy(ctx.params.password);
+					} catch (err) {
+						this.countMetric("registrations", { result: "weak_password" });
+						throw err;
+					}
+					let user: PublicUser;
+					try {
+						user = await ctx.call<PublicUser, object>("users.create", {
+							email: ctx.params.email,
+							displayName: ctx.params.displayName,
+							locale: ctx.params.locale
+						});
+					} catch (err) {
+						this.countMetric("registrations", { result: (err as { type?: string }).type === "EMAIL_TAKEN" ? "email_taken" : "error" });
+						throw err;
+					}
 					try {
 						await this.setPassword(user.id, ctx.params.password);
 					} catch (err) {
 						await ctx.call("users.discard", { id: user.id });
 						throw err;
 					}
+					this.countMetric("registrations", { result: "created" });
 					await this.sendLink(ctx, "verify-email", user);
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = "/api/v1/users/me";
@@ -149,23 +164,35 @@ export default function authService(config: Config): ServiceSchema {
 					const key = emailKey(ctx.params.email);
 					const throttle = await this.throttles.findById(key);
 					const wait = lockRemaining(throttle);
-					if (wait > 0) throw throttled("TOO_MANY_ATTEMPTS", wait);
+					if (wait > 0) {
+						this.countMetric("logins", { result: "throttled" });
+						this.countMetric("throttled", { kind: "address" });
+						throw throttled("TOO_MANY_ATTEMPTS", wait);
+					}
 
 					const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: key });
 					const credential = user ? await this.credentials.findById(user.id) : null;
 					// An unknown address costs a hash compare too: the answer takes as long either way.
 					const ok = await this.hasher.verify(ctx.params.password, credential?.passwordHash);
 					if (!user || !credential || !ok) {
+						this.countMetric("logins", { result: "invalid_credentials" });
 						await this.loginFailed(key);
 						throw apiError("INVALID_CREDENTIALS");
 					}
 					if (throttle) await this.throttles.removeById(key);
-					if (user.status !== "active") throw apiError("ACCOUNT_DISABLED");
-					if (config.emailVerificationRequired && !user.emailVerified) throw apiError("EMAIL_NOT_VERIFIED");
+					if (user.status !== "active") {
+						this.countMetric("logins", { result: "account_disabled" });
+						throw apiError("ACCOUNT_DISABLED");
+					}
+					if (config.emailVerificationRequired && !user.emailVerified) {
+						this.countMetric("logins", { result: "email_not_verified" });
+						throw apiError("EMAIL_NOT_VERIFIED");
+					}
 
 					if (this.hasher.needsRehash(credential.passwordHash)) await this.setPassword(user.id, ctx.params.password);
 					const { session, secret } = await this.startSession(ctx, user.id);
 					const signedIn = await ctx.call<PublicUser, { id: string }>("users.recordLogin", { id: user.id });
+					this.countMetric("logins", { result: "success" });
 					return this.issueTokens(ctx, signedIn, session, secret);
 				}
 			},
@@ -238,6 +265,7 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			sessions: {
+				...IDEMPOTENT,
 				auth: "required",
 				summary: "The signed-in user's active sessions",
 				async handler(this: AuthThis, ctx: Ctx): Promise<SessionView[]> {
@@ -318,6 +346,7 @@ export default function authService(config: Config): ServiceSchema {
 
 			// --- Internal ---
 			checkPassword: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { userId: { type: "string" }, password: { type: "string" } },
 				async handler(this: AuthThis, ctx: Context<{ userId: string; password: string }>): Promise<boolean> {
@@ -327,6 +356,7 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			endUserSessions: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { userId: { type: "string" } },
 				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<number> {
@@ -335,6 +365,7 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			purgeUser: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { userId: { type: "string" } },
 				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<void> {
@@ -366,6 +397,7 @@ export default function authService(config: Config): ServiceSchema {
 
 			/** What gateways load at start: sessions whose access tokens must still be refused. */
 			revokedSessions: {
+				...IDEMPOTENT,
 				visibility: "public",
 				async handler(this: AuthThis): Promise<RevokedSession[]> {
 					const rows = await this.sessions.find({ revokedUntil: { $gt: new Date() } });

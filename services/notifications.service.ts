@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { backoffDelay } from "../lib/backoff";
+import { IDEMPOTENT } from "../lib/fault-tolerance";
 import type { Collection } from "../lib/collection";
 import type { Config } from "../lib/config";
 import { apiError } from "../lib/errors";
@@ -9,6 +10,7 @@ import { outboxMailer, safeErrorMessage, smtpMailer, type Mailer } from "../lib/
 import { renderEmail } from "../lib/templates";
 import type { AppMeta, EmailRequest, EmailTemplate, InAppRequest, LinkKind, Page } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
 import { DeliveryModel, NotificationModel } from "../models";
 
 export interface NotificationRecord {
@@ -56,7 +58,8 @@ const POLL_MS = 2_000;
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 type NotificationsThis = Service &
-	DbMixinMethods & {
+	DbMixinMethods &
+	MetricsMixinMethods & {
 		notifications: Collection<NotificationRecord>;
 		deliveries: Collection<DeliveryRecord>;
 		mailer: Mailer;
@@ -91,10 +94,11 @@ const TEMPLATES: EmailTemplate[] = ["verify-email", "welcome", "password-reset",
 export default function notificationsService(config: Config): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, NotificationsThis> = {
 		name: "notifications",
-		mixins: [dbMixin(config)],
+		mixins: [dbMixin(config), metricsMixin(["emails"])],
 
 		actions: {
 			list: {
+				...IDEMPOTENT,
 				auth: "required",
 				summary: "The signed-in user's in-app notifications, newest first",
 				params: {
@@ -180,6 +184,7 @@ export default function notificationsService(config: Config): ServiceSchema {
 
 			/** Operators: e-mails that gave up, newest first (never their template data). */
 			failedDeliveries: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 50 } },
 				async handler(this: NotificationsThis, ctx: Context<{ limit: number }>): Promise<DeliveryView[]> {
@@ -261,6 +266,7 @@ export default function notificationsService(config: Config): ServiceSchema {
 						const token = await this.broker.call<string | null, object>("auth.issueLinkToken", { kind: delivery.link, userId: delivery.userId });
 						if (token === null) {
 							await this.deliveries.updateById(delivery._id, { $set: { status: "cancelled", data: null, lockedUntil: null } });
+							this.countMetric("emails", { template: delivery.template, result: "cancelled" });
 							return;
 						}
 						data.token = token;
@@ -268,6 +274,7 @@ export default function notificationsService(config: Config): ServiceSchema {
 					const rendered = renderEmail(delivery.template, { appUrl: config.appUrl, data });
 					const where = await this.mailer.send({ from: config.mailFrom, to: delivery.to, ...rendered });
 					await this.deliveries.updateById(delivery._id, { $set: { status: "sent", attempts, sentAt: new Date(), data: null, lockedUntil: null, lastError: null } });
+					this.countMetric("emails", { template: delivery.template, result: "sent" });
 					this.logger.info(`E-mail '${delivery.template}' to ${delivery.to} sent to ${where}.`);
 				} catch (err) {
 					const lastError = safeErrorMessage(err);
@@ -281,6 +288,7 @@ export default function notificationsService(config: Config): ServiceSchema {
 							nextAttemptAt: new Date(Date.now() + backoffDelay(attempts))
 						}
 					});
+					this.countMetric("emails", { template: delivery.template, result: failed ? "failed" : "retry" });
 					this.logger.warn(`E-mail '${delivery.template}' to ${delivery.to}: attempt ${attempts} failed (${lastError})${failed ? "; giving up" : "; will retry"}.`);
 				}
 			}

@@ -17,6 +17,7 @@ import {
 	type UserListQuery
 } from "../lib/user-policy";
 import { toPublicUser } from "../lib/user-view";
+import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { withLock, type LockRecord } from "../lib/lock";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { LockModel, UserModel } from "../models";
@@ -83,6 +84,7 @@ export default function usersService(config: Config): ServiceSchema {
 		actions: {
 			// --- Public: the signed-in user ---
 			me: {
+				...IDEMPOTENT,
 				auth: "required",
 				summary: "The signed-in user",
 				async handler(this: UsersThis, ctx: Ctx): Promise<PublicUser> {
@@ -122,6 +124,7 @@ export default function usersService(config: Config): ServiceSchema {
 
 			// --- Public: administration ---
 			list: {
+				...IDEMPOTENT,
 				roles: ["admin"],
 				summary: "List users (admin)",
 				params: {
@@ -144,6 +147,7 @@ export default function usersService(config: Config): ServiceSchema {
 			},
 
 			get: {
+				...IDEMPOTENT,
 				roles: ["admin"],
 				summary: "Get a user (admin)",
 				params: { id },
@@ -230,6 +234,7 @@ export default function usersService(config: Config): ServiceSchema {
 			},
 
 			findByEmail: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { email: { type: "string", max: 320 } },
 				async handler(this: UsersThis, ctx: Context<{ email: string }>): Promise<PublicUser | null> {
@@ -239,6 +244,7 @@ export default function usersService(config: Config): ServiceSchema {
 			},
 
 			getById: {
+				...IDEMPOTENT,
 				visibility: "public",
 				params: { id },
 				async handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser | null> {
