@@ -36,6 +36,20 @@ if (ferretdbAvailable() || process.env.CI === "true") {
 	console.warn("Skipping the mongoose suite: no FerretDB binary (run scripts/install-ferretdb.sh, or set FERRETDB_BIN).");
 }
 
+/** The cluster suite needs nats-server and FerretDB: without them, skip with a reason locally, fail in CI. */
+function natsAvailable() {
+	const candidates = [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+	for (const dir of (process.env.PATH || "").split(path.delimiter)) candidates.push(path.join(dir, "nats-server"));
+	return candidates.some(c => c && fs.existsSync(c));
+}
+
+if ((natsAvailable() && ferretdbAvailable()) || process.env.CI === "true") {
+	// Separate node processes over NATS: two gateways, users replicas, auth, notifications.
+	projects.push({ ...common, displayName: "cluster", testMatch: ["<rootDir>/test/cluster/**/*.test.ts"] });
+} else {
+	console.warn("Skipping the cluster suite: it needs nats-server and FerretDB (apt-get install nats-server; scripts/install-ferretdb.sh).");
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
 	projects,

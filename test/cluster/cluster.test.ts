@@ -1,0 +1,234 @@
+/**
+ * The cluster as it is deployed: separate node processes joined over NATS, on MongoDB (FerretDB) — two
+ * gateways, two `users` replicas, `auth`, `notifications` — and what must hold when nodes and NATS fail.
+ */
+import { FerretDb } from "../helpers/ferretdb";
+import { MailCatcher } from "../helpers/mail-catcher";
+import { BackendNode, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
+import fs from "node:fs";
+
+const AUTH = "/api/v1/auth";
+
+interface Sample {
+	ok: boolean;
+	status: number;
+	ms: number;
+	at: number;
+}
+
+/** Continuous GET /api/v1/users/me through the gateways, `concurrency` requests at a time. */
+class Load {
+	readonly samples: Sample[] = [];
+	private running = true;
+	private readonly loops: Promise<void>[];
+
+	constructor(gateways: () => BackendNode[], token: string, concurrency: number) {
+		let next = 0;
+		this.loops = Array.from({ length: concurrency }, async () => {
+			while (this.running) {
+				const list = gateways();
+				const gw = list[next++ % list.length];
+				const started = performance.now();
+				let status = 0;
+				try {
+					const res = await fetch(`${gw.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
+					status = res.status;
+					await res.arrayBuffer();
+				} catch {
+					status = 0;
+				}
+				this.samples.push({ ok: status === 200, status, ms: performance.now() - started, at: Date.now() });
+			}
+		});
+	}
+
+	async stop(): Promise<void> {
+		this.running = false;
+		await Promise.all(this.loops);
+	}
+
+	report(from = 0, to = Number.MAX_SAFE_INTEGER) {
+		const window = this.samples.filter(s => s.at >= from && s.at <= to);
+		const sorted = window.map(s => s.ms).sort((a, b) => a - b);
+		const pct = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]) : 0);
+		const failed = window.filter(s => !s.ok);
+		return {
+			requests: window.length,
+			failed: failed.length,
+			statuses: [...new Set(failed.map(s => s.status))],
+			p50: pct(0.5),
+			p99: pct(0.99),
+			max: Math.round(sorted[sorted.length - 1] ?? 0)
+		};
+	}
+}
+
+async function post(gw: BackendNode, path: string, body: unknown, token?: string) {
+	const res = await fetch(`${gw.url}${path}`, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+		body: JSON.stringify(body)
+	});
+	const text = await res.text();
+	return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function me(gw: BackendNode, token: string): Promise<number> {
+	const res = await fetch(`${gw.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` } });
+	await res.arrayBuffer();
+	return res.status;
+}
+
+describe("cluster: nodes over NATS on MongoDB", () => {
+	let nats: NatsServer;
+	let ferret: FerretDb;
+	let mail: MailCatcher;
+	let dataDir: string;
+	let shared: Record<string, string>;
+	const nodes: BackendNode[] = [];
+	let gw1: BackendNode;
+	let gw2: BackendNode;
+	let usersA: BackendNode;
+	let usersB: BackendNode;
+
+	const startNode = async (name: string, services: string[], env: Record<string, string> = {}) => {
+		const node = await BackendNode.start({ name, services, env }, shared);
+		nodes.push(node);
+		return node;
+	};
+
+	beforeAll(async () => {
+		nats = await NatsServer.create();
+		await nats.start();
+		ferret = await FerretDb.create();
+		await ferret.start();
+		mail = new MailCatcher();
+		dataDir = sharedDataDir();
+		shared = {
+			TRANSPORTER: nats.url,
+			MONGO_URI: `${ferret.uri}/cluster`,
+			DATA_DIR: dataDir,
+			SMTP_URL: await mail.start(),
+			BCRYPT_ROUNDS: "4",
+			AUTH_RATE_LIMIT_PER_MINUTE: "100000",
+			LOG_LEVEL: "warn"
+		};
+		// The signing key is made once before the nodes start, as an operator would provide it.
+		const { loadSigningKey } = await import("../../lib/tokens/keys");
+		const { loadConfig } = await import("../../lib/config");
+		loadSigningKey({ ...loadConfig({}), dataDir });
+
+		[gw1, gw2, usersA, usersB] = await Promise.all([
+			startNode("gw-1", ["api"]),
+			startNode("gw-2", ["api"]),
+			startNode("users-a", ["users"]),
+			startNode("users-b", ["users"]),
+			startNode("auth-1", ["auth"]),
+			startNode("notifications-1", ["notifications"])
+		]);
+		await Promise.all([gw1.ready(60_000), gw2.ready(60_000)]);
+	}, 120_000);
+
+	afterAll(async () => {
+		await Promise.all(nodes.map(n => n.kill("SIGKILL")));
+		await nats?.stop();
+		await ferret?.destroy();
+		await mail?.stop();
+		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	afterEach(() => {
+		// On failure, the nodes' own words help most.
+		const state = expect.getState();
+		if (state.assertionCalls !== state.numPassingAsserts) {
+			for (const n of nodes) console.log(`--- ${n.name}\n${n.output.slice(-2000)}`);
+		}
+	});
+
+	let email: string;
+	const password = "cluster passphrase";
+	let token: string;
+
+	it("registers through one gateway and serves the verified user through the other", async () => {
+		email = `cluster-${Date.now()}@example.com`;
+		const reg = await post(gw1, `${AUTH}/register`, { email, password });
+		expect(reg.status).toBe(201);
+		const verifyToken = await mail.tokenFor(email, "verify-email", 20_000);
+		const verified = await post(gw2, `${AUTH}/verify-email`, { token: verifyToken });
+		expect(verified.status).toBe(200);
+		expect(verified.body.emailVerified).toBe(true);
+		const login = await post(gw2, `${AUTH}/login`, { email, password });
+		expect(login.status).toBe(200);
+		token = login.body.accessToken;
+		expect(await me(gw1, token)).toBe(200);
+		expect(await me(gw2, token)).toBe(200);
+	});
+
+	it("refuses at every gateway within a second a session ended at one, and a gateway started later knows it", async () => {
+		const login = await post(gw1, `${AUTH}/login`, { email, password });
+		const doomed = login.body.accessToken as string;
+		expect(await me(gw2, doomed)).toBe(200);
+		const ended = Date.now();
+		expect((await post(gw1, `${AUTH}/logout`, {}, doomed)).status).toBe(204);
+		await waitFor("gw-2 refusing the ended session", async () => (await me(gw2, doomed)) === 401, 1_000);
+		console.log(`revocation seen at the other gateway after ${Date.now() - ended} ms`);
+
+		const gw3 = await startNode("gw-3", ["api"]);
+		await gw3.ready(60_000);
+		expect(await me(gw3, doomed)).toBe(401);
+		expect(await me(gw3, token)).toBe(200);
+		await gw3.kill("SIGTERM");
+		nodes.splice(nodes.indexOf(gw3), 1);
+	}, 90_000);
+
+	it("loses no request when a users replica is SIGKILLed, nor when another is SIGTERMed", async () => {
+		const load = new Load(() => [gw1, gw2], token, 8);
+		await new Promise(r => setTimeout(r, 2_000));
+
+		const killedAt = Date.now();
+		await usersA.kill("SIGKILL");
+		await new Promise(r => setTimeout(r, 8_000));
+		const kill = load.report(killedAt, Date.now());
+		console.log("SIGKILL users-a:", JSON.stringify(kill));
+
+		// A replacement joins (as an orchestrator would start one); then the other replica is stopped gracefully.
+		const usersC = await startNode("users-c", ["users"], { LOG_LEVEL: "info" });
+		await usersC.said(/ServiceBroker with \d+ service\(s\) started successfully/);
+		// Its INFO reaches the gateways at once; a heartbeat later every node surely knows it.
+		await new Promise(r => setTimeout(r, 2_000));
+		const termAt = Date.now();
+		await usersB.kill("SIGTERM");
+		await new Promise(r => setTimeout(r, 5_000));
+		const term = load.report(termAt, Date.now());
+		console.log("SIGTERM users-b:", JSON.stringify(term));
+
+		await load.stop();
+		const all = load.report();
+		console.log("whole run:", JSON.stringify(all));
+		expect(kill.requests).toBeGreaterThan(50);
+		expect(kill.failed).toBe(0);
+		expect(term.requests).toBeGreaterThan(50);
+		expect(term.failed).toBe(0);
+		expect(all.failed).toBe(0);
+	}, 120_000);
+
+	it("serves again within 10 s of a NATS restart, without restarting any node", async () => {
+		await nats.stop("SIGKILL");
+		await new Promise(r => setTimeout(r, 1_000));
+		const restartedAt = Date.now();
+		await nats.start();
+		const seen: string[] = [];
+		await waitFor(
+			"GET /me through both gateways",
+			async () => {
+				const [a, b] = [await me(gw1, token), await me(gw2, token)];
+				seen.push(`${Date.now() - restartedAt}:${a}/${b}`);
+				return a === 200 && b === 200;
+			},
+			10_000
+		).finally(() => console.log("after the NATS restart:", seen.join(" ")));
+		console.log(`serving again ${Date.now() - restartedAt} ms after NATS restarted`);
+		// Writes across nodes work again too.
+		expect((await post(gw2, `${AUTH}/login`, { email, password })).status).toBe(200);
+	}, 60_000);
+});
