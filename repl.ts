@@ -1,4 +1,5 @@
 import { loadConfig } from "./lib/config";
+import { replCommands } from "./lib/repl-commands";
 import { createBroker } from "./server";
 
 /**
@@ -9,7 +10,8 @@ import { createBroker } from "./server";
 async function main(): Promise<void> {
 	const config = loadConfig();
 	if (config.transporter && !process.env.SERVICES) config.services = [];
-	const broker = createBroker(config, { nodeID: `repl-${config.nodeId}` });
+	// Operator commands (user, user-disable, admin-grant, mail-failed, cluster, …): see lib/repl-commands.ts.
+	const broker = createBroker(config, { nodeID: `repl-${config.nodeId}`, replOptions: { customCommands: replCommands() } });
 	await broker.start();
 	broker.repl();
 }

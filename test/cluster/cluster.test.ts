@@ -29,7 +29,7 @@ class Load {
 				const list = gateways();
 				const gw = list[next++ % list.length];
 				const started = performance.now();
-				let status = 0;
+				let status: number;
 				try {
 					const res = await fetch(`${gw.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
 					status = res.status;
