@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every node: SERVICES picks what a container runs (api, users, auth, notifications).
+#   docker build -t user-backend .
+#   docker run -e SERVICES=api -e TRANSPORTER=nats://nats:4222 -e JWT_PUBLIC_KEYS="…" -p 3000:3000 user-backend
+
+# ---- build: TypeScript → dist/ ----------------------------------------------------------------------
+FROM node:24-alpine AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The "node" devDependency installs a glibc Node 24 into node_modules for local development; it cannot run
+# on alpine (musl), and this image has Node 24 already. So no install script runs here (tsc needs none)
+# and its node_modules/.bin/node link is removed, leaving `npm run build` to the image's own node.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && rm -f node_modules/.bin/node
+COPY . .
+RUN npm run build
+
+# ---- runtime ----------------------------------------------------------------------------------------
+FROM node:24-alpine AS runtime
+ENV NODE_ENV=production \
+    DATA_DIR=/app/data \
+    PORT=3000 \
+    METRICS_PORT=3030
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only: the "node" devDependency is left out, the image's Node 24 runs the
+# server. The compiled server needs no install script (package.json#allowScripts lists the ones allowed
+# in development: esbuild for tsx, @swc/core for the tests), so none runs here.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force \
+ && mkdir -p /app/data \
+ && chown node:node /app/data
+COPY --from=build /app/dist ./dist
+
+# The image's unprivileged "node" user (uid 1000).
+USER node
+EXPOSE 3000 3030
+
+# Only nodes running the api service serve HTTP: elsewhere the check passes as long as the process runs.
+# No curl in alpine: node's built-in fetch.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const s = (process.env.SERVICES || '').split(',').map(x => x.trim()).filter(Boolean); if (s.length > 0 && !s.includes('api')) process.exit(0); fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health/live', { signal: AbortSignal.timeout(4000) }).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1));"]
+
+# Moleculer stops gracefully on SIGTERM (in-flight requests finish first): give it that time
+# (docker stop -t / stop_grace_period / terminationGracePeriodSeconds ≥ 30 s).
+STOPSIGNAL SIGTERM
+CMD ["node", "--disable-warning=DEP0174", "dist/server.js"]
