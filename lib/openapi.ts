@@ -190,6 +190,28 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		properties: { id: { type: "string" }, type: { type: "string" }, title: { type: "string" }, body: { type: "string" }, createdAt: iso, read: { type: "boolean" } }
 	},
 	NotificationPage: page("Notification", { unread: { type: "integer" } }),
+	AuditEntry: {
+		type: "object",
+		required: ["id", "seq", "at", "type", "outcome", "actorId", "subjectId", "ip", "userAgent", "details"],
+		properties: {
+			id: { type: "string" },
+			seq: { type: "integer" },
+			at: iso,
+			type: { type: "string" },
+			outcome: { enum: ["success", "failure"] },
+			actorId: { type: ["string", "null"] },
+			subjectId: { type: ["string", "null"] },
+			ip: { type: ["string", "null"] },
+			userAgent: { type: ["string", "null"] },
+			details: { type: "object" }
+		}
+	},
+	AuditPage: page("AuditEntry"),
+	AuditVerdict: {
+		type: "object",
+		required: ["ok", "checked"],
+		properties: { ok: { type: "boolean" }, checked: { type: "integer" }, brokenAt: { type: "integer" }, reason: { type: "string" } }
+	},
 	Health: { type: "object", required: ["status"], properties: { status: { enum: ["ok", "unavailable"] }, checks: { type: "object" } } },
 	Jwks: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },
 	Error: {

@@ -1,22 +1,37 @@
-/** Fixed-window counter per key: the per-IP limit on the unauthenticated auth routes. */
-export class FixedWindowLimiter {
-	private windowStart = 0;
-	private counts = new Map<string, number>();
+/** Where hits are counted: a document per key and window in the database, so every replica sees the same count. */
+export interface WindowCounter {
+	/** Adds one hit to `id` and answers the count so far; the counter may be forgotten after `expiresAt`. */
+	increment(id: string, expiresAt: Date): Promise<number>;
+}
 
+/** Counts in this process only (tests, tools). */
+export class MemoryWindowCounter implements WindowCounter {
+	private readonly counts = new Map<string, { count: number; expiresAt: number }>();
+
+	async increment(id: string, expiresAt: Date): Promise<number> {
+		// Windows older than this one are over: forget them now and then.
+		if (this.counts.size > 10_000) for (const [key, entry] of this.counts) if (entry.expiresAt < expiresAt.getTime()) this.counts.delete(key);
+		const count = (this.counts.get(id)?.count ?? 0) + 1;
+		this.counts.set(id, { count, expiresAt: expiresAt.getTime() });
+		return count;
+	}
+}
+
+export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
+
+/** Fixed windows aligned to the clock: at most `limit` hits per key and window (the per-IP limit). */
+export class FixedWindowLimiter {
 	constructor(
+		private readonly counter: WindowCounter,
 		private readonly limit: number,
 		private readonly windowMs = 60_000
 	) {}
 
-	/** Counts one hit; answers whether it is allowed and, if not, how many seconds until the window resets. */
-	hit(key: string, now = Date.now()): { allowed: true } | { allowed: false; retryAfter: number } {
-		if (now - this.windowStart >= this.windowMs) {
-			this.windowStart = now - (now % this.windowMs);
-			this.counts = new Map();
-		}
-		const count = (this.counts.get(key) ?? 0) + 1;
-		this.counts.set(key, count);
+	async hit(key: string, now = Date.now()): Promise<Verdict> {
+		const windowStart = now - (now % this.windowMs);
+		const windowEnd = windowStart + this.windowMs;
+		const count = await this.counter.increment(`${key}|${windowStart}`, new Date(windowEnd));
 		if (count <= this.limit) return { allowed: true };
-		return { allowed: false, retryAfter: Math.ceil((this.windowStart + this.windowMs - now) / 1000) };
+		return { allowed: false, retryAfter: Math.ceil((windowEnd - now) / 1000) };
 	}
 }

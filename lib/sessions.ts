@@ -17,7 +17,7 @@ export interface SessionRecord {
 /** A used token, by hash (see SpentTokenModel). */
 export interface SpentTokenRecord {
 	_id: string;
-	kind: "refresh" | "verify-email" | "password-reset";
+	kind: "refresh" | "verify-email" | "password-reset" | "email-change";
 	sessionId: string | null;
 	expiresAt: Date;
 }

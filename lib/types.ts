@@ -103,6 +103,8 @@ export interface RevokedSession {
 
 export type EmailTemplate =
 	| "verify-email"
+	| "email-change"
+	| "email-change-notice"
 	| "welcome"
 	| "password-reset"
 	| "password-changed"
@@ -110,7 +112,8 @@ export type EmailTemplate =
 	| "account-deleted";
 
 /** E-mails that carry a one-time link. */
-export type LinkKind = "verify-email" | "password-reset";
+export type LinkKind = "verify-email" | "password-reset" | "email-change";
+export const LINK_KINDS: readonly LinkKind[] = ["verify-email", "password-reset", "email-change"];
 
 export interface EmailRequest {
 	to: string;

@@ -1,4 +1,5 @@
 import type { Filter } from "./collection";
+import { escapeRegExp } from "./regexp";
 import type { Role, UserRecord, UserStatus } from "./types";
 
 /** An admin that is active: the ones the last-admin guard counts. */
@@ -48,9 +49,6 @@ export interface UserListQuery {
 	role?: Role;
 }
 
-function escapeRegExp(text: string): string {
-	return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** The admin list's filter and sort, built from validated parameters only (no client object reaches the store). */
 export function userListFilter(q: UserListQuery): { filter: Filter; sort: string[] } {

@@ -134,6 +134,8 @@ export function dbMixin(config: Config): Partial<ServiceSchema> {
 		},
 		methods: {
 			collection<T extends Entity>(this: DbThis, model: ModelLike): Collection<T> {
+				// Other mixins may open collections in their `created`, before or after this mixin's own.
+				this.$collections ??= [];
 				const collection = new Collection<T>(model.collection.collectionName, createAdapter(config, model, this.broker, this));
 				this.$collections.push({ collection: collection as unknown as Collection<Entity>, model });
 				return collection;
@@ -146,7 +148,7 @@ export function dbMixin(config: Config): Partial<ServiceSchema> {
 			}
 		},
 		created(this: DbThis) {
-			this.$collections = [];
+			this.$collections ??= [];
 			this.$stopping = new AbortController();
 			this.$connected = false;
 		},

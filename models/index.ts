@@ -71,11 +71,55 @@ export const SpentTokenModel = model(
 	new Schema(
 		{
 			_id: id, // the token's hash
-			kind: { type: String, required: true, enum: ["refresh", "verify-email", "password-reset"] },
+			kind: { type: String, required: true, enum: ["refresh", "verify-email", "password-reset", "email-change"] },
 			sessionId: { type: String, default: null, index: true },
 			expiresAt: { type: Date, required: true, expires: 0 }
 		},
 		{ collection: "spent_tokens", versionKey: false }
+	)
+);
+
+/** The audit trail: hash-chained, append-only (lib/audit.ts). */
+const auditSchema = new Schema(
+	{
+		_id: id,
+		seq: { type: Number, required: true, unique: true },
+		at: { type: Date, required: true, index: true },
+		type: { type: String, required: true, index: true },
+		outcome: { type: String, required: true, enum: ["success", "failure"] },
+		actorId: { type: String, default: null, index: true },
+		subjectId: { type: String, default: null, index: true },
+		ip: { type: String, default: null },
+		userAgent: { type: String, default: null },
+		details: { type: Schema.Types.Mixed, default: {} },
+		prevHash: { type: String, required: true },
+		hash: { type: String, required: true }
+	},
+	{ collection: "audit_log", versionKey: false, minimize: false }
+);
+export const AuditModel = model("AuditEntry", auditSchema);
+
+/** Per-IP request counters for the open auth routes, one document per client and minute. */
+export const RateLimitModel = model(
+	"RateLimit",
+	new Schema(
+		{ _id: id, count: { type: Number, required: true }, expiresAt: { type: Date, required: true, expires: 0 } },
+		{ collection: "rate_limits", versionKey: false }
+	)
+);
+
+/** Address changes waiting for confirmation from the new address. */
+export const EmailChangeModel = model(
+	"EmailChange",
+	new Schema(
+		{
+			_id: id, // the user's id: one pending change at a time
+			newEmail: { type: String, required: true },
+			/** The session that asked: it survives the change, the others end. */
+			sessionId: { type: String, default: null },
+			expiresAt: { type: Date, required: true, expires: 0 }
+		},
+		{ collection: "email_changes", versionKey: false }
 	)
 );
 
@@ -90,7 +134,7 @@ export const OneTimeTokenModel = model(
 	new Schema(
 		{
 			_id: id, // the token's hash
-			kind: { type: String, required: true, enum: ["verify-email", "password-reset"] },
+			kind: { type: String, required: true, enum: ["verify-email", "password-reset", "email-change"] },
 			userId: { type: String, required: true, index: true },
 			createdAt: { type: Date, required: true },
 			expiresAt: { type: Date, required: true, expires: 0 },
@@ -141,7 +185,7 @@ export const DeliveryModel = model(
 			data: { type: Schema.Types.Mixed, default: null },
 			userId: { type: String, default: null, index: true },
 			/** A one-time link whose token is minted only when the e-mail goes out. */
-			link: { type: String, enum: ["verify-email", "password-reset", null], default: null },
+			link: { type: String, enum: ["verify-email", "password-reset", "email-change", null], default: null },
 			status: { type: String, required: true, enum: ["pending", "sent", "failed", "cancelled"], index: true },
 			attempts: { type: Number, default: 0 },
 			nextAttemptAt: { type: Date, required: true, index: true },

@@ -14,8 +14,6 @@ export interface RouteSpec {
 	status: 200 | 201 | 202 | 204;
 	/** Name of a response schema in the OpenAPI components (none for 202/204). */
 	response?: string;
-	/** Counted by the per-IP limit on unauthenticated auth routes. */
-	rateLimited?: boolean;
 }
 
 export interface RouteGroup {
@@ -29,18 +27,20 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 	{
 		prefix: `${API_PREFIX}/auth`,
 		routes: [
-			{ method: "POST", path: "/register", action: "auth.register", tag: "auth", status: 201, response: "User", rateLimited: true },
-			{ method: "POST", path: "/verify-email", action: "auth.verifyEmail", tag: "auth", status: 200, response: "User", rateLimited: true },
-			{ method: "POST", path: "/verify-email/resend", action: "auth.resendVerification", tag: "auth", status: 202, rateLimited: true },
-			{ method: "POST", path: "/login", action: "auth.login", tag: "auth", status: 200, response: "TokenResponse", rateLimited: true },
-			{ method: "POST", path: "/refresh", action: "auth.refresh", tag: "auth", status: 200, response: "TokenResponse", rateLimited: true },
+			{ method: "POST", path: "/register", action: "auth.register", tag: "auth", status: 201, response: "User" },
+			{ method: "POST", path: "/verify-email", action: "auth.verifyEmail", tag: "auth", status: 200, response: "User" },
+			{ method: "POST", path: "/verify-email/resend", action: "auth.resendVerification", tag: "auth", status: 202 },
+			{ method: "POST", path: "/login", action: "auth.login", tag: "auth", status: 200, response: "TokenResponse" },
+			{ method: "POST", path: "/refresh", action: "auth.refresh", tag: "auth", status: 200, response: "TokenResponse" },
 			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204 },
 			{ method: "POST", path: "/logout-all", action: "auth.logoutAll", tag: "auth", status: 204 },
 			{ method: "GET", path: "/sessions", action: "auth.sessions", tag: "auth", status: 200, response: "SessionList" },
 			{ method: "DELETE", path: "/sessions/:id", action: "auth.removeSession", tag: "auth", status: 204 },
-			{ method: "POST", path: "/password/forgot", action: "auth.forgotPassword", tag: "auth", status: 202, rateLimited: true },
-			{ method: "POST", path: "/password/reset", action: "auth.resetPassword", tag: "auth", status: 204, rateLimited: true },
-			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204 }
+			{ method: "POST", path: "/password/forgot", action: "auth.forgotPassword", tag: "auth", status: 202 },
+			{ method: "POST", path: "/password/reset", action: "auth.resetPassword", tag: "auth", status: 204 },
+			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204 },
+			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User" },
+			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
 		]
 	},
 	{
@@ -49,6 +49,7 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/me", action: "users.me", tag: "users", status: 200, response: "User" },
 			{ method: "PATCH", path: "/me", action: "users.updateMe", tag: "users", status: 200, response: "User" },
 			{ method: "DELETE", path: "/me", action: "users.removeMe", tag: "users", status: 204 },
+			{ method: "POST", path: "/me/email", action: "auth.requestEmailChange", tag: "users", status: 202 },
 			{ method: "GET", path: "/", action: "users.list", tag: "admin", status: 200, response: "UserPage" },
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User" },
 			{ method: "PATCH", path: "/:id", action: "users.update", tag: "admin", status: 200, response: "User" },
@@ -61,6 +62,13 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/", action: "notifications.list", tag: "notifications", status: 200, response: "NotificationPage" },
 			{ method: "POST", path: "/read-all", action: "notifications.markAllRead", tag: "notifications", status: 204 },
 			{ method: "POST", path: "/:id/read", action: "notifications.markRead", tag: "notifications", status: 204 }
+		]
+	},
+	{
+		prefix: `${API_PREFIX}/audit`,
+		routes: [
+			{ method: "GET", path: "/", action: "auth.auditList", tag: "admin", status: 200, response: "AuditPage" },
+			{ method: "GET", path: "/verify", action: "auth.auditVerify", tag: "admin", status: 200, response: "AuditVerdict" }
 		]
 	},
 	{

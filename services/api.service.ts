@@ -3,16 +3,14 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { clientIp } from "../lib/client-ip";
 import type { Config } from "../lib/config";
-import { apiError, throttled } from "../lib/errors";
+import { apiError } from "../lib/errors";
 import { toHttpError } from "../lib/http-error";
 import { buildOpenApi, type ActionInfo } from "../lib/openapi";
-import { FixedWindowLimiter } from "../lib/rate-limit";
 import { RevocationSet } from "../lib/revocations";
 import { verifyAccessToken } from "../lib/tokens/access";
 import { loadVerificationKeys, toJwks, type VerificationKey } from "../lib/tokens/keys";
 import type { AppMeta, AuthUser, RevokedSession } from "../lib/types";
 import { ROUTE_GROUPS } from "./api.routes";
-import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -23,8 +21,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
 /** Groups whose routes read the Authorization header. */
-const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications"]);
-const RATE_LIMITED_ACTIONS = new Set(ROUTE_GROUPS.flatMap(g => g.routes.filter(r => r.rateLimited).map(r => r.action)));
+const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications", "/api/v1/audit"]);
 
 function dropProtoKeys(key: string, value: unknown): unknown {
 	return key === "__proto__" ? undefined : value;
@@ -35,16 +32,14 @@ interface GatewayRequest extends IncomingMessage {
 	query?: Record<string, unknown>;
 }
 
-type GatewayThis = Service &
-	MetricsMixinMethods & {
-		keys: Map<string, VerificationKey>;
-		revocations: RevocationSet;
-		revocationsLoaded: boolean;
-		stopping: boolean;
-		limiter: FixedWindowLimiter;
-		pruneTimer?: NodeJS.Timeout;
-		loadRevocations(): Promise<void>;
-	};
+type GatewayThis = Service & {
+	keys: Map<string, VerificationKey>;
+	revocations: RevocationSet;
+	revocationsLoaded: boolean;
+	stopping: boolean;
+	pruneTimer?: NodeJS.Timeout;
+	loadRevocations(): Promise<void>;
+};
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -68,20 +63,12 @@ export default function apiService(config: Config, version: string): ServiceSche
 					{ field: "query", type: "forbidden", message: "Query parameters are not accepted on this route" }
 				]);
 			}
-			const action = req.$alias?.action;
-			if (action && RATE_LIMITED_ACTIONS.has(action)) {
-				const verdict = this.limiter.hit(ip);
-				if (!verdict.allowed) {
-					this.countMetric("throttled", { kind: "ip" });
-					throw throttled("RATE_LIMITED", verdict.retryAfter);
-				}
-			}
 		}
 	}));
 
 	const schema: ServiceSchema<object, Record<string, never>, object, GatewayThis> = {
 		name: "api",
-		mixins: [ApiGateway, metricsMixin(["throttled"])],
+		mixins: [ApiGateway],
 
 		settings: {
 			port: config.port,
@@ -211,7 +198,6 @@ export default function apiService(config: Config, version: string): ServiceSche
 			this.revocations = new RevocationSet();
 			this.revocationsLoaded = false;
 			this.stopping = false;
-			this.limiter = new FixedWindowLimiter(config.authRateLimitPerMinute);
 		},
 
 		started(this: GatewayThis) {

@@ -3,6 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
+import { escapeRegExp } from "../lib/regexp";
 import { ApiError, apiError, throttled } from "../lib/errors";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
@@ -12,10 +13,12 @@ import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottleState } from "..
 import { signAccessToken } from "../lib/tokens/access";
 import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
-import type { AppMeta, EmailRequest, InAppRequest, LinkKind, PublicUser, RevokedSession, SessionView, TokenResponse } from "../lib/types";
+import { LINK_KINDS, type AppMeta, type EmailRequest, type InAppRequest, type LinkKind, type PublicUser, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
+import { auditMixin, type AuditMixinMethods } from "../mixins/audit.mixin";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
-import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
+import { CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../models";
+import { FixedWindowLimiter, type WindowCounter } from "../lib/rate-limit";
 
 interface CredentialRecord {
 	_id: string; // the user's id
@@ -34,13 +37,28 @@ interface OneTimeTokenRecord {
 	usedAt: Date | null;
 }
 
+interface RateLimitRecord {
+	_id: string; // "<ip>|<window start>"
+	count: number;
+	expiresAt: Date;
+}
+
+interface EmailChangeRecord {
+	_id: string; // the user's id
+	newEmail: string;
+	sessionId: string | null;
+	expiresAt: Date;
+}
+
 interface ThrottleRecord extends ThrottleState {
 	_id: string; // the address key
 	updatedAt: Date;
 }
 
 /** One-time e-mail token lifetimes (CONTRACT §2). */
-const TOKEN_TTL_MS: Record<OneTimeKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000 };
+const TOKEN_TTL_MS: Record<OneTimeKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
+/** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
 /** At most one verification or reset e-mail per address in this time, so nobody can flood a mailbox. */
 const RESEND_INTERVAL_MS = 60_000;
 
@@ -48,7 +66,13 @@ type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 type AuthThis = Service &
 	DbMixinMethods &
+	AuditMixinMethods &
 	MetricsMixinMethods & {
+		rateLimits: Collection<RateLimitRecord>;
+		emailChanges: Collection<EmailChangeRecord>;
+		ipLimiter: FixedWindowLimiter;
+		limitByIp(ctx: Ctx<unknown>): Promise<void>;
+		pendingEmailChange(userId: string): Promise<EmailChangeRecord | null>;
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
 		spentTokens: Collection<SpentTokenRecord>;
@@ -83,7 +107,11 @@ export default function authService(config: Config): ServiceSchema {
 
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+		mixins: [dbMixin(config), auditMixin(), metricsMixin(["logins", "registrations", "throttled"])],
+
+		hooks: {
+			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"]))
+		},
 
 		actions: {
 			register: {
@@ -100,6 +128,7 @@ export default function authService(config: Config): ServiceSchema {
 						this.ensurePasswordPolicy(ctx.params.password);
 					} catch (err) {
 						this.countMetric("registrations", { result: "weak_password" });
+						await this.audit(ctx, { type: "register", outcome: "failure", details: { reason: "weak_password" } });
 						throw err;
 					}
 					let user: PublicUser;
@@ -110,7 +139,9 @@ export default function authService(config: Config): ServiceSchema {
 							locale: ctx.params.locale
 						});
 					} catch (err) {
-						this.countMetric("registrations", { result: (err as { type?: string }).type === "EMAIL_TAKEN" ? "email_taken" : "error" });
+						const reason = (err as { type?: string }).type === "EMAIL_TAKEN" ? "email_taken" : "error";
+						this.countMetric("registrations", { result: reason });
+						await this.audit(ctx, { type: "register", outcome: "failure", details: { reason } });
 						throw err;
 					}
 					try {
@@ -120,6 +151,7 @@ export default function authService(config: Config): ServiceSchema {
 						throw err;
 					}
 					this.countMetric("registrations", { result: "created" });
+					await this.audit(ctx, { type: "register", subjectId: user.id, actorId: user.id });
 					await this.sendLink(ctx, "verify-email", user);
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = "/api/v1/users/me";
@@ -138,6 +170,7 @@ export default function authService(config: Config): ServiceSchema {
 					if (!before.emailVerified) {
 						await this.sendEmail(ctx, { to: user.email, template: "welcome", data: { displayName: user.displayName }, userId });
 					}
+					await this.audit(ctx, { type: "email.verify", subjectId: userId, actorId: userId });
 					return user;
 				}
 			},
@@ -167,6 +200,7 @@ export default function authService(config: Config): ServiceSchema {
 					if (wait > 0) {
 						this.countMetric("logins", { result: "throttled" });
 						this.countMetric("throttled", { kind: "address" });
+						await this.audit(ctx, { type: "login.throttled", outcome: "failure", details: { address: key } });
 						throw throttled("TOO_MANY_ATTEMPTS", wait);
 					}
 
@@ -176,16 +210,19 @@ export default function authService(config: Config): ServiceSchema {
 					const ok = await this.hasher.verify(ctx.params.password, credential?.passwordHash);
 					if (!user || !credential || !ok) {
 						this.countMetric("logins", { result: "invalid_credentials" });
+						await this.audit(ctx, { type: "login", outcome: "failure", subjectId: user?.id ?? null, details: { reason: "invalid_credentials", address: key } });
 						await this.loginFailed(key);
 						throw apiError("INVALID_CREDENTIALS");
 					}
 					if (throttle) await this.throttles.removeById(key);
 					if (user.status !== "active") {
 						this.countMetric("logins", { result: "account_disabled" });
+						await this.audit(ctx, { type: "login", outcome: "failure", subjectId: user.id, details: { reason: "account_disabled" } });
 						throw apiError("ACCOUNT_DISABLED");
 					}
 					if (config.emailVerificationRequired && !user.emailVerified) {
 						this.countMetric("logins", { result: "email_not_verified" });
+						await this.audit(ctx, { type: "login", outcome: "failure", subjectId: user.id, details: { reason: "email_not_verified" } });
 						throw apiError("EMAIL_NOT_VERIFIED");
 					}
 
@@ -193,6 +230,7 @@ export default function authService(config: Config): ServiceSchema {
 					const { session, secret } = await this.startSession(ctx, user.id);
 					const signedIn = await ctx.call<PublicUser, { id: string }>("users.recordLogin", { id: user.id });
 					this.countMetric("logins", { result: "success" });
+					await this.audit(ctx, { type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id } });
 					return this.issueTokens(ctx, signedIn, session, secret);
 				}
 			},
@@ -210,6 +248,7 @@ export default function authService(config: Config): ServiceSchema {
 						const spent = await this.spentTokens.findById(presented);
 						if (spent?.sessionId === session._id && !session.revokedAt) {
 							await this.endSessions(ctx, { _id: session._id });
+							await this.audit(ctx, { type: "refresh.reuse", outcome: "failure", subjectId: session.userId, details: { sessionId: session._id } });
 							throw apiError("TOKEN_REUSED");
 						}
 						throw apiError("INVALID_TOKEN");
@@ -227,6 +266,7 @@ export default function authService(config: Config): ServiceSchema {
 					const expiresAt = new Date(now + config.refreshTokenTtl * 1000);
 					if (!(await this.spend({ _id: presented, kind: "refresh", sessionId: session._id, expiresAt }))) {
 						await this.endSessions(ctx, { _id: session._id });
+						await this.audit(ctx, { type: "refresh.reuse", outcome: "failure", subjectId: session.userId, details: { sessionId: session._id } });
 						throw apiError("TOKEN_REUSED");
 					}
 					const secret = randomToken();
@@ -243,6 +283,7 @@ export default function authService(config: Config): ServiceSchema {
 				summary: "End this session",
 				async handler(this: AuthThis, ctx: Ctx): Promise<null> {
 					await this.endSessions(ctx, { _id: ctx.meta.user!.sid, userId: ctx.meta.user!.id });
+					await this.audit(ctx, { type: "logout", subjectId: ctx.meta.user!.id, details: { sessionId: ctx.meta.user!.sid } });
 					ctx.meta.$statusCode = 204;
 					return null;
 				}
@@ -253,7 +294,8 @@ export default function authService(config: Config): ServiceSchema {
 				summary: "End every session of the signed-in user",
 				async handler(this: AuthThis, ctx: Ctx): Promise<null> {
 					const userId = ctx.meta.user!.id;
-					await this.endSessions(ctx, { userId });
+					const ended = await this.endSessions(ctx, { userId });
+					await this.audit(ctx, { type: "logout.all", subjectId: userId, details: { sessions: ended } });
 					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
 					if (user) {
 						await this.sendEmail(ctx, { to: user.email, template: "sessions-ended", data: { displayName: user.displayName }, userId });
@@ -284,6 +326,7 @@ export default function authService(config: Config): ServiceSchema {
 				async handler(this: AuthThis, ctx: Ctx<{ id: string }>): Promise<null> {
 					const ended = await this.endSessions(ctx, { _id: ctx.params.id, userId: ctx.meta.user!.id, expiresAt: { $gt: new Date() } });
 					if (ended === 0) throw apiError("NOT_FOUND", "Session not found");
+					await this.audit(ctx, { type: "session.end", subjectId: ctx.meta.user!.id, details: { sessionId: ctx.params.id } });
 					ctx.meta.$statusCode = 204;
 					return null;
 				}
@@ -312,7 +355,8 @@ export default function authService(config: Config): ServiceSchema {
 					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
 					if (!user) throw new ApiError("INVALID_TOKEN", undefined, undefined, 400);
 					await this.setPassword(userId, ctx.params.password);
-					await this.endSessions(ctx, { userId });
+					const ended = await this.endSessions(ctx, { userId });
+					await this.audit(ctx, { type: "password.reset", subjectId: userId, actorId: userId, details: { sessions: ended } });
 					await this.throttles.removeById(emailKey(user.email));
 					await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
 					await this.notifyInApp(ctx, { userId, type: "password-changed", title: "Your password was changed", body: "Your password was reset and every session was ended." });
@@ -329,11 +373,13 @@ export default function authService(config: Config): ServiceSchema {
 					const { id: userId, sid } = ctx.meta.user!;
 					const credential = await this.credentials.findById(userId);
 					if (!(await this.hasher.verify(ctx.params.currentPassword, credential?.passwordHash))) {
+						await this.audit(ctx, { type: "password.change", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 						throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
 					}
 					this.ensurePasswordPolicy(ctx.params.newPassword);
 					await this.setPassword(userId, ctx.params.newPassword);
-					await this.endSessions(ctx, { userId, _id: { $ne: sid } });
+					const ended = await this.endSessions(ctx, { userId, _id: { $ne: sid } });
+					await this.audit(ctx, { type: "password.change", subjectId: userId, details: { sessions: ended } });
 					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
 					if (user) {
 						await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
@@ -341,6 +387,66 @@ export default function authService(config: Config): ServiceSchema {
 					}
 					ctx.meta.$statusCode = 204;
 					return null;
+				}
+			},
+
+			clearThrottle: {
+				roles: ["admin"],
+				summary: "Lift the login lock of an address and/or the request limit of a client IP (admin)",
+				params: { email: { type: "string", max: 320, optional: true }, ip: { type: "string", max: 64, optional: true }, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ email?: string; ip?: string }>): Promise<null> {
+					const { email: address, ip } = ctx.params;
+					if (!address && !ip) throw apiError("VALIDATION_ERROR", "Give an email, an ip or both", [{ field: "email", type: "required", message: "Give an email, an ip or both" }]);
+					if (address) await this.throttles.removeById(emailKey(address));
+					if (ip) await this.rateLimits.removeMany({ _id: { $regex: new RegExp(`^${escapeRegExp(ip)}\\|`) } });
+					await this.audit(ctx, { type: "throttle.clear", details: { address: address ? emailKey(address) : null, ip: ip ?? null } });
+					ctx.meta.$statusCode = 204;
+					return null;
+				}
+			},
+
+			requestEmailChange: {
+				auth: "required",
+				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
+				params: { newEmail: email, password, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ newEmail: string; password: string }>): Promise<null> {
+					const { id: userId, sid } = ctx.meta.user!;
+					const credential = await this.credentials.findById(userId);
+					if (!(await this.hasher.verify(ctx.params.password, credential?.passwordHash))) {
+						await this.audit(ctx, { type: "email.change.request", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
+						throw apiError("INVALID_CREDENTIALS", "The password is wrong");
+					}
+					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					if (!user) throw apiError("NOT_FOUND");
+					if (emailKey(user.email) === emailKey(ctx.params.newEmail)) {
+						throw apiError("VALIDATION_ERROR", "That is already the account's address", [{ field: "newEmail", type: "unchanged", message: "The new address is the current one" }]);
+					}
+					if (await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.newEmail })) throw apiError("EMAIL_TAKEN");
+
+					await this.emailChanges.removeById(userId);
+					await this.emailChanges.insert({ _id: userId, newEmail: ctx.params.newEmail, sessionId: sid, expiresAt: new Date(Date.now() + TOKEN_TTL_MS["email-change"]) });
+					await this.sendEmail(ctx, { to: ctx.params.newEmail, template: "email-change", data: { displayName: user.displayName }, userId, link: "email-change" });
+					await this.sendEmail(ctx, { to: user.email, template: "email-change-notice", data: { displayName: user.displayName, newEmail: ctx.params.newEmail }, userId });
+					await this.audit(ctx, { type: "email.change.request", subjectId: userId, details: { newEmail: ctx.params.newEmail } });
+					ctx.meta.$statusCode = 202;
+					return null;
+				}
+			},
+
+			confirmEmailChange: {
+				summary: "Confirm a new e-mail address with the token from the e-mail; the other sessions end",
+				params: { token, $$strict: true },
+				async handler(this: AuthThis, ctx: Ctx<{ token: string }>): Promise<PublicUser> {
+					const userId = await this.consumeOneTimeToken("email-change", ctx.params.token);
+					const change = await this.pendingEmailChange(userId);
+					if (!change) throw new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
+					const previous = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
+					const user = await ctx.call<PublicUser, { id: string; email: string }>("users.setEmail", { id: userId, email: change.newEmail });
+					await this.emailChanges.removeById(userId);
+					const ended = await this.endSessions(ctx, change.sessionId ? { userId, _id: { $ne: change.sessionId } } : { userId });
+					await this.audit(ctx, { type: "email.change", subjectId: userId, actorId: userId, details: { from: previous?.email ?? null, to: user.email, sessions: ended } });
+					await this.notifyInApp(ctx, { userId, type: "email-changed", title: "Your e-mail address was changed", body: `It is now ${user.email}; your other sessions were ended.` });
+					return user;
 				}
 			},
 
@@ -359,8 +465,10 @@ export default function authService(config: Config): ServiceSchema {
 				...IDEMPOTENT,
 				visibility: "public",
 				params: { userId: { type: "string" } },
-				async handler(this: AuthThis, ctx: Context<{ userId: string }>): Promise<number> {
-					return this.endSessions(ctx, { userId: ctx.params.userId });
+				async handler(this: AuthThis, ctx: Context<{ userId: string }, AppMeta>): Promise<number> {
+					const ended = await this.endSessions(ctx, { userId: ctx.params.userId });
+					await this.audit(ctx, { type: "sessions.end", subjectId: ctx.params.userId, details: { sessions: ended } });
+					return ended;
 				}
 			},
 
@@ -386,11 +494,12 @@ export default function authService(config: Config): ServiceSchema {
 			 */
 			issueLinkToken: {
 				visibility: "public",
-				params: { kind: { type: "enum", values: ["verify-email", "password-reset"] }, userId: { type: "string" } },
+				params: { kind: { type: "enum", values: [...LINK_KINDS] }, userId: { type: "string" } },
 				async handler(this: AuthThis, ctx: Context<{ kind: LinkKind; userId: string }>): Promise<string | null> {
 					const { kind, userId } = ctx.params;
 					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
 					if (!user || user.status !== "active" || (kind === "verify-email" && user.emailVerified)) return null;
+					if (kind === "email-change" && !(await this.pendingEmailChange(userId))) return null;
 					return this.issueOneTimeToken(kind, userId);
 				}
 			},
@@ -407,6 +516,21 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		methods: {
+			/** The per-IP limit of the open routes (a `before` hook). Calls from other services carry no client IP. */
+			async limitByIp(this: AuthThis, ctx: Ctx<unknown>): Promise<void> {
+				const ip = ctx.meta.clientIp;
+				if (!ip) return;
+				const verdict = await this.ipLimiter.hit(ip);
+				if (verdict.allowed) return;
+				this.countMetric("throttled", { kind: "ip" });
+				throw throttled("RATE_LIMITED", verdict.retryAfter);
+			},
+
+			async pendingEmailChange(this: AuthThis, userId: string): Promise<EmailChangeRecord | null> {
+				const change = await this.emailChanges.findById(userId);
+				return change && new Date(change.expiresAt).getTime() > Date.now() ? change : null;
+			},
+
 			ensurePasswordPolicy(candidate: string): void {
 				const problem = passwordProblem(candidate);
 				if (problem) throw apiError("WEAK_PASSWORD", PASSWORD_PROBLEM_MESSAGES[problem], { reason: problem });
@@ -570,6 +694,25 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		created(this: AuthThis) {
+			this.rateLimits = this.collection<RateLimitRecord>(RateLimitModel);
+			this.emailChanges = this.collection<EmailChangeRecord>(EmailChangeModel);
+			const rateLimits = this.rateLimits;
+			// A document per client and minute: every replica of auth counts in the same place.
+			const counter: WindowCounter = {
+				async increment(id, expiresAt) {
+					if ((await rateLimits.updateMany({ _id: id }, { $inc: { count: 1 } })) === 0) {
+						try {
+							await rateLimits.insert({ _id: id, count: 1, expiresAt });
+							return 1;
+						} catch (err) {
+							if (!isDuplicateKeyError(err)) throw err;
+							await rateLimits.updateMany({ _id: id }, { $inc: { count: 1 } });
+						}
+					}
+					return (await rateLimits.findById(id))?.count ?? 1;
+				}
+			};
+			this.ipLimiter = new FixedWindowLimiter(counter, config.authRateLimitPerMinute);
 			this.signingKey = loadSigningKey(config);
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.credentials = this.collection<CredentialRecord>(CredentialModel);

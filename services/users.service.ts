@@ -21,12 +21,14 @@ import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { withLock, type LockRecord } from "../lib/lock";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { LockModel, UserModel } from "../models";
+import type { AuditInput } from "../mixins/audit.mixin";
 
 type UsersThis = Service & DbMixinMethods & {
 	users: Collection<UserRecord>;
 	findUser(id: string): Promise<UserRecord>;
 	locks: Collection<LockRecord>;
 	applyAdminChange(ctx: Context<unknown, AppMeta>, patch: AdminPatch): Promise<PublicUser>;
+	recordAudit(ctx: Context<unknown, AppMeta>, event: AuditInput): Promise<void>;
 	guarded<R>(userId: string, change: AdminChange, work: (target: UserRecord) => Promise<R>): Promise<R>;
 	deleteAccount(ctx: Context<unknown, AppMeta>, userId: string): Promise<void>;
 	checkProfile(p: ProfilePatch): void;
@@ -282,6 +284,24 @@ export default function usersService(config: Config): ServiceSchema {
 				}
 			},
 
+			/** A confirmed address change (auth checked the link): EMAIL_TAKEN if someone took it meanwhile. */
+			setEmail: {
+				visibility: "public",
+				params: { id, email: { type: "email", normalize: true, max: 254 } },
+				async handler(this: UsersThis, ctx: Context<{ id: string; email: string }>): Promise<PublicUser> {
+					try {
+						const user = await this.users.updateById(ctx.params.id, {
+							$set: { email: ctx.params.email, emailKey: emailKey(ctx.params.email), emailVerified: true, updatedAt: new Date() }
+						});
+						if (!user) throw apiError("NOT_FOUND");
+						return toPublicUser(user);
+					} catch (err) {
+						if (isDuplicateKeyError(err)) throw apiError("EMAIL_TAKEN");
+						throw err;
+					}
+				}
+			},
+
 			/** ADMIN_EMAIL bootstrap: the account is an active, verified admin. */
 			promoteAdmin: {
 				visibility: "public",
@@ -320,6 +340,8 @@ export default function usersService(config: Config): ServiceSchema {
 
 				// A disabled account, or one whose roles changed, must not go on with tokens issued before.
 				const rolesChanged = roles !== undefined && roles.join() !== target.roles.join();
+				if (rolesChanged) await this.recordAudit(ctx, { type: "user.roles", subjectId: target._id, details: { from: target.roles, to: updated.roles } });
+				if (status && status !== target.status) await this.recordAudit(ctx, { type: "user.status", subjectId: target._id, details: { from: target.status, to: status } });
 				if ((status === "disabled" && target.status !== "disabled") || rolesChanged) {
 					await ctx.call("auth.endUserSessions", { userId: target._id });
 				}
@@ -354,6 +376,16 @@ export default function usersService(config: Config): ServiceSchema {
 					this.logger.warn("Could not reach notifications after deleting an account:", (err as Error).message);
 				}
 				ctx.emit("user.deleted", { userId: user._id });
+				await this.recordAudit(ctx, { type: "user.delete", subjectId: user._id, details: { email: user.email } });
+			},
+
+			/** The audit trail is kept by `auth`; an entry that cannot be written is logged, not fatal. */
+			async recordAudit(this: UsersThis, ctx: Ctx<unknown>, event: AuditInput): Promise<void> {
+				try {
+					await ctx.call("auth.recordAudit", { ...event, actorId: ctx.meta.user?.id ?? null });
+				} catch (err) {
+					this.logger.error(`Could not record the '${event.type}' audit event:`, (err as Error).message);
+				}
 			},
 
 			/** What the schema cannot say: fastest-validator lets `null` through optional fields. */

@@ -66,6 +66,21 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		action: { label: "Confirm e-mail address", url: link(appUrl, "verify-email", data.token) },
 		footer: "If you did not create an account, ignore this e-mail."
 	}),
+	"email-change": ({ appUrl, data }, greeting) => ({
+		subject: "Confirm your new e-mail address",
+		greeting,
+		paragraphs: ["Please confirm that this is the new e-mail address of your account. The link is valid for 24 hours and works once; your address changes only when you open it."],
+		action: { label: "Confirm new e-mail address", url: link(appUrl, "confirm-email", data.token) },
+		footer: "If you did not ask for this, ignore this e-mail: nothing changes."
+	}),
+	"email-change-notice": ({ data }, greeting) => ({
+		subject: "Your e-mail address is about to change",
+		greeting,
+		paragraphs: [
+			`Someone signed in to your account asked to change its e-mail address to ${data.newEmail ?? "a new address"}. It changes only when the link sent there is opened.`,
+			NOT_YOU
+		]
+	}),
 	welcome: (_ctx, greeting) => ({
 		subject: "Welcome!",
 		greeting,

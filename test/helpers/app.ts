@@ -96,7 +96,13 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 	};
 	const logs: string[] = [];
 	// Same broker options as production, with the log lines kept for assertions.
-	const broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) });
+	let broker: ServiceBroker;
+	try {
+		broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) });
+	} catch (err) {
+		await mail.stop();
+		throw err;
+	}
 	const started = broker.start();
 	if (opts.awaitStart === false) {
 		started.catch(() => undefined);
@@ -106,7 +112,13 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 			await new Promise(r => setTimeout(r, 20));
 		}
 	} else {
-		await started;
+		try {
+			await started;
+		} catch (err) {
+			await broker.stop().catch(() => undefined);
+			await mail.stop();
+			throw err;
+		}
 	}
 	const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
 	const { port } = server.address() as AddressInfo;
