@@ -13,7 +13,14 @@ export interface CallOptions {
 	timeout?: number;
 	retries?: number;
 	nodeID?: string;
+	meta?: Record<string, unknown>;
 }
+
+/**
+ * Admin-only actions check the caller's roles; the REPL calls them as "operator" (recorded as the actor in
+ * the audit trail). Whoever runs a REPL on the cluster's bus is an operator already.
+ */
+export const OPERATOR: CallOptions = { meta: { user: { id: "operator", sid: "repl", roles: ["admin"] } } };
 
 /** What the commands need of a broker. */
 export interface Caller {
@@ -259,6 +266,26 @@ export function retryMail(caller: Caller, id?: unknown): Promise<CommandOutput> 
 	});
 }
 
+/** `throttle-clear <email|ip>`: lifts an address's login lock or a client IP's request limit. */
+export function clearThrottle(caller: Caller, target: unknown): Promise<CommandOutput> {
+	return command(async () => {
+		const value = typeof target === "string" ? target.trim() : "";
+		if (!value) throw new CommandError("Give an e-mail address or an IP address");
+		const params = value.includes("@") ? { email: value } : { ip: value };
+		await call(caller, "auth.clearThrottle", params, OPERATOR);
+		return value.includes("@") ? `Login lock of ${value} lifted.` : `Request limit of ${value} lifted.`;
+	});
+}
+
+/** `audit-verify`: checks the audit trail's hash chain end to end. */
+export function verifyAudit(caller: Caller): Promise<CommandOutput> {
+	return command(async () => {
+		const verdict = await call<{ ok: boolean; checked: number; brokenAt?: number; reason?: string }>(caller, "auth.auditVerify", {}, OPERATOR);
+		if (verdict.ok) return `Audit trail intact: ${verdict.checked} entr${verdict.checked === 1 ? "y" : "ies"} checked.`;
+		throw new CommandError(`Audit trail BROKEN at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} entries before it are intact)`);
+	});
+}
+
 interface NodeInfo {
 	id: string;
 	available: boolean;
@@ -407,6 +434,8 @@ export function replCommands(out?: Printer): ReplCommand[] {
 			out
 		),
 		define("mail-retry [id]", "Send failed e-mails again: the one with this id, or all", (b, a) => retryMail(b, a.id), {}, out),
+		define("throttle-clear <target>", "Lift the login lock of an e-mail address, or the request limit of an IP", (b, a) => clearThrottle(b, a.target), {}, out),
+		define("audit-verify", "Check the audit trail's hash chain: reports the first removed or altered entry", b => verifyAudit(b), {}, out),
 		define("cluster", "Cluster health: nodes, services per node, store reachability of users/auth/notifications", b => clusterHealth(b), {}, out)
 	];
 }

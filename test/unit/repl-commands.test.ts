@@ -1,7 +1,10 @@
 import { Errors } from "moleculer";
 import { apiError } from "../../lib/errors";
 import {
+	OPERATOR,
+	clearThrottle,
 	clusterHealth,
+	verifyAudit,
 	describeError,
 	endSessions,
 	formatTable,
@@ -394,6 +397,8 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			"sessions-end <email>",
 			"mail-failed",
 			"mail-retry [id]",
+			"throttle-clear <target>",
+			"audit-verify",
 			"cluster"
 		]);
 		for (const c of commands) {
@@ -439,5 +444,41 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			{ log: t => printed.push(t), error: t => printed.push(`E:${t}`) }
 		);
 		expect(printed).toEqual(["E:unexpected"]);
+	});
+});
+
+describe("throttle-clear", () => {
+	it("clears an address lock or an IP limit, as the operator", async () => {
+		const caller = fakeCaller({ "auth.clearThrottle": () => null });
+		expect(await clearThrottle(caller, " Ada@example.com ")).toEqual({ ok: true, text: "Login lock of Ada@example.com lifted." });
+		expect(await clearThrottle(caller, "203.0.113.7")).toEqual({ ok: true, text: "Request limit of 203.0.113.7 lifted." });
+		expect(caller.calls.map(c => c.params)).toEqual([{ email: "Ada@example.com" }, { ip: "203.0.113.7" }]);
+		expect(caller.calls.every(c => c.opts === OPERATOR)).toBe(true);
+	});
+
+	it("refuses an empty target without calling anything, and reports a refusal in one line", async () => {
+		const empty = fakeCaller({});
+		expect(await clearThrottle(empty, "  ")).toEqual({ ok: false, text: "Give an e-mail address or an IP address" });
+		expect(empty.calls).toHaveLength(0);
+		const refused = fakeCaller({ "auth.clearThrottle": () => { throw apiError("FORBIDDEN"); } });
+		const out = await clearThrottle(refused, "a@b.co");
+		expect(out.ok).toBe(false);
+		expect(out.text).toMatch(/FORBIDDEN/);
+		expect(out.text).not.toMatch(/\n/);
+	});
+});
+
+describe("audit-verify", () => {
+	it("reports an intact chain", async () => {
+		const caller = fakeCaller({ "auth.auditVerify": () => ({ ok: true, checked: 3 }) });
+		expect(await verifyAudit(caller)).toEqual({ ok: true, text: "Audit trail intact: 3 entries checked." });
+		expect(caller.calls[0].opts).toBe(OPERATOR);
+	});
+
+	it("reports where the chain breaks", async () => {
+		const caller = fakeCaller({ "auth.auditVerify": () => ({ ok: false, checked: 4, brokenAt: 5, reason: "entry 5 was altered" }) });
+		const out = await verifyAudit(caller);
+		expect(out.ok).toBe(false);
+		expect(out.text).toBe("Audit trail BROKEN at entry 5: entry 5 was altered (4 entries before it are intact)");
 	});
 });
