@@ -5,6 +5,7 @@
 import { FerretDb } from "../helpers/ferretdb";
 import { MailCatcher } from "../helpers/mail-catcher";
 import { BackendNode, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
+import { awayFromMinuteBoundary } from "../helpers/auth-kit";
 import fs from "node:fs";
 
 const AUTH = "/api/v1/auth";
@@ -63,10 +64,10 @@ class Load {
 	}
 }
 
-async function post(gw: BackendNode, path: string, body: unknown, token?: string) {
+async function post(gw: BackendNode, path: string, body: unknown, token?: string, clientIp?: string) {
 	const res = await fetch(`${gw.url}${path}`, {
 		method: "POST",
-		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...(clientIp ? { "x-forwarded-for": clientIp } : {}) },
 		body: JSON.stringify(body)
 	});
 	const text = await res.text();
@@ -110,7 +111,9 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 			DATA_DIR: dataDir,
 			SMTP_URL: await mail.start(),
 			BCRYPT_ROUNDS: "4",
-			AUTH_RATE_LIMIT_PER_MINUTE: "100000",
+			// Small enough to reach in a test; each test below speaks from a client IP of its own (X-Forwarded-For).
+			AUTH_RATE_LIMIT_PER_MINUTE: "40",
+			TRUST_PROXY: "true",
 			LOG_LEVEL: "warn"
 		};
 		// The signing key is made once before the nodes start, as an operator would provide it.
@@ -124,6 +127,7 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 			startNode("users-a", ["users"]),
 			startNode("users-b", ["users"]),
 			startNode("auth-1", ["auth"]),
+			startNode("auth-2", ["auth"]),
 			startNode("notifications-1", ["notifications"])
 		]);
 		await Promise.all([gw1.ready(60_000), gw2.ready(60_000)]);
@@ -180,6 +184,35 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 		await gw3.kill("SIGTERM");
 		nodes.splice(nodes.indexOf(gw3), 1);
 	}, 90_000);
+
+	it("throttles across both gateways and both auth replicas: per address and per client IP", async () => {
+		// Per address: failures counted wherever they land.
+		const victim = `victim-${Date.now()}@example.com`;
+		expect((await post(gw1, `${AUTH}/register`, { email: victim, password }, undefined, "198.51.100.1")).status).toBe(201);
+		const failures = [];
+		for (let i = 0; i < 5; i++) {
+			failures.push((await post(i % 2 ? gw2 : gw1, `${AUTH}/login`, { email: victim, password: `wrong guess ${i}` }, undefined, "198.51.100.2")).status);
+		}
+		expect(failures).toEqual([401, 401, 401, 401, 401]);
+		for (const gw of [gw1, gw2]) {
+			const locked = await post(gw, `${AUTH}/login`, { email: victim, password }, undefined, "198.51.100.3");
+			expect(locked.status).toBe(429);
+			expect(locked.body.type).toBe("TOO_MANY_ATTEMPTS");
+		}
+
+		// Per client IP: 40 a minute in all, whichever gateway and replica serve them.
+		await awayFromMinuteBoundary();
+		const ip = "203.0.113.40";
+		const statuses: number[] = [];
+		for (let i = 0; i < 41; i++) {
+			statuses.push((await post(i % 2 ? gw2 : gw1, `${AUTH}/password/forgot`, { email: `nobody-${i}@example.com` }, undefined, ip)).status);
+		}
+		expect(statuses.slice(0, 40).every(s => s === 202)).toBe(true);
+		expect(statuses[40]).toBe(429);
+		const again = await post(gw1, `${AUTH}/login`, { email: victim, password }, undefined, ip);
+		expect(again.status).toBe(429);
+		expect(again.body.type).toBe("RATE_LIMITED");
+	}, 60_000);
 
 	it("loses no request when a users replica is SIGKILLed, nor when another is SIGTERMed", async () => {
 		const load = new Load(() => [gw1, gw2], token, 8);
