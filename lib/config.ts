@@ -26,6 +26,8 @@ export interface Config {
 	jwtAudience: string;
 	accessTokenTtl: number;
 	refreshTokenTtl: number;
+	/** Absolute session lifetime: refreshing never carries a session past it. */
+	sessionMaxLifetime: number;
 	bcryptRounds: number;
 	emailVerificationRequired: boolean;
 	loginMaxFailures: number;
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
 		jwtAudience: text(env, "JWT_AUDIENCE") ?? "user-backend",
 		accessTokenTtl: integer(env, "ACCESS_TOKEN_TTL", 900, 10, 86_400),
 		refreshTokenTtl: integer(env, "REFRESH_TOKEN_TTL", 2_592_000, 60, 31_536_000),
+		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
 		loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),

@@ -263,7 +263,10 @@ export default function authService(config: Config): ServiceSchema {
 
 					// Spend it first: of two simultaneous refreshes with one token, exactly one gets here; the other is reuse.
 					const now = Date.now();
-					const expiresAt = new Date(now + config.refreshTokenTtl * 1000);
+					// Sliding by REFRESH_TOKEN_TTL, never past SESSION_MAX_LIFETIME from sign-in.
+					const expiresAt = new Date(
+						Math.min(now + config.refreshTokenTtl * 1000, new Date(session.createdAt).getTime() + config.sessionMaxLifetime * 1000)
+					);
 					if (!(await this.spend({ _id: presented, kind: "refresh", sessionId: session._id, expiresAt }))) {
 						await this.endSessions(ctx, { _id: session._id });
 						await this.audit(ctx, { type: "refresh.reuse", outcome: "failure", subjectId: session.userId, details: { sessionId: session._id } });
@@ -560,7 +563,7 @@ export default function authService(config: Config): ServiceSchema {
 					tokenHash: hashToken(secret),
 					createdAt: now,
 					lastUsedAt: now,
-					expiresAt: new Date(now.getTime() + config.refreshTokenTtl * 1000),
+					expiresAt: new Date(now.getTime() + Math.min(config.refreshTokenTtl, config.sessionMaxLifetime) * 1000),
 					userAgent: ctx.meta.userAgent?.slice(0, 512) ?? null,
 					ip: ctx.meta.clientIp ?? null,
 					revokedAt: null,

@@ -29,6 +29,7 @@ export function signAccessToken(
 	return jwt.sign({ sid: subject.sessionId, roles: subject.roles }, key.privateKey, {
 		algorithm: key.alg,
 		keyid: key.kid,
+		header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE },
 		subject: subject.userId,
 		issuer: opts.issuer,
 		audience: opts.audience,
@@ -39,13 +40,14 @@ export function signAccessToken(
 
 export type VerifyResult = { claims: AccessClaims } | { failure: AuthFailure };
 
-function headerKid(token: string): string | undefined {
+/** RFC 9068's type for JWT access tokens: a JWT of any other kind is never taken for one. */
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+
+function header(token: string): { kid?: unknown; typ?: unknown } | undefined {
 	const dot = token.indexOf(".");
 	if (dot <= 0) return undefined;
 	try {
-		const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), "base64url").toString("utf8"));
-		const kid = (header as { kid?: unknown }).kid;
-		return typeof kid === "string" ? kid : undefined;
+		return JSON.parse(Buffer.from(token.slice(0, dot), "base64url").toString("utf8")) as { kid?: unknown; typ?: unknown };
 	} catch {
 		return undefined;
 	}
@@ -64,13 +66,14 @@ function isAccessClaims(value: unknown): value is AccessClaims {
 }
 
 /**
- * Verifies locally, with no network call: the key is chosen by `kid`, and only that key's asymmetric
- * algorithm is accepted (so `alg: none` and HS256-with-the-public-key are refused).
+ * Verifies locally, with no network call: the key is chosen by `kid` among the configured keys (never from
+ * the token: `jku`, `x5u` and `jwk` headers are ignored), only that key's asymmetric algorithm is accepted
+ * (so `alg: none` and HS256-with-the-public-key are refused), and the token must be typed as an access token.
  */
 export function verifyAccessToken(token: string, keys: ReadonlyMap<string, VerificationKey>, opts: Omit<AccessTokenOptions, "ttl">): VerifyResult {
-	const kid = headerKid(token);
-	const key = kid === undefined ? undefined : keys.get(kid);
-	if (!key) return { failure: "invalid" };
+	const head = header(token);
+	const key = typeof head?.kid === "string" ? keys.get(head.kid) : undefined;
+	if (!key || head?.typ !== ACCESS_TOKEN_TYPE) return { failure: "invalid" };
 	try {
 		const claims = jwt.verify(token, key.key, { algorithms: [key.alg], issuer: opts.issuer, audience: opts.audience });
 		return isAccessClaims(claims) ? { claims } : { failure: "invalid" };

@@ -376,7 +376,7 @@ describe("auth: tokens and sessions", () => {
 			const privateKey = fs.readFileSync(keyFile, "utf8");
 			const { header, payload } = decodeJwt(tokens.accessToken);
 			const sign = (claims: Record<string, unknown>, opts: jwt.SignOptions) =>
-				jwt.sign({ sid: payload.sid, roles: payload.roles, ...claims }, privateKey, { algorithm: header.alg, keyid: header.kid, subject: payload.sub, jwtid: `t-${Math.random()}`, ...opts });
+				jwt.sign({ sid: payload.sid, roles: payload.roles, ...claims }, privateKey, { algorithm: header.alg, keyid: header.kid, header: { alg: header.alg, typ: header.typ }, subject: payload.sub, jwtid: `t-${Math.random()}`, ...opts });
 
 			// Control: a token forged right is accepted, so the refusals below are about the claims.
 			const good = sign({}, { issuer: payload.iss, audience: payload.aud, expiresIn: 60 });

@@ -234,7 +234,7 @@ describe("access tokens", () => {
 		const before = now();
 		const token = signAccessToken(subject, key, opts);
 		const { header, payload } = parts(token);
-		expect(header).toMatchObject({ alg, kid: key.kid, typ: "JWT" });
+		expect(header).toMatchObject({ alg, kid: key.kid, typ: "at+jwt" });
 		expect(payload).toMatchObject({ sub: "user-1", sid: "session-1", roles: ["user", "admin"], iss: opts.issuer, aud: opts.audience });
 		expect(payload.iat).toBeGreaterThanOrEqual(before);
 		expect(payload.exp - payload.iat).toBe(900);
@@ -250,23 +250,23 @@ describe("access tokens", () => {
 	});
 
 	it("accepts a hand-signed token (the forging helper itself is sound)", () => {
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: ecKey.kid }, validPayload(), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: ecKey.kid }, validPayload(), ecKey);
 		expect(verifyAccessToken(token, keys, verifyOpts)).toHaveProperty("claims");
-		const rsa = signRaw({ alg: "PS256", typ: "JWT", kid: rsaKey.kid }, validPayload(), rsaKey);
+		const rsa = signRaw({ alg: "PS256", typ: "at+jwt", kid: rsaKey.kid }, validPayload(), rsaKey);
 		expect(verifyAccessToken(rsa, keys, verifyOpts)).toHaveProperty("claims");
 	});
 
 	it("refuses alg none", () => {
-		const token = `${b64({ alg: "none", typ: "JWT", kid: rsaKey.kid })}.${b64(validPayload())}.`;
+		const token = `${b64({ alg: "none", typ: "at+jwt", kid: rsaKey.kid })}.${b64(validPayload())}.`;
 		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ failure: "invalid" });
-		const withoutKid = `${b64({ alg: "none", typ: "JWT" })}.${b64(validPayload())}.`;
+		const withoutKid = `${b64({ alg: "none", typ: "at+jwt" })}.${b64(validPayload())}.`;
 		expect(verifyAccessToken(withoutKid, keys, verifyOpts)).toEqual({ failure: "invalid" });
 	});
 
 	it("refuses HS256 signed with the public key PEM as the secret", () => {
 		for (const key of [rsaKey, ecKey]) {
 			const publicPem = pemOf(createPublicKey(key.privateKey), "spki");
-			const input = `${b64({ alg: "HS256", typ: "JWT", kid: key.kid })}.${b64(validPayload())}`;
+			const input = `${b64({ alg: "HS256", typ: "at+jwt", kid: key.kid })}.${b64(validPayload())}`;
 			const sig = createHmac("sha256", publicPem).update(input).digest("base64url");
 			expect(verifyAccessToken(`${input}.${sig}`, keys, verifyOpts)).toEqual({ failure: "invalid" });
 		}
@@ -274,7 +274,7 @@ describe("access tokens", () => {
 
 	it("refuses a token signed with the other key's algorithm under this kid", () => {
 		// ES256 signature under the RSA key's kid.
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: rsaKey.kid }, validPayload(), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: rsaKey.kid }, validPayload(), ecKey);
 		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ failure: "invalid" });
 	});
 
@@ -309,11 +309,12 @@ describe("access tokens", () => {
 	});
 
 	it("answers 'expired' for an expired token", () => {
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: ecKey.kid }, validPayload({ iat: now() - 1000, exp: now() - 10 }), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: ecKey.kid }, validPayload({ iat: now() - 1000, exp: now() - 10 }), ecKey);
 		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ failure: "expired" });
 		const viaJwt = jwt.sign({ sid: "s", roles: ["user"], iat: now() - 100 }, rsaKey.privateKey, {
 			algorithm: "PS256",
 			keyid: rsaKey.kid,
+			header: { alg: "PS256", typ: "at+jwt" },
 			expiresIn: 10,
 			subject: "u",
 			issuer: opts.issuer,
@@ -324,18 +325,18 @@ describe("access tokens", () => {
 	});
 
 	it("answers 'invalid', not 'expired', for an expired token with a bad signature", () => {
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: ecKey.kid }, validPayload({ exp: now() - 10 }), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: ecKey.kid }, validPayload({ exp: now() - 10 }), ecKey);
 		const { h, p } = parts(token);
 		const { s } = parts(signAccessToken(subject, ecKey, opts));
 		expect(verifyAccessToken(`${h}.${p}.${s}`, keys, verifyOpts)).toEqual({ failure: "invalid" });
 	});
 
 	it("refuses an unknown kid and a missing kid", () => {
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: "unknown-kid" }, validPayload(), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: "unknown-kid" }, validPayload(), ecKey);
 		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ failure: "invalid" });
-		const noKid = signRaw({ alg: "ES256", typ: "JWT" }, validPayload(), ecKey);
+		const noKid = signRaw({ alg: "ES256", typ: "at+jwt" }, validPayload(), ecKey);
 		expect(verifyAccessToken(noKid, keys, verifyOpts)).toEqual({ failure: "invalid" });
-		const numericKid = signRaw({ alg: "ES256", typ: "JWT", kid: 1 }, validPayload(), ecKey);
+		const numericKid = signRaw({ alg: "ES256", typ: "at+jwt", kid: 1 }, validPayload(), ecKey);
 		expect(verifyAccessToken(numericKid, keys, verifyOpts)).toEqual({ failure: "invalid" });
 		// A token from a key that was removed from the set.
 		const only = new Map([[rsaKey.kid, keys.get(rsaKey.kid)!]]);
@@ -343,12 +344,12 @@ describe("access tokens", () => {
 	});
 
 	it("refuses a token that is not yet valid (nbf in the future)", () => {
-		const token = signRaw({ alg: "ES256", typ: "JWT", kid: ecKey.kid }, validPayload({ nbf: now() + 3600 }), ecKey);
+		const token = signRaw({ alg: "ES256", typ: "at+jwt", kid: ecKey.kid }, validPayload({ nbf: now() + 3600 }), ecKey);
 		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ failure: "invalid" });
 	});
 
 	it("refuses a correctly signed token whose claims are not an access token's", () => {
-		const sign = (payload: Record<string, unknown>) => signRaw({ alg: "ES256", typ: "JWT", kid: ecKey.kid }, payload, ecKey);
+		const sign = (payload: Record<string, unknown>) => signRaw({ alg: "ES256", typ: "at+jwt", kid: ecKey.kid }, payload, ecKey);
 		const noSid: Record<string, unknown> = validPayload();
 		delete noSid.sid;
 		expect(verifyAccessToken(sign(noSid), keys, verifyOpts)).toEqual({ failure: "invalid" });
@@ -358,5 +359,28 @@ describe("access tokens", () => {
 		expect(verifyAccessToken(sign(validPayload({ roles: ["superuser"] })), keys, verifyOpts)).toEqual({ failure: "invalid" });
 		expect(verifyAccessToken(sign(validPayload({ roles: "admin" })), keys, verifyOpts)).toEqual({ failure: "invalid" });
 		expect(verifyAccessToken(sign(validPayload({ sub: 42 })), keys, verifyOpts)).toEqual({ failure: "invalid" });
+	});
+});
+
+describe("access token type", () => {
+	it("refuses a token of the right key and claims that is not typed as an access token (RFC 9068 at+jwt)", () => {
+		const config = { ...loadConfig({}), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "typ-")) };
+		const key = loadSigningKey(config);
+		const keys = new Map([[key.kid, { kid: key.kid, alg: key.alg, key: createPublicKey(key.privateKey) }]]);
+		const good = signAccessToken({ userId: "u", sessionId: "s", roles: ["user"] }, key, { issuer: "i", audience: "a", ttl: 60 });
+		expect(verifyAccessToken(good, keys, { issuer: "i", audience: "a" })).toHaveProperty("claims");
+		for (const typ of ["JWT", undefined, "id+jwt"]) {
+			const other = jwt.sign({ sid: "s", roles: ["user"] }, key.privateKey, {
+				algorithm: key.alg,
+				keyid: key.kid,
+				header: { alg: key.alg, ...(typ ? { typ } : {}) } as jwt.JwtHeader,
+				subject: "u",
+				issuer: "i",
+				audience: "a",
+				expiresIn: 60,
+				jwtid: "j"
+			});
+			expect(verifyAccessToken(other, keys, { issuer: "i", audience: "a" })).toEqual({ failure: "invalid" });
+		}
 	});
 });
