@@ -34,10 +34,14 @@ export interface Entity {
 	_id: string;
 }
 
-/** True for a unique-index violation on either store. */
+/**
+ * True for a unique-index violation: NeDB's `uniqueViolated`, MongoDB's E11000 — and FerretDB 1.x, which
+ * answers an update that breaks a unique index with a generic error naming SQLite's constraint.
+ */
 export function isDuplicateKeyError(err: unknown): boolean {
-	const e = err as { errorType?: unknown; code?: unknown } | null;
-	return !!e && (e.errorType === "uniqueViolated" || e.code === 11000 || e.code === 11001);
+	const e = err as { errorType?: unknown; code?: unknown; message?: unknown } | null;
+	if (!e) return false;
+	return e.errorType === "uniqueViolated" || e.code === 11000 || e.code === 11001 || (typeof e.message === "string" && e.message.includes("UNIQUE constraint failed"));
 }
 
 export class Collection<T extends Entity> {

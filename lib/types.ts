@@ -101,15 +101,17 @@ export interface RevokedSession {
 	until: number;
 }
 
-export type EmailTemplate =
-	| "verify-email"
-	| "email-change"
-	| "email-change-notice"
-	| "welcome"
-	| "password-reset"
-	| "password-changed"
-	| "sessions-ended"
-	| "account-deleted";
+export const EMAIL_TEMPLATES = [
+	"verify-email",
+	"email-change",
+	"email-change-notice",
+	"welcome",
+	"password-reset",
+	"password-changed",
+	"sessions-ended",
+	"account-deleted"
+] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 /** E-mails that carry a one-time link. */
 export type LinkKind = "verify-email" | "password-reset" | "email-change";

@@ -341,6 +341,7 @@ export default function authService(config: Config): ServiceSchema {
 				async handler(this: AuthThis, ctx: Ctx<{ email: string }>): Promise<null> {
 					this.inBackground("password reset", async () => {
 						const user = await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.email });
+						await this.audit(ctx, { type: "password.forgot", subjectId: user?.id ?? null, details: { address: emailKey(ctx.params.email), known: !!user } });
 						if (!user || user.status !== "active") return;
 						await this.sendLink(ctx, "password-reset", user);
 					});

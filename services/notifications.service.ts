@@ -8,7 +8,7 @@ import type { Config } from "../lib/config";
 import { apiError } from "../lib/errors";
 import { outboxMailer, safeErrorMessage, smtpMailer, type Mailer } from "../lib/mailer";
 import { renderEmail } from "../lib/templates";
-import type { AppMeta, EmailRequest, EmailTemplate, InAppRequest, LinkKind, Page } from "../lib/types";
+import { EMAIL_TEMPLATES, LINK_KINDS, type AppMeta, type EmailRequest, type EmailTemplate, type InAppRequest, type LinkKind, type Page } from "../lib/types";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
 import { DeliveryModel, NotificationModel } from "../models";
@@ -89,7 +89,6 @@ function toView(n: NotificationRecord): NotificationView {
 	return { id: n._id, type: n.type, title: n.title, body: n.body, createdAt: new Date(n.createdAt).toISOString(), read: n.readAt !== null };
 }
 
-const TEMPLATES: EmailTemplate[] = ["verify-email", "welcome", "password-reset", "password-changed", "sessions-ended", "account-deleted"];
 
 export default function notificationsService(config: Config): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, NotificationsThis> = {
@@ -146,10 +145,10 @@ export default function notificationsService(config: Config): ServiceSchema {
 				visibility: "public",
 				params: {
 					to: { type: "email" },
-					template: { type: "enum", values: TEMPLATES },
+					template: { type: "enum", values: [...EMAIL_TEMPLATES] },
 					data: { type: "record", key: { type: "string" }, value: { type: "string" } },
 					userId: { type: "string", optional: true },
-					link: { type: "enum", values: ["verify-email", "password-reset"], optional: true }
+					link: { type: "enum", values: [...LINK_KINDS], optional: true }
 				},
 				async handler(this: NotificationsThis, ctx: Context<EmailRequest>): Promise<{ id: string }> {
 					const now = new Date();

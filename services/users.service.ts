@@ -289,6 +289,8 @@ export default function usersService(config: Config): ServiceSchema {
 				visibility: "public",
 				params: { id, email: { type: "email", normalize: true, max: 254 } },
 				async handler(this: UsersThis, ctx: Context<{ id: string; email: string }>): Promise<PublicUser> {
+					const holder = await this.users.findOne({ emailKey: emailKey(ctx.params.email) });
+					if (holder && holder._id !== ctx.params.id) throw apiError("EMAIL_TAKEN");
 					try {
 						const user = await this.users.updateById(ctx.params.id, {
 							$set: { email: ctx.params.email, emailKey: emailKey(ctx.params.email), emailVerified: true, updatedAt: new Date() }
