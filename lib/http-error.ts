@@ -57,7 +57,7 @@ export function toHttpError(error: unknown): HttpErrorResponse {
 
 	// body-parser
 	if (type === "entity.too.large") return fromType("PAYLOAD_TOO_LARGE");
-	if (type === "entity.parse.failed" || type === "encoding.unsupported" || type === "charset.unsupported") {
+	if (type === "entity.parse.failed" || type === "entity.too.deep" || type === "entity.verify.failed" || type === "encoding.unsupported" || type === "charset.unsupported") {
 		return fromType("BAD_REQUEST");
 	}
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { clientIp } from "../lib/client-ip";
+import { MAX_JSON_DEPTH, jsonDepth } from "../lib/json-depth";
 import type { Config } from "../lib/config";
 import { apiError } from "../lib/errors";
 import { toHttpError } from "../lib/http-error";
@@ -22,6 +23,13 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** Groups whose routes read the Authorization header. */
 const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications", "/api/v1/audit"]);
+
+/** body-parser's `verify` hook: a body nested past MAX_JSON_DEPTH is a 400 before it is parsed. */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
+	if (jsonDepth(body) > MAX_JSON_DEPTH) {
+		throw Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { status: 400, type: "entity.too.deep" });
+	}
+}
 
 function dropProtoKeys(key: string, value: unknown): unknown {
 	return key === "__proto__" ? undefined : value;
@@ -50,7 +58,7 @@ export default function apiService(config: Config, version: string): ServiceSche
 		authentication: AUTHENTICATED_PREFIXES.has(group.prefix),
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
 		// `__proto__` keys are dropped: the gateway merges bodies into params with Object.assign.
-		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys }, urlencoded: false },
+		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {

@@ -336,3 +336,20 @@ describe("API gateway without the services it calls", () => {
 		expect(ready.body.status).toBe("ok");
 	});
 });
+
+describe("gateway: deeply nested JSON", () => {
+	let app: TestApp;
+	beforeAll(async () => {
+		app = await startApp();
+	});
+	afterAll(() => app.stop());
+
+	it("refuses a body nested past the limit with 400 before parsing it, and accepts ordinary nesting", async () => {
+		const deep = `{"email":"a@b.co","password":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+		const res = await app.request("POST", "/api/v1/auth/login", { rawBody: deep });
+		expect(res.status).toBe(400);
+		expect(res.body.type).toBe("BAD_REQUEST");
+		const shallow = await app.request("POST", "/api/v1/auth/login", { rawBody: `{"email":"a@b.co","password":${"[".repeat(20)}${"]".repeat(20)}}` });
+		expect(shallow.status).toBe(422);
+	});
+});
