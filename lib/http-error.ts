@@ -19,7 +19,7 @@ interface ErrorLike {
 }
 
 /** Broker and gateway error types that mean "try again later" rather than "you asked wrongly". */
-const UNAVAILABLE_TYPES = new Set([
+export const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
 	"SERVICE_NOT_AVAILABLE",
 	"SERVICE_UNAVAILABLE",
 	"REQUEST_TIMEOUT",

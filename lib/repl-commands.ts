@@ -1,4 +1,5 @@
 import type { ReplOptions, ServiceBroker } from "moleculer";
+import { UNAVAILABLE_TYPES } from "./http-error";
 import type { PublicUser, Role, UserStatus } from "./types";
 
 /**
@@ -61,18 +62,7 @@ const ADMIN_ROLES: Role[] = ["user", "admin"];
 const USER_ROLES: Role[] = ["user"];
 
 /** Broker error types that mean the service could not be reached (rather than that it refused). */
-const UNREACHABLE_TYPES = new Set([
-	"SERVICE_NOT_FOUND",
-	"SERVICE_NOT_AVAILABLE",
-	"SERVICE_UNAVAILABLE",
-	"REQUEST_TIMEOUT",
-	"REQUEST_REJECTED",
-	"REQUEST_SKIPPED",
-	"QUEUE_FULL",
-	"BAD_GATEWAY",
-	"BROKER_DISCONNECTED",
-	"GRACEFUL_STOP_TIMEOUT"
-]);
+const UNREACHABLE_TYPES = new Set([...UNAVAILABLE_TYPES, "SERVICE_NOT_FOUND", "BROKER_DISCONNECTED"]);
 
 /** What the printed text must never contain, whatever an error message carries. */
 const SECRETS: Array<[RegExp, string]> = [

@@ -3,23 +3,10 @@
  * secret a test used (to look for them in the logs) and a way to move the services' clock.
  */
 import type { HttpResult, TestApp } from "./app";
+import { USER_KEYS } from "./users";
 
 /** CONTRACT §2: a user in any response is exactly these fields. */
-export const USER_FIELDS = [
-	"avatarUrl",
-	"bio",
-	"createdAt",
-	"displayName",
-	"email",
-	"emailVerified",
-	"id",
-	"lastLoginAt",
-	"locale",
-	"roles",
-	"status",
-	"timezone",
-	"updatedAt"
-];
+export const USER_FIELDS = USER_KEYS;
 
 export const SESSION_FIELDS = ["createdAt", "current", "expiresAt", "id", "ip", "lastUsedAt", "userAgent"];
 
