@@ -3,7 +3,6 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
-import { escapeRegExp } from "../lib/regexp";
 import { ApiError, apiError, throttled } from "../lib/errors";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
@@ -16,9 +15,9 @@ import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash
 import { LINK_KINDS, type AppMeta, type EmailRequest, type InAppRequest, type LinkKind, type PublicUser, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
 import { auditMixin, type AuditMixinMethods } from "../mixins/audit.mixin";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { ipLimitMixin, type IpLimitMixinMethods } from "../mixins/ip-limit.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
-import { CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../models";
-import { FixedWindowLimiter, type WindowCounter } from "../lib/rate-limit";
+import { CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
 
 interface CredentialRecord {
 	_id: string; // the user's id
@@ -35,12 +34,6 @@ interface OneTimeTokenRecord {
 	createdAt: Date;
 	expiresAt: Date;
 	usedAt: Date | null;
-}
-
-interface RateLimitRecord {
-	_id: string; // "<ip>|<window start>"
-	count: number;
-	expiresAt: Date;
 }
 
 interface EmailChangeRecord {
@@ -67,11 +60,9 @@ type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 type AuthThis = Service &
 	DbMixinMethods &
 	AuditMixinMethods &
+	IpLimitMixinMethods &
 	MetricsMixinMethods & {
-		rateLimits: Collection<RateLimitRecord>;
 		emailChanges: Collection<EmailChangeRecord>;
-		ipLimiter: FixedWindowLimiter;
-		limitByIp(ctx: Ctx<unknown>): Promise<void>;
 		pendingEmailChange(userId: string): Promise<EmailChangeRecord | null>;
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
@@ -107,11 +98,7 @@ export default function authService(config: Config): ServiceSchema {
 
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), auditMixin(), metricsMixin(["logins", "registrations", "throttled"])],
-
-		hooks: {
-			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"]))
-		},
+		mixins: [dbMixin(config), auditMixin(), metricsMixin(["logins", "registrations", "throttled"]), ipLimitMixin(config.authRateLimitPerMinute, IP_LIMITED)],
 
 		actions: {
 			register: {
@@ -402,7 +389,7 @@ export default function authService(config: Config): ServiceSchema {
 					const { email: address, ip } = ctx.params;
 					if (!address && !ip) throw apiError("VALIDATION_ERROR", "Give an email, an ip or both", [{ field: "email", type: "required", message: "Give an email, an ip or both" }]);
 					if (address) await this.throttles.removeById(emailKey(address));
-					if (ip) await this.rateLimits.removeMany({ _id: { $regex: new RegExp(`^${escapeRegExp(ip)}\\|`) } });
+					if (ip) await this.clearIpLimit(ip);
 					await this.audit(ctx, { type: "throttle.clear", details: { address: address ? emailKey(address) : null, ip: ip ?? null } });
 					ctx.meta.$statusCode = 204;
 					return null;
@@ -520,16 +507,6 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		methods: {
-			/** The per-IP limit of the open routes (a `before` hook). Calls from other services carry no client IP. */
-			async limitByIp(this: AuthThis, ctx: Ctx<unknown>): Promise<void> {
-				const ip = ctx.meta.clientIp;
-				if (!ip) return;
-				const verdict = await this.ipLimiter.hit(ip);
-				if (verdict.allowed) return;
-				this.countMetric("throttled", { kind: "ip" });
-				throw throttled("RATE_LIMITED", verdict.retryAfter);
-			},
-
 			async pendingEmailChange(this: AuthThis, userId: string): Promise<EmailChangeRecord | null> {
 				const change = await this.emailChanges.findById(userId);
 				return change && new Date(change.expiresAt).getTime() > Date.now() ? change : null;
@@ -698,25 +675,7 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		created(this: AuthThis) {
-			this.rateLimits = this.collection<RateLimitRecord>(RateLimitModel);
 			this.emailChanges = this.collection<EmailChangeRecord>(EmailChangeModel);
-			const rateLimits = this.rateLimits;
-			// A document per client and minute: every replica of auth counts in the same place.
-			const counter: WindowCounter = {
-				async increment(id, expiresAt) {
-					if ((await rateLimits.updateMany({ _id: id }, { $inc: { count: 1 } })) === 0) {
-						try {
-							await rateLimits.insert({ _id: id, count: 1, expiresAt });
-							return 1;
-						} catch (err) {
-							if (!isDuplicateKeyError(err)) throw err;
-							await rateLimits.updateMany({ _id: id }, { $inc: { count: 1 } });
-						}
-					}
-					return (await rateLimits.findById(id))?.count ?? 1;
-				}
-			};
-			this.ipLimiter = new FixedWindowLimiter(counter, config.authRateLimitPerMinute);
 			this.signingKey = loadSigningKey(config);
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.credentials = this.collection<CredentialRecord>(CredentialModel);
