@@ -25,11 +25,10 @@ interface CredentialRecord {
 	updatedAt: Date;
 }
 
-type OneTimeKind = LinkKind;
 
 interface OneTimeTokenRecord {
 	_id: string; // hash of the token
-	kind: OneTimeKind;
+	kind: LinkKind;
 	userId: string;
 	createdAt: Date;
 	expiresAt: Date;
@@ -49,7 +48,7 @@ interface ThrottleRecord extends ThrottleState {
 }
 
 /** One-time e-mail token lifetimes (CONTRACT §2). */
-const TOKEN_TTL_MS: Record<OneTimeKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
+const TOKEN_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
 const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
 /** At most one verification or reset e-mail per address in this time, so nobody can flood a mailbox. */
@@ -76,9 +75,9 @@ type AuthThis = Service &
 		issueTokens(ctx: Ctx<unknown>, user: PublicUser, session: SessionRecord, secret: string): TokenResponse;
 		startSession(ctx: Ctx<unknown>, userId: string): Promise<{ session: SessionRecord; secret: string }>;
 		endSessions(ctx: Context<unknown>, filter: Record<string, unknown>): Promise<number>;
-		issueOneTimeToken(kind: OneTimeKind, userId: string): Promise<string>;
+		issueOneTimeToken(kind: LinkKind, userId: string): Promise<string>;
 		sendLink(ctx: Context<unknown>, kind: LinkKind, user: PublicUser): Promise<void>;
-		consumeOneTimeToken(kind: OneTimeKind, token: string): Promise<string>;
+		consumeOneTimeToken(kind: LinkKind, token: string): Promise<string>;
 		setPassword(userId: string, password: string): Promise<void>;
 		sendEmail(ctx: Context<unknown>, email: EmailRequest): Promise<void>;
 		notifyInApp(ctx: Context<unknown>, notice: InAppRequest): Promise<void>;
@@ -570,7 +569,7 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			/** A fresh one-time token that replaces the user's earlier ones of this kind. */
-			async issueOneTimeToken(this: AuthThis, kind: OneTimeKind, userId: string): Promise<string> {
+			async issueOneTimeToken(this: AuthThis, kind: LinkKind, userId: string): Promise<string> {
 				const now = Date.now();
 				await this.oneTimeTokens.removeMany({ kind, userId });
 				const value = randomToken();
@@ -586,7 +585,7 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			/** Spends a one-time token of this kind; any other token, used, expired or unknown, is INVALID_TOKEN (400). */
-			async consumeOneTimeToken(this: AuthThis, kind: OneTimeKind, value: string): Promise<string> {
+			async consumeOneTimeToken(this: AuthThis, kind: LinkKind, value: string): Promise<string> {
 				const id = hashToken(value);
 				const record = await this.oneTimeTokens.findById(id);
 				const invalid = new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
