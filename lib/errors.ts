@@ -39,6 +39,11 @@ export function apiError(type: ErrorType, message?: string, data?: unknown): Api
 	return new ApiError(type, message, data);
 }
 
+/** An e-mail link whose token is unknown, spent, expired or of another kind: 400, whatever the reason. */
+export function invalidLink(): ApiError {
+	return new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
+}
+
 /** 429s carry when to come back; the gateway turns `retryAfter` into the Retry-After header. */
 export function throttled(type: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED", retryAfterSeconds: number): ApiError {
 	return new ApiError(type, undefined, { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });

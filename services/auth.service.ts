@@ -3,7 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
-import { ApiError, apiError, throttled } from "../lib/errors";
+import { apiError, invalidLink, throttled } from "../lib/errors";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../lib/password/policy";
@@ -79,6 +79,7 @@ type AuthThis = Service &
 		sendLink(ctx: Context<unknown>, kind: LinkKind, user: PublicUser): Promise<void>;
 		consumeOneTimeToken(kind: LinkKind, token: string): Promise<string>;
 		setPassword(userId: string, password: string): Promise<void>;
+		passwordMatches(userId: string, password: string): Promise<boolean>;
 		sendEmail(ctx: Context<unknown>, email: EmailRequest): Promise<void>;
 		notifyInApp(ctx: Context<unknown>, notice: InAppRequest): Promise<void>;
 		loginFailed(key: string): Promise<void>;
@@ -151,7 +152,7 @@ export default function authService(config: Config): ServiceSchema {
 				async handler(this: AuthThis, ctx: Ctx<{ token: string }>): Promise<PublicUser> {
 					const userId = await this.consumeOneTimeToken("verify-email", ctx.params.token);
 					const before = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
-					if (!before) throw new ApiError("INVALID_TOKEN", undefined, undefined, 400);
+					if (!before) throw invalidLink();
 					const user = await ctx.call<PublicUser, { id: string }>("users.markVerified", { id: userId });
 					if (!before.emailVerified) {
 						await this.sendEmail(ctx, { to: user.email, template: "welcome", data: { displayName: user.displayName }, userId });
@@ -343,7 +344,7 @@ export default function authService(config: Config): ServiceSchema {
 					this.ensurePasswordPolicy(ctx.params.password);
 					const userId = await this.consumeOneTimeToken("password-reset", ctx.params.token);
 					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
-					if (!user) throw new ApiError("INVALID_TOKEN", undefined, undefined, 400);
+					if (!user) throw invalidLink();
 					await this.setPassword(userId, ctx.params.password);
 					const ended = await this.endSessions(ctx, { userId });
 					await this.audit(ctx, { type: "password.reset", subjectId: userId, actorId: userId, details: { sessions: ended } });
@@ -361,8 +362,7 @@ export default function authService(config: Config): ServiceSchema {
 				params: { currentPassword: password, newPassword: password, $$strict: true },
 				async handler(this: AuthThis, ctx: Ctx<{ currentPassword: string; newPassword: string }>): Promise<null> {
 					const { id: userId, sid } = ctx.meta.user!;
-					const credential = await this.credentials.findById(userId);
-					if (!(await this.hasher.verify(ctx.params.currentPassword, credential?.passwordHash))) {
+					if (!(await this.passwordMatches(userId, ctx.params.currentPassword))) {
 						await this.audit(ctx, { type: "password.change", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 						throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
 					}
@@ -401,8 +401,7 @@ export default function authService(config: Config): ServiceSchema {
 				params: { newEmail: email, password, $$strict: true },
 				async handler(this: AuthThis, ctx: Ctx<{ newEmail: string; password: string }>): Promise<null> {
 					const { id: userId, sid } = ctx.meta.user!;
-					const credential = await this.credentials.findById(userId);
-					if (!(await this.hasher.verify(ctx.params.password, credential?.passwordHash))) {
+					if (!(await this.passwordMatches(userId, ctx.params.password))) {
 						await this.audit(ctx, { type: "email.change.request", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 						throw apiError("INVALID_CREDENTIALS", "The password is wrong");
 					}
@@ -429,7 +428,7 @@ export default function authService(config: Config): ServiceSchema {
 				async handler(this: AuthThis, ctx: Ctx<{ token: string }>): Promise<PublicUser> {
 					const userId = await this.consumeOneTimeToken("email-change", ctx.params.token);
 					const change = await this.pendingEmailChange(userId);
-					if (!change) throw new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
+					if (!change) throw invalidLink();
 					const previous = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
 					const user = await ctx.call<PublicUser, { id: string; email: string }>("users.setEmail", { id: userId, email: change.newEmail });
 					await this.emailChanges.removeById(userId);
@@ -445,9 +444,8 @@ export default function authService(config: Config): ServiceSchema {
 				...IDEMPOTENT,
 				visibility: "public",
 				params: { userId: { type: "string" }, password: { type: "string" } },
-				async handler(this: AuthThis, ctx: Context<{ userId: string; password: string }>): Promise<boolean> {
-					const credential = await this.credentials.findById(ctx.params.userId);
-					return this.hasher.verify(ctx.params.password, credential?.passwordHash);
+				handler(this: AuthThis, ctx: Context<{ userId: string; password: string }>): Promise<boolean> {
+					return this.passwordMatches(ctx.params.userId, ctx.params.password);
 				}
 			},
 
@@ -588,9 +586,8 @@ export default function authService(config: Config): ServiceSchema {
 			async consumeOneTimeToken(this: AuthThis, kind: LinkKind, value: string): Promise<string> {
 				const id = hashToken(value);
 				const record = await this.oneTimeTokens.findById(id);
-				const invalid = new ApiError("INVALID_TOKEN", "The link is invalid, already used or expired", undefined, 400);
-				if (!record || record.kind !== kind || record.usedAt || new Date(record.expiresAt).getTime() <= Date.now()) throw invalid;
-				if (!(await this.spend({ _id: id, kind, expiresAt: record.expiresAt }))) throw invalid;
+				if (!record || record.kind !== kind || record.usedAt || new Date(record.expiresAt).getTime() <= Date.now()) throw invalidLink();
+				if (!(await this.spend({ _id: id, kind, expiresAt: record.expiresAt }))) throw invalidLink();
 				await this.oneTimeTokens.updateMany({ _id: id }, { $set: { usedAt: new Date() } });
 				return record.userId;
 			},
@@ -604,6 +601,12 @@ export default function authService(config: Config): ServiceSchema {
 					if (isDuplicateKeyError(err)) return false;
 					throw err;
 				}
+			},
+
+			/** Re-authentication of a signed-in user (password change, e-mail change, account deletion). */
+			async passwordMatches(this: AuthThis, userId: string, password: string): Promise<boolean> {
+				const credential = await this.credentials.findById(userId);
+				return this.hasher.verify(password, credential?.passwordHash);
 			},
 
 			async setPassword(this: AuthThis, userId: string, newPassword: string): Promise<void> {
