@@ -33,6 +33,8 @@ export interface Config {
 	loginMaxFailures: number;
 	authRateLimitPerMinute: number;
 	trustProxy: boolean;
+	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
+	corsOrigins?: string[];
 	adminEmail?: string;
 	adminPassword?: string;
 	logLevel: string;
@@ -108,6 +110,23 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 	return raw;
 }
 
+function corsOrigins(env: Env): string[] | undefined {
+	const raw = text(env, "CORS_ORIGINS");
+	if (raw === undefined) return undefined;
+	const origins = raw.split(",").map(o => o.trim().replace(/\/+$/, "")).filter(Boolean);
+	for (const origin of origins) {
+		if (origin === "*") continue;
+		let parsed: URL;
+		try {
+			parsed = new URL(origin);
+		} catch {
+			throw new ConfigError(`CORS_ORIGINS must list origins such as https://app.example.com, got "${origin}"`);
+		}
+		if (parsed.origin !== origin) throw new ConfigError(`CORS_ORIGINS entries are origins (scheme://host[:port]) only, got "${origin}"`);
+	}
+	return origins;
+}
+
 /** Reads CONTRACT §1 from the environment. Throws ConfigError on a value the node must not run with. */
 export function loadConfig(env: Env = process.env): Config {
 	const production = env.NODE_ENV === "production";
@@ -145,6 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
 		loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
+		corsOrigins: corsOrigins(env),
 		adminEmail,
 		adminPassword,
 		logLevel: text(env, "LOG_LEVEL") ?? "info",

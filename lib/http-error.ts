@@ -95,6 +95,8 @@ export function toHttpError(error: unknown): HttpErrorResponse {
 		res.headers["Retry-After"] = "5";
 		return res;
 	}
+	if (code === 401) return fromType("UNAUTHORIZED");
+	if (code === 403) return fromType("FORBIDDEN"); // e.g. moleculer-web's ORIGIN_NOT_ALLOWED
 	if (code === 429) return fromType("RATE_LIMITED");
 	if (code === 400) return fromType("BAD_REQUEST");
 

@@ -88,6 +88,17 @@ export default function apiService(config: Config, version: string): ServiceSche
 			logRequest: null,
 			logResponse: null,
 			log4XXResponses: false,
+			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
+			cors: config.corsOrigins
+				? {
+						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+						allowedHeaders: ["Content-Type", "Authorization"],
+						exposedHeaders: ["Retry-After", "X-Request-ID", "Location"],
+						credentials: false,
+						maxAge: 600
+					}
+				: undefined,
 			onError(this: GatewayThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
 				const mapped = toHttpError(err);
 				if (mapped.unexpected) {

@@ -353,3 +353,43 @@ describe("gateway: deeply nested JSON", () => {
 		expect(shallow.status).toBe(422);
 	});
 });
+
+describe("gateway: CORS", () => {
+	let app: TestApp;
+	beforeAll(async () => {
+		app = await startApp({ corsOrigins: ["https://app.example.com"] });
+	});
+	afterAll(() => app.stop());
+
+	it("answers a preflight from an allowed origin, and names it on the response", async () => {
+		const pre = await fetch(`${app.url}/api/v1/auth/login`, {
+			method: "OPTIONS",
+			headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" }
+		});
+		expect(pre.status).toBe(204);
+		expect(pre.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+		expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
+		expect(pre.headers.get("access-control-allow-headers")).toContain("Authorization");
+		expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
+		const res = await app.request("GET", "/api/health/live", { headers: { origin: "https://app.example.com" } });
+		expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+	});
+
+	it("refuses another origin with 403 FORBIDDEN and no CORS header", async () => {
+		const res = await app.request("GET", "/api/health/live", { headers: { origin: "https://evil.example.net" } });
+		expect(res.status).toBe(403);
+		expect(res.body.type).toBe("FORBIDDEN");
+		expect(res.headers.get("access-control-allow-origin")).toBeNull();
+	});
+
+	it("sends no CORS headers when CORS_ORIGINS is unset", async () => {
+		const plain = await startApp();
+		try {
+			const res = await plain.request("GET", "/api/health/live", { headers: { origin: "https://app.example.com" } });
+			expect(res.status).toBe(200);
+			expect(res.headers.get("access-control-allow-origin")).toBeNull();
+		} finally {
+			await plain.stop();
+		}
+	});
+});

@@ -212,3 +212,16 @@ describe("loadConfig refuses bad values", () => {
 		expect(err.name).toBe("ConfigError");
 	});
 });
+
+describe("CORS_ORIGINS", () => {
+	it("is off by default, a list of origins, or any", () => {
+		expect(loadConfig({}).corsOrigins).toBeUndefined();
+		expect(loadConfig({ CORS_ORIGINS: "https://a.example.com, http://localhost:5173/" }).corsOrigins).toEqual(["https://a.example.com", "http://localhost:5173"]);
+		expect(loadConfig({ CORS_ORIGINS: "*" }).corsOrigins).toEqual(["*"]);
+	});
+
+	it("refuses what is not an origin", () => {
+		expect(() => loadConfig({ CORS_ORIGINS: "app.example.com" })).toThrow(ConfigError);
+		expect(() => loadConfig({ CORS_ORIGINS: "https://a.example.com/path" })).toThrow(/origins/);
+	});
+});
