@@ -4,19 +4,6 @@ export interface WindowCounter {
 	increment(id: string, expiresAt: Date): Promise<number>;
 }
 
-/** Counts in this process only (tests, tools). */
-export class MemoryWindowCounter implements WindowCounter {
-	private readonly counts = new Map<string, { count: number; expiresAt: number }>();
-
-	async increment(id: string, expiresAt: Date): Promise<number> {
-		// Windows older than this one are over: forget them now and then.
-		if (this.counts.size > 10_000) for (const [key, entry] of this.counts) if (entry.expiresAt < expiresAt.getTime()) this.counts.delete(key);
-		const count = (this.counts.get(id)?.count ?? 0) + 1;
-		this.counts.set(id, { count, expiresAt: expiresAt.getTime() });
-		return count;
-	}
-}
-
 export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
 
 /** Fixed windows aligned to the clock: at most `limit` hits per key and window (the per-IP limit). */

@@ -1,4 +1,18 @@
-import { FixedWindowLimiter, MemoryWindowCounter } from "../../lib/rate-limit";
+import { FixedWindowLimiter, type WindowCounter } from "../../lib/rate-limit";
+
+/** Counts in memory: the limiter's logic without a database. */
+class MemoryWindowCounter implements WindowCounter {
+	private readonly counts = new Map<string, { count: number; expiresAt: number }>();
+
+	async increment(id: string, expiresAt: Date): Promise<number> {
+		// Windows older than this one are over: forget them now and then.
+		if (this.counts.size > 10_000) for (const [key, entry] of this.counts) if (entry.expiresAt < expiresAt.getTime()) this.counts.delete(key);
+		const count = (this.counts.get(id)?.count ?? 0) + 1;
+		this.counts.set(id, { count, expiresAt: expiresAt.getTime() });
+		return count;
+	}
+}
+
 
 const T0 = 1_700_000_040_000; // a multiple of 60 000
 
