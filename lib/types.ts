@@ -116,6 +116,8 @@ export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 /** E-mails that carry a one-time link. */
 export type LinkKind = "verify-email" | "password-reset" | "email-change";
 export const LINK_KINDS: readonly LinkKind[] = ["verify-email", "password-reset", "email-change"];
+/** How long a one-time link works (CONTRACT §2: verification 24 h, reset 30 min). */
+export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
 
 export interface EmailRequest {
 	to: string;

@@ -3,6 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
+import { EMAIL_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../lib/params";
 import { apiError, invalidLink, throttled } from "../lib/errors";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
@@ -12,12 +13,13 @@ import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottleState } from "..
 import { signAccessToken } from "../lib/tokens/access";
 import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
-import { LINK_KINDS, type AppMeta, type EmailRequest, type InAppRequest, type LinkKind, type PublicUser, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
+import { LINK_KINDS, LINK_TTL_MS, type AppMeta, type EmailRequest, type InAppRequest, type LinkKind, type PublicUser, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
 import { auditMixin, type AuditMixinMethods } from "../mixins/audit.mixin";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
+import { emailChangeMixin, type EmailChangeMixinMethods } from "../mixins/email-change.mixin";
 import { ipLimitMixin, type IpLimitMixinMethods } from "../mixins/ip-limit.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../mixins/metrics.mixin";
-import { CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
+import { CredentialModel, LoginThrottleModel, OneTimeTokenModel, SessionModel, SpentTokenModel } from "../models";
 
 interface CredentialRecord {
 	_id: string; // the user's id
@@ -35,20 +37,11 @@ interface OneTimeTokenRecord {
 	usedAt: Date | null;
 }
 
-interface EmailChangeRecord {
-	_id: string; // the user's id
-	newEmail: string;
-	sessionId: string | null;
-	expiresAt: Date;
-}
-
 interface ThrottleRecord extends ThrottleState {
 	_id: string; // the address key
 	updatedAt: Date;
 }
 
-/** One-time e-mail token lifetimes (CONTRACT §2). */
-const TOKEN_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
 const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
 /** At most one verification or reset e-mail per address in this time, so nobody can flood a mailbox. */
@@ -59,10 +52,9 @@ type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 type AuthThis = Service &
 	DbMixinMethods &
 	AuditMixinMethods &
+	EmailChangeMixinMethods &
 	IpLimitMixinMethods &
 	MetricsMixinMethods & {
-		emailChanges: Collection<EmailChangeRecord>;
-		pendingEmailChange(userId: string): Promise<EmailChangeRecord | null>;
 		credentials: Collection<CredentialRecord>;
 		sessions: Collection<SessionRecord>;
 		spentTokens: Collection<SpentTokenRecord>;
@@ -87,18 +79,16 @@ type AuthThis = Service &
 		bootstrapAdmin(): Promise<void>;
 	};
 
-// Trimmed and lower-cased by the validator before it checks the format.
-const email = { type: "email", normalize: true, max: 254 } as const;
-// Length and strength are judged by the password policy (WEAK_PASSWORD); the schema only bounds the work.
-const password = { type: "string", max: 1024 } as const;
-const token = { type: "string", min: 1, max: 512 } as const;
+const email = EMAIL_PARAM;
+const password = PASSWORD_PARAM;
+const token = TOKEN_PARAM;
 
 export default function authService(config: Config): ServiceSchema {
 	const noStore = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), auditMixin(), metricsMixin(["logins", "registrations", "throttled"]), ipLimitMixin(config.authRateLimitPerMinute, IP_LIMITED)],
+		mixins: [dbMixin(config), auditMixin(), metricsMixin(["logins", "registrations", "throttled"]), ipLimitMixin(config.authRateLimitPerMinute, IP_LIMITED), emailChangeMixin()],
 
 		actions: {
 			register: {
@@ -395,50 +385,6 @@ export default function authService(config: Config): ServiceSchema {
 				}
 			},
 
-			requestEmailChange: {
-				auth: "required",
-				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
-				params: { newEmail: email, password, $$strict: true },
-				async handler(this: AuthThis, ctx: Ctx<{ newEmail: string; password: string }>): Promise<null> {
-					const { id: userId, sid } = ctx.meta.user!;
-					if (!(await this.passwordMatches(userId, ctx.params.password))) {
-						await this.audit(ctx, { type: "email.change.request", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
-						throw apiError("INVALID_CREDENTIALS", "The password is wrong");
-					}
-					const user = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
-					if (!user) throw apiError("NOT_FOUND");
-					if (emailKey(user.email) === emailKey(ctx.params.newEmail)) {
-						throw apiError("VALIDATION_ERROR", "That is already the account's address", [{ field: "newEmail", type: "unchanged", message: "The new address is the current one" }]);
-					}
-					if (await ctx.call<PublicUser | null, { email: string }>("users.findByEmail", { email: ctx.params.newEmail })) throw apiError("EMAIL_TAKEN");
-
-					await this.emailChanges.removeById(userId);
-					await this.emailChanges.insert({ _id: userId, newEmail: ctx.params.newEmail, sessionId: sid, expiresAt: new Date(Date.now() + TOKEN_TTL_MS["email-change"]) });
-					await this.sendEmail(ctx, { to: ctx.params.newEmail, template: "email-change", data: { displayName: user.displayName }, userId, link: "email-change" });
-					await this.sendEmail(ctx, { to: user.email, template: "email-change-notice", data: { displayName: user.displayName, newEmail: ctx.params.newEmail }, userId });
-					await this.audit(ctx, { type: "email.change.request", subjectId: userId, details: { newEmail: ctx.params.newEmail } });
-					ctx.meta.$statusCode = 202;
-					return null;
-				}
-			},
-
-			confirmEmailChange: {
-				summary: "Confirm a new e-mail address with the token from the e-mail; the other sessions end",
-				params: { token, $$strict: true },
-				async handler(this: AuthThis, ctx: Ctx<{ token: string }>): Promise<PublicUser> {
-					const userId = await this.consumeOneTimeToken("email-change", ctx.params.token);
-					const change = await this.pendingEmailChange(userId);
-					if (!change) throw invalidLink();
-					const previous = await ctx.call<PublicUser | null, { id: string }>("users.getById", { id: userId });
-					const user = await ctx.call<PublicUser, { id: string; email: string }>("users.setEmail", { id: userId, email: change.newEmail });
-					await this.emailChanges.removeById(userId);
-					const ended = await this.endSessions(ctx, change.sessionId ? { userId, _id: { $ne: change.sessionId } } : { userId });
-					await this.audit(ctx, { type: "email.change", subjectId: userId, actorId: userId, details: { from: previous?.email ?? null, to: user.email, sessions: ended } });
-					await this.notifyInApp(ctx, { userId, type: "email-changed", title: "Your e-mail address was changed", body: `It is now ${user.email}; your other sessions were ended.` });
-					return user;
-				}
-			},
-
 			// --- Internal ---
 			checkPassword: {
 				...IDEMPOTENT,
@@ -504,11 +450,6 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		methods: {
-			async pendingEmailChange(this: AuthThis, userId: string): Promise<EmailChangeRecord | null> {
-				const change = await this.emailChanges.findById(userId);
-				return change && new Date(change.expiresAt).getTime() > Date.now() ? change : null;
-			},
-
 			ensurePasswordPolicy(candidate: string): void {
 				const problem = passwordProblem(candidate);
 				if (problem) throw apiError("WEAK_PASSWORD", PASSWORD_PROBLEM_MESSAGES[problem], { reason: problem });
@@ -576,7 +517,7 @@ export default function authService(config: Config): ServiceSchema {
 					kind,
 					userId,
 					createdAt: new Date(now),
-					expiresAt: new Date(now + TOKEN_TTL_MS[kind]),
+					expiresAt: new Date(now + LINK_TTL_MS[kind]),
 					usedAt: null
 				});
 				return value;
@@ -677,7 +618,6 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		created(this: AuthThis) {
-			this.emailChanges = this.collection<EmailChangeRecord>(EmailChangeModel);
 			this.signingKey = loadSigningKey(config);
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.credentials = this.collection<CredentialRecord>(CredentialModel);

@@ -3,6 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Config } from "../lib/config";
 import { Collection, isDuplicateKeyError } from "../lib/collection";
 import { emailKey } from "../lib/email";
+import { EMAIL_PARAM } from "../lib/params";
 import { apiError } from "../lib/errors";
 import type { AppMeta, Page, PublicUser, Role, UserRecord, UserStatus } from "../lib/types";
 import { ROLES, USER_STATUSES } from "../lib/types";
@@ -202,7 +203,7 @@ export default function usersService(config: Config): ServiceSchema {
 			create: {
 				visibility: "public",
 				params: {
-					email: { type: "email", normalize: true, max: 254 },
+					email: EMAIL_PARAM,
 					displayName,
 					locale: profile.locale,
 					roles: { type: "array", items: { type: "enum", values: [...ROLES] }, optional: true },
@@ -287,7 +288,7 @@ export default function usersService(config: Config): ServiceSchema {
 			/** A confirmed address change (auth checked the link): EMAIL_TAKEN if someone took it meanwhile. */
 			setEmail: {
 				visibility: "public",
-				params: { id, email: { type: "email", normalize: true, max: 254 } },
+				params: { id, email: EMAIL_PARAM },
 				async handler(this: UsersThis, ctx: Context<{ id: string; email: string }>): Promise<PublicUser> {
 					const holder = await this.users.findOne({ emailKey: emailKey(ctx.params.email) });
 					if (holder && holder._id !== ctx.params.id) throw apiError("EMAIL_TAKEN");
