@@ -4,6 +4,7 @@ import { ConfigError, type Config } from "../lib/config";
 import { isDuplicateKeyError, type Collection } from "../lib/collection";
 import { emailKey } from "../lib/email";
 import { EMAIL_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../lib/params";
+import { backoffDelay } from "../lib/backoff";
 import { apiError, invalidLink, throttled } from "../lib/errors";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { PasswordHasher } from "../lib/password/hasher";
@@ -44,6 +45,8 @@ interface ThrottleRecord extends ThrottleState {
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
 const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+/** Background attempts to hand an e-mail to `notifications` (about a minute of backoff). */
+const HAND_OVER_ATTEMPTS = 8;
 /** At most one verification or reset e-mail per address in this time, so nobody can flood a mailbox. */
 const RESEND_INTERVAL_MS = 60_000;
 
@@ -76,6 +79,8 @@ type AuthThis = Service &
 		notifyInApp(ctx: Context<unknown>, notice: InAppRequest): Promise<void>;
 		loginFailed(key: string): Promise<void>;
 		inBackground(what: string, work: () => Promise<void>): void;
+		handOver(ctx: Context<unknown>, action: string, params: object, what: string): Promise<void>;
+		stopping?: boolean;
 		bootstrapAdmin(): Promise<void>;
 	};
 
@@ -580,20 +585,37 @@ export default function authService(config: Config): ServiceSchema {
 			},
 
 			/** E-mail is queued by `notifications`; a failure to queue never fails the request. */
-			async sendEmail(this: AuthThis, ctx: Context<unknown>, request: EmailRequest): Promise<void> {
-				try {
-					await ctx.call("notifications.send", request);
-				} catch (err) {
-					this.logger.error(`Could not queue the '${request.template}' e-mail:`, (err as Error).message);
-				}
+			/** E-mail is queued by `notifications`; a failure to queue never fails the request (see handOver). */
+			sendEmail(this: AuthThis, ctx: Context<unknown>, request: EmailRequest): Promise<void> {
+				return this.handOver(ctx, "notifications.send", request, `the '${request.template}' e-mail`);
 			},
 
-			async notifyInApp(this: AuthThis, ctx: Context<unknown>, notice: InAppRequest): Promise<void> {
+			notifyInApp(this: AuthThis, ctx: Context<unknown>, notice: InAppRequest): Promise<void> {
+				return this.handOver(ctx, "notifications.notify", notice, `the '${notice.type}' notification`);
+			},
+
+			/**
+			 * Gives work to `notifications`. If no replica can take it now (starting, restarting, unreachable), it is
+			 * retried in the background with backoff for about a minute, so the request neither waits nor fails.
+			 */
+			async handOver(this: AuthThis, ctx: Context<unknown>, action: string, params: object, what: string): Promise<void> {
 				try {
-					await ctx.call("notifications.notify", notice);
+					await ctx.call(action, params);
+					return;
 				} catch (err) {
-					this.logger.error(`Could not record the '${notice.type}' notification:`, (err as Error).message);
+					this.logger.warn(`Could not hand over ${what} yet (${(err as Error).message}); retrying in the background.`);
 				}
+				this.inBackground(`hand-over of ${what}`, async () => {
+					for (let attempt = 1; ; attempt++) {
+						await new Promise(resolve => setTimeout(resolve, backoffDelay(attempt, 500, 15_000)).unref());
+						try {
+							await this.broker.call(action, params, { meta: ctx.meta as Record<string, unknown> });
+							return;
+						} catch (err) {
+							if (attempt >= HAND_OVER_ATTEMPTS || this.stopping) throw err;
+						}
+					}
+				});
 			},
 
 			inBackground(this: AuthThis, what: string, work: () => Promise<void>): void {
@@ -632,6 +654,7 @@ export default function authService(config: Config): ServiceSchema {
 		},
 
 		async stopped(this: AuthThis) {
+			this.stopping = true;
 			await this.hasher.destroy();
 		}
 	};
