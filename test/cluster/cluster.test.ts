@@ -91,6 +91,7 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 	let gw2: BackendNode;
 	let usersA: BackendNode;
 	let usersB: BackendNode;
+	let usersC: BackendNode;
 
 	const startNode = async (name: string, services: string[], env: Record<string, string> = {}) => {
 		const node = await BackendNode.start({ name, services, env }, shared);
@@ -225,7 +226,7 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 		console.log("SIGKILL users-a:", JSON.stringify(kill));
 
 		// A replacement joins (as an orchestrator would start one); then the other replica is stopped gracefully.
-		const usersC = await startNode("users-c", ["users"], { LOG_LEVEL: "info" });
+		usersC = await startNode("users-c", ["users"], { LOG_LEVEL: "info" });
 		await usersC.said(/ServiceBroker with \d+ service\(s\) started successfully/);
 		// Its INFO reaches the gateways at once; a heartbeat later every node surely knows it.
 		await new Promise(r => setTimeout(r, 2_000));
@@ -264,4 +265,18 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 		// Writes across nodes work again too.
 		expect((await post(gw2, `${AUTH}/login`, { email, password })).status).toBe(200);
 	}, 60_000);
+
+	it("answers 503 on readiness while no users node is live, and 200 once one returns", async () => {
+		const ready = async (gw: BackendNode) => (await fetch(`${gw.url}/api/health/ready`)).status;
+		expect(await ready(gw1)).toBe(200);
+		await usersC.kill("SIGTERM");
+		await waitFor("gw-1 not ready without users", async () => (await ready(gw1)) === 503, 15_000);
+		expect(await ready(gw2)).toBe(503);
+		expect((await fetch(`${gw1.url}/api/health/live`)).status).toBe(200);
+
+		await startNode("users-d", ["users"]);
+		await waitFor("gw-1 ready again", async () => (await ready(gw1)) === 200, 60_000);
+		await waitFor("gw-2 ready again", async () => (await ready(gw2)) === 200, 10_000);
+		expect(await me(gw2, token)).toBe(200);
+	}, 90_000);
 });
