@@ -25,9 +25,3 @@ export function lockedUntil(failures: number, policy: ThrottlePolicy, now = Date
 	const doublings = Math.min(failures - policy.maxFailures, 30);
 	return now + Math.min(policy.baseLockMs * 2 ** doublings, policy.maxLockMs);
 }
-
-/** The state after one more failed attempt. */
-export function afterFailure(state: ThrottleState | null, policy: ThrottlePolicy, now = Date.now()): ThrottleState {
-	const failures = (state?.failures ?? 0) + 1;
-	return { failures, lockedUntil: lockedUntil(failures, policy, now) };
-}

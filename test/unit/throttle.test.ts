@@ -1,4 +1,10 @@
-import { afterFailure, DEFAULT_LOCK, lockRemaining, type ThrottlePolicy, type ThrottleState } from "../../lib/throttle";
+import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottlePolicy, type ThrottleState } from "../../lib/throttle";
+
+/** What auth does on a failed login: count one more failure, then lock from the new count. */
+function afterFailure(state: ThrottleState | null, p: ThrottlePolicy, now: number): ThrottleState {
+	const failures = (state?.failures ?? 0) + 1;
+	return { failures, lockedUntil: lockedUntil(failures, p, now) };
+}
 
 const policy: ThrottlePolicy = { maxFailures: 5, baseLockMs: 30_000, maxLockMs: 3_600_000 };
 const NOW = 1_700_000_000_000;
