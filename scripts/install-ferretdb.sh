@@ -6,7 +6,9 @@ set -euo pipefail
 VERSION=v1.24.2
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.tools/ferretdb"
-if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "${VERSION#v}"; then
+# Output is captured before it is searched: under pipefail, `| grep -q` or `| head` closing the pipe early
+# makes FerretDB die of SIGPIPE (exit 141) and fails the script at random.
+if [ -x "$out" ] && [[ "$("$out" --version 2>/dev/null || true)" == *"${VERSION#v}"* ]]; then
 	echo "FerretDB $VERSION already at $out"
 	exit 0
 fi
@@ -21,4 +23,5 @@ chmod -R u+w "$work"
 echo "$VERSION" > "$work/build/version/version.txt"
 mkdir -p "$(dirname "$out")"
 (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out" ./cmd/ferretdb)
-"$out" --version | head -1
+built=$("$out" --version)
+echo "${built%%$'\n'*}"
