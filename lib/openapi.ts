@@ -2,6 +2,8 @@
  * OpenAPI 3.1 from the gateway's route table and the actions' fastest-validator parameter schemas, so the
  * document cannot drift from what the services accept.
  */
+import { USER_SCHEMA } from "./user-schema";
+
 export type JsonSchema = Record<string, unknown>;
 
 /** What the generator needs to know of an action (as the service registry describes it). */
@@ -122,26 +124,6 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ref("Error") } } });
 
 const iso = { type: "string", format: "date-time" };
-const USER_SCHEMA: JsonSchema = {
-	type: "object",
-	additionalProperties: false,
-	required: ["id", "email", "displayName", "bio", "avatarUrl", "locale", "timezone", "roles", "status", "emailVerified", "createdAt", "updatedAt", "lastLoginAt"],
-	properties: {
-		id: { type: "string" },
-		email: { type: "string", format: "email" },
-		displayName: { type: "string" },
-		bio: { type: "string" },
-		avatarUrl: { type: ["string", "null"], format: "uri" },
-		locale: { type: "string" },
-		timezone: { type: "string" },
-		roles: { type: "array", items: { enum: ["user", "admin"] } },
-		status: { enum: ["active", "disabled"] },
-		emailVerified: { type: "boolean" },
-		createdAt: iso,
-		updatedAt: iso,
-		lastLoginAt: { type: ["string", "null"], format: "date-time" }
-	}
-};
 
 const page = (item: string, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
 	type: "object",
@@ -157,7 +139,7 @@ const page = (item: string, extra: Record<string, JsonSchema> = {}): JsonSchema 
 });
 
 const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
-	User: USER_SCHEMA,
+	User: USER_SCHEMA as unknown as JsonSchema,
 	TokenResponse: {
 		type: "object",
 		required: ["accessToken", "refreshToken", "tokenType", "expiresIn", "user"],

@@ -1,6 +1,7 @@
 import type { ReplOptions, ServiceBroker } from "moleculer";
 import { UNAVAILABLE_TYPES } from "./http-error";
-import type { PublicUser, Role, UserStatus } from "./types";
+import type { Role, UserStatus } from "./enums";
+import type { PublicUser } from "./user-schema";
 
 /**
  * Operator commands for the REPL (`npm run repl`). Each command is a plain function of a small "caller"

@@ -1,10 +1,7 @@
 /** Shared types: what crosses a service boundary or the HTTP API is declared here, once. */
 
-export type Role = "user" | "admin";
-export const ROLES: readonly Role[] = ["user", "admin"];
-
-export type UserStatus = "active" | "disabled";
-export const USER_STATUSES: readonly UserStatus[] = ["active", "disabled"];
+import type { EmailTemplate, LinkKind, Role, UserStatus } from "./enums";
+import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
 export interface UserRecord {
@@ -23,23 +20,6 @@ export interface UserRecord {
 	createdAt: Date;
 	updatedAt: Date;
 	lastLoginAt: Date | null;
-}
-
-/** A user in any response (CONTRACT §2): exactly these fields. */
-export interface PublicUser {
-	id: string;
-	email: string;
-	displayName: string;
-	bio: string;
-	avatarUrl: string | null;
-	locale: string;
-	timezone: string;
-	roles: Role[];
-	status: UserStatus;
-	emailVerified: boolean;
-	createdAt: string;
-	updatedAt: string;
-	lastLoginAt: string | null;
 }
 
 /** The caller, as the gateway established it from a verified access token. */
@@ -101,21 +81,6 @@ export interface RevokedSession {
 	until: number;
 }
 
-export const EMAIL_TEMPLATES = [
-	"verify-email",
-	"email-change",
-	"email-change-notice",
-	"welcome",
-	"password-reset",
-	"password-changed",
-	"sessions-ended",
-	"account-deleted"
-] as const;
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
-
-/** E-mails that carry a one-time link. */
-export type LinkKind = "verify-email" | "password-reset" | "email-change";
-export const LINK_KINDS: readonly LinkKind[] = ["verify-email", "password-reset", "email-change"];
 /** How long a one-time link works (CONTRACT §2: verification 24 h, reset 30 min). */
 export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
 

@@ -1,6 +1,7 @@
 import type { Filter } from "./collection";
 import { escapeRegExp } from "./regexp";
-import type { Role, UserRecord, UserStatus } from "./types";
+import type { UserRecord } from "./types";
+import type { Role, UserStatus } from "./enums";
 
 /** An admin that is active: the ones the last-admin guard counts. */
 export const ACTIVE_ADMINS: Filter = { roles: "admin", status: "active" };
@@ -34,8 +35,6 @@ export function isTimeZone(value: string): boolean {
 		return false;
 	}
 }
-
-export const LOCALE_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
 
 export const USER_SORTS = ["createdAt", "-createdAt", "email", "-email", "displayName", "-displayName", "lastLoginAt", "-lastLoginAt"] as const;
 export type UserSort = (typeof USER_SORTS)[number];

@@ -3,6 +3,7 @@
  * the embedded store builds its own (single-field) indexes from them.
  */
 import { Schema, model, type Model } from "mongoose";
+import { AUDIT_OUTCOMES, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES } from "../lib/enums";
 
 const id = { type: String, required: true };
 
@@ -16,8 +17,8 @@ const userSchema = new Schema(
 		avatarUrl: { type: String, default: null },
 		locale: { type: String, default: "en" },
 		timezone: { type: String, default: "UTC" },
-		roles: { type: [String], enum: ["user", "admin"], default: ["user"], index: true },
-		status: { type: String, enum: ["active", "disabled"], default: "active", index: true },
+		roles: { type: [String], enum: ROLES, default: ["user"], index: true },
+		status: { type: String, enum: USER_STATUSES, default: "active", index: true },
 		emailVerified: { type: Boolean, default: false },
 		createdAt: { type: Date, required: true, index: true },
 		updatedAt: { type: Date, required: true },
@@ -71,7 +72,7 @@ export const SpentTokenModel = model(
 	new Schema(
 		{
 			_id: id, // the token's hash
-			kind: { type: String, required: true, enum: ["refresh", "verify-email", "password-reset", "email-change"] },
+			kind: { type: String, required: true, enum: SPENT_TOKEN_KINDS },
 			sessionId: { type: String, default: null, index: true },
 			expiresAt: { type: Date, required: true, expires: 0 }
 		},
@@ -86,7 +87,7 @@ const auditSchema = new Schema(
 		seq: { type: Number, required: true, unique: true },
 		at: { type: Date, required: true, index: true },
 		type: { type: String, required: true, index: true },
-		outcome: { type: String, required: true, enum: ["success", "failure"] },
+		outcome: { type: String, required: true, enum: AUDIT_OUTCOMES },
 		actorId: { type: String, default: null, index: true },
 		subjectId: { type: String, default: null, index: true },
 		ip: { type: String, default: null },
@@ -134,7 +135,7 @@ export const OneTimeTokenModel = model(
 	new Schema(
 		{
 			_id: id, // the token's hash
-			kind: { type: String, required: true, enum: ["verify-email", "password-reset", "email-change"] },
+			kind: { type: String, required: true, enum: LINK_KINDS },
 			userId: { type: String, required: true, index: true },
 			createdAt: { type: Date, required: true },
 			expiresAt: { type: Date, required: true, expires: 0 },
@@ -180,13 +181,13 @@ export const DeliveryModel = model(
 		{
 			_id: id,
 			to: { type: String, required: true },
-			template: { type: String, required: true },
+			template: { type: String, required: true, enum: EMAIL_TEMPLATES },
 			/** Template values (never a token); cleared once sent. */
 			data: { type: Schema.Types.Mixed, default: null },
 			userId: { type: String, default: null, index: true },
 			/** A one-time link whose token is minted only when the e-mail goes out. */
-			link: { type: String, enum: ["verify-email", "password-reset", "email-change", null], default: null },
-			status: { type: String, required: true, enum: ["pending", "sent", "failed", "cancelled"], index: true },
+			link: { type: String, enum: [...LINK_KINDS, null], default: null },
+			status: { type: String, required: true, enum: DELIVERY_STATUSES, index: true },
 			attempts: { type: Number, default: 0 },
 			nextAttemptAt: { type: Date, required: true, index: true },
 			lockedUntil: { type: Date, default: null },

@@ -14,7 +14,9 @@ import { DEFAULT_LOCK, lockRemaining, lockedUntil, type ThrottleState } from "..
 import { signAccessToken } from "../lib/tokens/access";
 import { loadSigningKey, type SigningKey } from "../lib/tokens/keys";
 import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../lib/tokens/opaque";
-import { LINK_KINDS, LINK_TTL_MS, type AppMeta, type EmailRequest, type InAppRequest, type LinkKind, type PublicUser, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
+import { LINK_TTL_MS, type AppMeta, type EmailRequest, type InAppRequest, type RevokedSession, type SessionView, type TokenResponse } from "../lib/types";
+import { LINK_KINDS, type LinkKind } from "../lib/enums";
+import { type PublicUser } from "../lib/user-schema";
 import { auditMixin, type AuditMixinMethods } from "../mixins/audit.mixin";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { emailChangeMixin, type EmailChangeMixinMethods } from "../mixins/email-change.mixin";

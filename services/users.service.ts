@@ -5,11 +5,12 @@ import { Collection, isDuplicateKeyError } from "../lib/collection";
 import { emailKey } from "../lib/email";
 import { EMAIL_PARAM } from "../lib/params";
 import { apiError } from "../lib/errors";
-import type { AppMeta, Page, PublicUser, Role, UserRecord, UserStatus } from "../lib/types";
-import { ROLES, USER_STATUSES } from "../lib/types";
+import type { AppMeta, Page, UserRecord } from "../lib/types";
+import type { Role, UserStatus } from "../lib/enums";
+import type { PublicUser } from "../lib/user-schema";
+import { ROLES, USER_STATUSES } from "../lib/enums";
 import {
 	ACTIVE_ADMINS,
-	LOCALE_PATTERN,
 	USER_SORTS,
 	isTimeZone,
 	normalizeRoles,
@@ -17,7 +18,7 @@ import {
 	userListFilter,
 	type UserListQuery
 } from "../lib/user-policy";
-import { toPublicUser } from "../lib/user-view";
+import { LOCALE_PATTERN, toPublicUser } from "../lib/user-schema";
 import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { withLock, type LockRecord } from "../lib/lock";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";

@@ -1,5 +1,5 @@
 // Access rules are declared on actions (see middlewares/access-control.ts).
-import type { Role } from "../lib/types";
+import type { Role } from "../lib/enums";
 
 declare module "moleculer/src/service" {
 	interface ActionSchema {

@@ -1,4 +1,4 @@
-import type { EmailTemplate } from "../types";
+import type { EmailTemplate } from "../enums";
 
 export interface RenderedEmail {
 	subject: string;

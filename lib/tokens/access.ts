@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { AuthFailure, Role } from "../types";
+import type { AuthFailure } from "../types";
+import type { Role } from "../enums";
 import type { SigningKey, VerificationKey } from "./keys";
 
 export interface AccessTokenOptions {

@@ -2,13 +2,13 @@ import {
 	ACTIVE_ADMINS,
 	isActiveAdmin,
 	isTimeZone,
-	LOCALE_PATTERN,
 	normalizeRoles,
 	removesLastAdmin,
 	USER_SORTS,
 	userListFilter
 } from "../../lib/user-policy";
-import type { Role, UserStatus } from "../../lib/types";
+import { LOCALE_PATTERN } from "../../lib/user-schema";
+import type { Role, UserStatus } from "../../lib/enums";
 
 const admin = { roles: ["user", "admin"] as Role[], status: "active" as UserStatus };
 const disabledAdmin = { roles: ["user", "admin"] as Role[], status: "disabled" as UserStatus };

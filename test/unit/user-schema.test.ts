@@ -1,4 +1,4 @@
-import { toPublicUser } from "../../lib/user-view";
+import { toPublicUser } from "../../lib/user-schema";
 import type { UserRecord } from "../../lib/types";
 
 const CONTRACT_FIELDS = ["id", "email", "displayName", "bio", "avatarUrl", "locale", "timezone", "roles", "status", "emailVerified", "createdAt", "updatedAt", "lastLoginAt"];

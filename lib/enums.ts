@@ -1,0 +1,36 @@
+/**
+ * Every closed set of values, once: parameter rules, mongoose models, the OpenAPI document and the tests
+ * all take their lists from here.
+ */
+export const ROLES = ["user", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const USER_STATUSES = ["active", "disabled"] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** E-mails that carry a one-time link. */
+export const LINK_KINDS = ["verify-email", "password-reset", "email-change"] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+/** What a spent token was: a refresh token, or the token of a one-time link. */
+export const SPENT_TOKEN_KINDS = ["refresh", ...LINK_KINDS] as const;
+export type SpentTokenKind = (typeof SPENT_TOKEN_KINDS)[number];
+
+export const EMAIL_TEMPLATES = [
+	"verify-email",
+	"email-change",
+	"email-change-notice",
+	"welcome",
+	"password-reset",
+	"password-changed",
+	"sessions-ended",
+	"account-deleted"
+] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+/** `cancelled`: the one-time link an e-mail was to carry is no longer wanted (e.g. already verified). */
+export const DELIVERY_STATUSES = ["pending", "sent", "failed", "cancelled"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const AUDIT_OUTCOMES = ["success", "failure"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
