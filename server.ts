@@ -1,5 +1,7 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
+import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api.service";
 import authService from "./services/auth.service";
@@ -7,17 +9,18 @@ import notificationsService from "./services/notifications.service";
 import usersService from "./services/users.service";
 import { version } from "./package.json";
 
-const FACTORIES: Record<ServiceName, (config: Config) => ServiceSchema> = {
-	api: config => apiService(config, version),
+const FACTORIES: Record<ServiceName, (config: Config, deps: ServiceDeps) => ServiceSchema> = {
+	api: (config, deps) => apiService(config, deps, version),
 	users: usersService,
 	auth: authService,
 	notifications: notificationsService
 };
 
-/** A broker running the services this node's configuration names. */
-export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}): ServiceBroker {
+/** A broker running the services this node's configuration names. Tests pass `deps` (a clock they move). */
+export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}, deps: Partial<ServiceDeps> = {}): ServiceBroker {
 	const broker = new ServiceBroker({ ...brokerOptions(config), ...overrides });
-	for (const name of config.services) broker.createService(FACTORIES[name](config));
+	const all: ServiceDeps = { clock: systemClock, ...deps };
+	for (const name of config.services) broker.createService(FACTORIES[name](config, all));
 	return broker;
 }
 

@@ -1,6 +1,7 @@
 /** Shared types: what crosses a service boundary or the HTTP API is declared here, once. */
 
 import type { EmailTemplate, LinkKind, Role, UserStatus } from "./enums";
+import type { Clock } from "./clock";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -102,4 +103,10 @@ export interface InAppRequest {
 	type: string;
 	title: string;
 	body: string;
+}
+
+/** What every service factory is handed besides the configuration. */
+export interface ServiceDeps {
+	/** The one time source (lib/clock.ts). */
+	clock: Clock;
 }

@@ -1,3 +1,4 @@
+import type { ServiceDeps } from "../lib/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -51,7 +52,7 @@ type GatewayThis = Service & {
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
-export default function apiService(config: Config, version: string): ServiceSchema {
+export default function apiService(config: Config, _deps: ServiceDeps, version: string): ServiceSchema {
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",

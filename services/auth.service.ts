@@ -1,3 +1,4 @@
+import type { ServiceDeps } from "../lib/types";
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { ConfigError, type Config } from "../lib/config";
@@ -90,7 +91,7 @@ const email = EMAIL_PARAM;
 const password = PASSWORD_PARAM;
 const token = TOKEN_PARAM;
 
-export default function authService(config: Config): ServiceSchema {
+export default function authService(config: Config, _deps: ServiceDeps): ServiceSchema {
 	const noStore = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {

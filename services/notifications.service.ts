@@ -1,3 +1,4 @@
+import type { ServiceDeps } from "../lib/types";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Context, Service, ServiceSchema } from "moleculer";
@@ -91,7 +92,7 @@ function toView(n: NotificationRecord): NotificationView {
 }
 
 
-export default function notificationsService(config: Config): ServiceSchema {
+export default function notificationsService(config: Config, _deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, NotificationsThis> = {
 		name: "notifications",
 		mixins: [dbMixin(config), metricsMixin(["emails"])],

@@ -1,3 +1,4 @@
+import type { ServiceDeps } from "../lib/types";
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Config } from "../lib/config";
@@ -80,7 +81,7 @@ const profile = {
 	timezone: { type: "string", max: 64, optional: true }
 } as const;
 
-export default function usersService(config: Config): ServiceSchema {
+export default function usersService(config: Config, _deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, UsersThis> = {
 		name: "users",
 		mixins: [dbMixin(config)],
