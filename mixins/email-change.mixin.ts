@@ -76,7 +76,6 @@ export function emailChangeMixin(): Partial<ServiceSchema> {
 					await this.sendEmail(ctx, { to: ctx.params.newEmail, template: "email-change", data: { displayName: user.displayName }, userId, link: "email-change" });
 					await this.sendEmail(ctx, { to: user.email, template: "email-change-notice", data: { displayName: user.displayName, newEmail: ctx.params.newEmail }, userId });
 					await this.audit(ctx, { type: "email.change.request", subjectId: userId, details: { newEmail: ctx.params.newEmail } });
-					ctx.meta.$statusCode = 202;
 					return null;
 				}
 			},

@@ -12,6 +12,8 @@ export interface RouteSpec {
 	tag: string;
 	/** Success status. */
 	status: 200 | 201 | 202 | 204;
+	/** `Location` header of a 201. */
+	location?: string;
 	/** Name of a response schema in the OpenAPI components (none for 202/204). */
 	response?: string;
 }
@@ -27,7 +29,7 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 	{
 		prefix: `${API_PREFIX}/auth`,
 		routes: [
-			{ method: "POST", path: "/register", action: "auth.register", tag: "auth", status: 201, response: "User" },
+			{ method: "POST", path: "/register", action: "auth.register", tag: "auth", status: 201, location: "/api/v1/users/me", response: "User" },
 			{ method: "POST", path: "/verify-email", action: "auth.verifyEmail", tag: "auth", status: 200, response: "User" },
 			{ method: "POST", path: "/verify-email/resend", action: "auth.resendVerification", tag: "auth", status: 202 },
 			{ method: "POST", path: "/login", action: "auth.login", tag: "auth", status: 200, response: "TokenResponse" },

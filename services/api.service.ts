@@ -53,6 +53,7 @@ type GatewayThis = Service & {
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 export default function apiService(config: Config, _deps: ServiceDeps, version: string): ServiceSchema {
+	const specs = new Map(ROUTE_GROUPS.flatMap(group => group.routes.map(r => [r.action, r] as const)));
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -62,6 +63,13 @@ export default function apiService(config: Config, _deps: ServiceDeps, version: 
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
+		// The success status is the route table's: handlers only return data.
+		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
+			const spec = req.$alias?.action ? specs.get(req.$alias.action) : undefined;
+			if (spec && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = spec.status;
+			if (spec?.location && ctx.meta.$location === undefined) ctx.meta.$location = spec.location;
+			return data;
+		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			const ip = clientIp(req, config.trustProxy);
 			ctx.meta.clientIp = ip;

@@ -138,8 +138,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 					this.countMetric("registrations", { result: "created" });
 					await this.audit(ctx, { type: "register", subjectId: user.id, actorId: user.id });
 					await this.sendLink(ctx, "verify-email", user);
-					ctx.meta.$statusCode = 201;
-					ctx.meta.$location = "/api/v1/users/me";
 					return user;
 				}
 			},
@@ -170,7 +168,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 						if (!user || user.emailVerified || user.status !== "active") return;
 						await this.sendLink(ctx, "verify-email", user);
 					});
-					ctx.meta.$statusCode = 202;
 					return null;
 				}
 			},
@@ -272,7 +269,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 				async handler(this: AuthThis, ctx: Ctx): Promise<null> {
 					await this.endSessions(ctx, { _id: ctx.meta.user!.sid, userId: ctx.meta.user!.id });
 					await this.audit(ctx, { type: "logout", subjectId: ctx.meta.user!.id, details: { sessionId: ctx.meta.user!.sid } });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -289,7 +285,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 						await this.sendEmail(ctx, { to: user.email, template: "sessions-ended", data: { displayName: user.displayName }, userId });
 						await this.notifyInApp(ctx, { userId, type: "sessions-ended", title: "You were signed out everywhere", body: "All sessions of your account were ended." });
 					}
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -315,7 +310,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 					const ended = await this.endSessions(ctx, { _id: ctx.params.id, userId: ctx.meta.user!.id, expiresAt: { $gt: new Date() } });
 					if (ended === 0) throw apiError("NOT_FOUND", "Session not found");
 					await this.audit(ctx, { type: "session.end", subjectId: ctx.meta.user!.id, details: { sessionId: ctx.params.id } });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -330,7 +324,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 						if (!user || user.status !== "active") return;
 						await this.sendLink(ctx, "password-reset", user);
 					});
-					ctx.meta.$statusCode = 202;
 					return null;
 				}
 			},
@@ -349,7 +342,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 					await this.throttles.removeById(emailKey(user.email));
 					await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
 					await this.notifyInApp(ctx, { userId, type: "password-changed", title: "Your password was changed", body: "Your password was reset and every session was ended." });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -373,7 +365,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 						await this.sendEmail(ctx, { to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
 						await this.notifyInApp(ctx, { userId, type: "password-changed", title: "Your password was changed", body: "Your other sessions were ended." });
 					}
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -388,7 +379,6 @@ export default function authService(config: Config, _deps: ServiceDeps): Service
 					if (address) await this.throttles.removeById(emailKey(address));
 					if (ip) await this.clearIpLimit(ip);
 					await this.audit(ctx, { type: "throttle.clear", details: { address: address ? emailKey(address) : null, ip: ip ?? null } });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},

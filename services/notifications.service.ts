@@ -126,7 +126,6 @@ export default function notificationsService(config: Config, _deps: ServiceDeps)
 					const mine = await this.notifications.findOne({ _id: ctx.params.id, userId: ctx.meta.user!.id });
 					if (!mine) throw apiError("NOT_FOUND", "Notification not found");
 					if (!mine.readAt) await this.notifications.updateMany({ _id: mine._id, readAt: null }, { $set: { readAt: new Date() } });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -136,7 +135,6 @@ export default function notificationsService(config: Config, _deps: ServiceDeps)
 				summary: "Mark every notification as read",
 				async handler(this: NotificationsThis, ctx: Ctx): Promise<null> {
 					await this.notifications.updateMany({ userId: ctx.meta.user!.id, readAt: null }, { $set: { readAt: new Date() } });
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},

@@ -122,7 +122,6 @@ export default function usersService(config: Config, _deps: ServiceDeps): Servic
 					});
 					if (!ok) throw apiError("INVALID_CREDENTIALS", "The password is wrong");
 					await this.deleteAccount(ctx, user._id);
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
@@ -182,7 +181,6 @@ export default function usersService(config: Config, _deps: ServiceDeps): Servic
 				params: { id },
 				async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<null> {
 					await this.deleteAccount(ctx, ctx.params.id);
-					ctx.meta.$statusCode = 204;
 					return null;
 				}
 			},
