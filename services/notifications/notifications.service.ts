@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { EMAIL_TEMPLATES, LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
@@ -24,6 +25,8 @@ type NotificationsThis = Service &
 	DbMixinMethods &
 	MetricsMixinMethods & {
 		inbox: Inbox;
+		/** The deliveries collection itself: the queue's store (integration tests read it). */
+		deliveries: Collection<DeliveryRecord>;
 		queue: DeliveryQueue;
 		mailer: Mailer;
 	};
@@ -129,9 +132,10 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 		created(this: NotificationsThis) {
 			this.inbox = new Inbox(collectionInboxStore(this.collection<NotificationRecord>(NotificationModel)), deps.clock);
 			this.mailer = config.smtpUrl ? smtpMailer(config.smtpUrl) : outboxMailer(path.join(config.dataDir, "outbox"), deps.clock);
+			this.deliveries = this.collection<DeliveryRecord>(DeliveryModel);
 			this.queue = new DeliveryQueue(
 				{
-					store: collectionDeliveryStore(this.collection<DeliveryRecord>(DeliveryModel)),
+					store: collectionDeliveryStore(this.deliveries),
 					mailer: this.mailer,
 					links: { issue: (kind, userId) => this.broker.call<string | null, object>("auth.issueLinkToken", { kind, userId }) },
 					clock: deps.clock,
