@@ -1,18 +1,8 @@
 /** In-memory stand-ins for the notifications service's ports. */
-import type { Clock } from "../../../lib/clock";
+import { MovableClock } from "../movable-clock";
 import type { LinkKind } from "../../../lib/enums";
 import type { Mailer, OutgoingEmail } from "../../../services/notifications/mailer";
 import type { DeliveryRecord, DeliveryStore, InboxStore, LinkTokenIssuer, NotificationRecord } from "../../../services/notifications/ports";
-
-export class MovableClock implements Clock {
-	constructor(public t = Date.UTC(2026, 0, 1)) {}
-	now() {
-		return this.t;
-	}
-	advance(ms: number) {
-		this.t += ms;
-	}
-}
 
 /** One shared store: several queues over it behave like replicas over one database. */
 export class MemoryDeliveryStore implements DeliveryStore {
@@ -102,3 +92,5 @@ export class MemoryInboxStore implements InboxStore {
 }
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
+
+export { MovableClock };

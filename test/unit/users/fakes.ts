@@ -1,5 +1,5 @@
 /** In-memory stand-ins for the users service's ports. */
-import type { Clock } from "../../../lib/clock";
+import { MovableClock } from "../movable-clock";
 import type { Page, UserRecord } from "../../../lib/types";
 import type { LockTable } from "../../../services/users/lock";
 import { isActiveAdmin, type UserListQuery } from "../../../services/users/policy";
@@ -57,16 +57,6 @@ export class MemoryLockTable implements LockTable {
 	}
 	async release(name: string) {
 		this.held.delete(name);
-	}
-}
-
-export class MovableClock implements Clock {
-	constructor(public t = Date.UTC(2026, 0, 1)) {}
-	now() {
-		return this.t;
-	}
-	advance(ms: number) {
-		this.t += ms;
 	}
 }
 
@@ -130,3 +120,5 @@ export class FakePeers implements Peers {
 export function fakeCore(): UsersCore & { store: MemoryUserStore; clock: MovableClock; logger: RecordingLogger; mutex: ReturnType<typeof countingMutex> } {
 	return { store: new MemoryUserStore(), mutex: countingMutex(), clock: new MovableClock(), logger: new RecordingLogger() };
 }
+
+export { MovableClock };
