@@ -1,5 +1,5 @@
 import { loadConfig } from "./lib/config";
-import { replCommands } from "./lib/repl-commands";
+import { replCommands } from "./operator";
 import { createBroker } from "./server";
 
 /**
@@ -10,7 +10,7 @@ import { createBroker } from "./server";
 async function main(): Promise<void> {
 	const config = loadConfig();
 	if (config.transporter && !process.env.SERVICES) config.services = [];
-	// Operator commands (user, user-disable, admin-grant, mail-failed, cluster, …): see lib/repl-commands.ts.
+	// Operator commands (user, user-disable, admin-grant, mail-failed, cluster, …): see operator/.
 	const broker = createBroker(config, { nodeID: `repl-${config.nodeId}`, replOptions: { customCommands: replCommands() } });
 	await broker.start();
 	broker.repl();

@@ -5,8 +5,8 @@ import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api.service";
 import authService from "./services/auth.service";
-import notificationsService from "./services/notifications.service";
-import usersService from "./services/users.service";
+import notificationsService from "./services/notifications/notifications.service";
+import usersService from "./services/users/users.service";
 import { version } from "./package.json";
 
 const FACTORIES: Record<ServiceName, (config: Config, deps: ServiceDeps) => ServiceSchema> = {

@@ -24,6 +24,18 @@ export const ERROR_TYPES = {
 
 export type ErrorType = keyof typeof ERROR_TYPES;
 
+/** Broker and gateway error types that mean "try again later" rather than "you asked wrongly". */
+export const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
+	"SERVICE_NOT_AVAILABLE",
+	"SERVICE_UNAVAILABLE",
+	"REQUEST_TIMEOUT",
+	"REQUEST_REJECTED",
+	"REQUEST_SKIPPED",
+	"QUEUE_FULL",
+	"BAD_GATEWAY",
+	"GRACEFUL_STOP_TIMEOUT"
+]);
+
 /** An error a client is meant to see: its type, code and name come from ERROR_TYPES. */
 export class ApiError extends Errors.MoleculerError {
 	constructor(type: ErrorType, message?: string, data?: unknown, code?: number) {

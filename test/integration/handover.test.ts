@@ -3,7 +3,7 @@
  * e-mail goes out once a notifications replica is there.
  */
 import { systemClock } from "../../lib/clock";
-import notificationsService from "../../services/notifications.service";
+import notificationsService from "../../services/notifications/notifications.service";
 import { startApp, type TestApp } from "../helpers/app";
 
 describe("hand-over to notifications", () => {

@@ -10,7 +10,7 @@ import {
 	setUserStatus,
 	showUser,
 	type CommandOutput
-} from "../../lib/repl-commands";
+} from "../../operator";
 
 /**
  * The REPL's operator commands against the real backend: the same functions the `npm run repl` commands

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import nodemailer from "nodemailer";
+import { systemClock, type Clock } from "../../lib/clock";
 import type { RenderedEmail } from "./templates";
 
 export interface OutgoingEmail extends RenderedEmail {
@@ -27,14 +28,14 @@ export function smtpMailer(smtpUrl: string): Mailer {
 	};
 }
 
-export function outboxMailer(dir: string): Mailer {
+export function outboxMailer(dir: string, clock: Clock = systemClock): Mailer {
 	const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
 	return {
 		async send(email) {
 			const info = await transport.sendMail(email);
 			await fs.mkdir(dir, { recursive: true });
 			// Time first so that a listing sorts by age; a random part so that no two writers collide.
-			const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`);
+			const file = path.join(dir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`);
 			await fs.writeFile(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
 			return file;
 		},

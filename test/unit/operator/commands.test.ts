@@ -1,5 +1,5 @@
 import { Errors } from "moleculer";
-import { apiError } from "../../lib/errors";
+import { apiError } from "../../../lib/errors";
 import {
 	OPERATOR,
 	clearThrottle,
@@ -18,7 +18,7 @@ import {
 	showUser,
 	type CallOptions,
 	type Caller
-} from "../../lib/repl-commands";
+} from "../../../operator";
 
 interface Recorded {
 	action: string;
@@ -363,6 +363,10 @@ describe("cluster", () => {
 });
 
 describe("describeError, redact, formatTable", () => {
+	it.each(["REQUEST_TIMEOUT", "SERVICE_NOT_AVAILABLE", "QUEUE_FULL", "SERVICE_UNAVAILABLE"])("calls a %s error unreachable, not a refusal", type => {
+		expect(describeError({ message: "try later", type }, "auth.auditVerify")).toBe(`auth is unreachable: try later (${type})`);
+	});
+
 	it("names the action and the type of other errors, with validation messages but not the values", () => {
 		const err = new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
 			{ field: "id", message: "The 'id' field is required.", actual: "hunter2" }

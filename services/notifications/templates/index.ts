@@ -1,4 +1,4 @@
-import type { EmailTemplate } from "../enums";
+import type { EmailTemplate } from "../../../lib/enums";
 
 export interface RenderedEmail {
 	subject: string;

@@ -1,7 +1,10 @@
-import type { Filter } from "./collection";
-import { escapeRegExp } from "./regexp";
-import type { UserRecord } from "./types";
-import type { Role, UserStatus } from "./enums";
+/** The users service's rules, as plain functions: the last-admin guard, roles, profile checks, the admin list's query. */
+import type { Filter } from "../../lib/collection";
+import { apiError } from "../../lib/errors";
+import { escapeRegExp } from "../../lib/regexp";
+import type { UserRecord } from "../../lib/types";
+import type { Role, UserStatus } from "../../lib/enums";
+import { USER_LIMITS } from "../../lib/user-schema";
 
 /** An admin that is active: the ones the last-admin guard counts. */
 export const ACTIVE_ADMINS: Filter = { roles: "admin", status: "active" };
@@ -22,6 +25,18 @@ export function removesLastAdmin(
 	return !isActiveAdmin(after);
 }
 
+/** A change the last-admin guard must see. */
+export interface AdminChange {
+	roles?: Role[];
+	status?: UserStatus;
+	deleted?: boolean;
+}
+
+/** Only a change that could remove an admin needs the guard's lock. */
+export function touchesAdmins(change: AdminChange): boolean {
+	return Boolean(change.roles || change.status || change.deleted);
+}
+
 /** Every account has the `user` role; `admin` is added to it. */
 export function normalizeRoles(roles: Role[]): Role[] {
 	return roles.includes("admin") ? ["user", "admin"] : ["user"];
@@ -36,6 +51,33 @@ export function isTimeZone(value: string): boolean {
 	}
 }
 
+/** The fields a user may change on their own profile. */
+export interface ProfilePatch {
+	displayName?: string;
+	bio?: string;
+	avatarUrl?: string | null;
+	locale?: string;
+	timezone?: string;
+}
+
+/** What the parameter rules cannot say: fastest-validator lets `null` through optional fields, and `url` ignores `max`. */
+export function checkProfile(p: ProfilePatch): void {
+	const nulled = (["displayName", "bio", "locale", "timezone"] as const).filter(f => p[f] === null);
+	if (nulled.length > 0) {
+		throw apiError("VALIDATION_ERROR", undefined, nulled.map(field => ({ field, type: "string", message: `The '${field}' field must be a string.` })));
+	}
+	if (typeof p.avatarUrl === "string" && p.avatarUrl.length > USER_LIMITS.avatarUrl) {
+		throw apiError("VALIDATION_ERROR", undefined, [
+			{ field: "avatarUrl", type: "stringMax", message: `The 'avatarUrl' field length must be less than or equal to ${USER_LIMITS.avatarUrl} characters long.` }
+		]);
+	}
+	if (p.timezone !== undefined && !isTimeZone(p.timezone)) {
+		throw apiError("VALIDATION_ERROR", "Unknown time zone", [
+			{ field: "timezone", type: "timezone", message: "The 'timezone' field must be an IANA time zone, e.g. Europe/Paris" }
+		]);
+	}
+}
+
 export const USER_SORTS = ["createdAt", "-createdAt", "email", "-email", "displayName", "-displayName", "lastLoginAt", "-lastLoginAt"] as const;
 export type UserSort = (typeof USER_SORTS)[number];
 
@@ -47,7 +89,6 @@ export interface UserListQuery {
 	status?: UserStatus;
 	role?: Role;
 }
-
 
 /** The admin list's filter and sort, built from validated parameters only (no client object reaches the store). */
 export function userListFilter(q: UserListQuery): { filter: Filter; sort: string[] } {

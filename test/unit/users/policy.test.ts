@@ -6,9 +6,9 @@ import {
 	removesLastAdmin,
 	USER_SORTS,
 	userListFilter
-} from "../../lib/user-policy";
-import { LOCALE_PATTERN } from "../../lib/user-schema";
-import type { Role, UserStatus } from "../../lib/enums";
+} from "../../../services/users/policy";
+import { LOCALE_PATTERN } from "../../../lib/user-schema";
+import type { Role, UserStatus } from "../../../lib/enums";
 
 const admin = { roles: ["user", "admin"] as Role[], status: "active" as UserStatus };
 const disabledAdmin = { roles: ["user", "admin"] as Role[], status: "disabled" as UserStatus };

@@ -1,5 +1,5 @@
-import { escapeHtml, renderEmail } from "../../lib/templates";
-import type { EmailTemplate } from "../../lib/enums";
+import { escapeHtml, renderEmail } from "../../../services/notifications/templates";
+import type { EmailTemplate } from "../../../lib/enums";
 
 const TEMPLATES: EmailTemplate[] = ["verify-email", "welcome", "password-reset", "password-changed", "sessions-ended", "account-deleted"];
 const appUrl = "https://app.example.com";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { outboxMailer, safeErrorMessage, smtpMailer } from "../../lib/mailer";
+import { outboxMailer, safeErrorMessage, smtpMailer } from "../../../services/notifications/mailer";
 
 describe("outboxMailer", () => {
 	let dir: string;

@@ -1,0 +1,23 @@
+import { call, command, CommandError, OPERATOR, type Caller, type CommandOutput } from "./command";
+
+/** Operator commands answered by auth: lifting a throttle, checking the audit chain. */
+
+/** `throttle-clear <email|ip>`: lifts an address's login lock or a client IP's request limit. */
+export function clearThrottle(caller: Caller, target: unknown): Promise<CommandOutput> {
+	return command(async () => {
+		const value = typeof target === "string" ? target.trim() : "";
+		if (!value) throw new CommandError("Give an e-mail address or an IP address");
+		const params = value.includes("@") ? { email: value } : { ip: value };
+		await call(caller, "auth.clearThrottle", params, OPERATOR);
+		return value.includes("@") ? `Login lock of ${value} lifted.` : `Request limit of ${value} lifted.`;
+	});
+}
+
+/** `audit-verify`: checks the audit trail's hash chain end to end. */
+export function verifyAudit(caller: Caller): Promise<CommandOutput> {
+	return command(async () => {
+		const verdict = await call<{ ok: boolean; checked: number; brokenAt?: number; reason?: string }>(caller, "auth.auditVerify", {}, OPERATOR);
+		if (verdict.ok) return `Audit trail intact: ${verdict.checked} entr${verdict.checked === 1 ? "y" : "ies"} checked.`;
+		throw new CommandError(`Audit trail BROKEN at entry ${verdict.brokenAt}: ${verdict.reason} (${verdict.checked} entries before it are intact)`);
+	});
+}

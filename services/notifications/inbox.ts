@@ -1,0 +1,56 @@
+/** The in-app notices of a user: listed newest first, marked read, removed with the account. */
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../lib/clock";
+import { apiError } from "../../lib/errors";
+import type { InAppRequest, Page } from "../../lib/types";
+import type { InboxStore, NotificationRecord } from "./ports";
+
+export interface NotificationView {
+	id: string;
+	type: string;
+	title: string;
+	body: string;
+	createdAt: string;
+	read: boolean;
+}
+
+function toView(n: NotificationRecord): NotificationView {
+	return { id: n._id, type: n.type, title: n.title, body: n.body, createdAt: new Date(n.createdAt).toISOString(), read: n.readAt !== null };
+}
+
+export class Inbox {
+	constructor(
+		private readonly store: InboxStore,
+		private readonly clock: Clock
+	) {}
+
+	async add(request: InAppRequest): Promise<{ id: string }> {
+		const id = randomUUID();
+		await this.store.insert({ _id: id, ...request, createdAt: new Date(this.clock.now()), readAt: null });
+		return { id };
+	}
+
+	async list(userId: string, page: number, pageSize: number): Promise<Page<NotificationView> & { unread: number }> {
+		const [rows, total, unread] = await Promise.all([
+			this.store.page(userId, (page - 1) * pageSize, pageSize),
+			this.store.count(userId, false),
+			this.store.count(userId, true)
+		]);
+		return { rows: rows.map(toView), total, page, pageSize, totalPages: Math.ceil(total / pageSize), unread };
+	}
+
+	/** Only the user's own notice; one already read keeps the time it was first read. */
+	async markRead(userId: string, id: string): Promise<void> {
+		const mine = await this.store.find(userId, id);
+		if (!mine) throw apiError("NOT_FOUND", "Notification not found");
+		if (!mine.readAt) await this.store.markRead(userId, mine._id, new Date(this.clock.now()));
+	}
+
+	markAllRead(userId: string): Promise<void> {
+		return this.store.markRead(userId, undefined, new Date(this.clock.now()));
+	}
+
+	removeAll(userId: string): Promise<void> {
+		return this.store.removeAll(userId);
+	}
+}

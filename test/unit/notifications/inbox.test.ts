@@ -1,0 +1,58 @@
+import { Inbox } from "../../../services/notifications/inbox";
+import { MemoryInboxStore, MovableClock } from "./fakes";
+
+function setup() {
+	const store = new MemoryInboxStore();
+	const clock = new MovableClock();
+	return { inbox: new Inbox(store, clock), store, clock };
+}
+
+const notice = (userId: string, title: string) => ({ userId, type: "security", title, body: "…" });
+
+describe("Inbox", () => {
+	it("lists a user's notices newest first, paged, with the unread count", async () => {
+		const { inbox, clock } = setup();
+		for (const title of ["one", "two", "three"]) {
+			await inbox.add(notice("u1", title));
+			clock.advance(1_000);
+		}
+		await inbox.add(notice("u2", "other's"));
+		const page = await inbox.list("u1", 1, 2);
+		expect(page).toMatchObject({ total: 3, page: 1, pageSize: 2, totalPages: 2, unread: 3 });
+		expect(page.rows.map(r => r.title)).toEqual(["three", "two"]);
+		expect(page.rows[0]).toMatchObject({ type: "security", read: false, createdAt: new Date(clock.now() - 1_000).toISOString() });
+		expect((await inbox.list("u1", 2, 2)).rows.map(r => r.title)).toEqual(["one"]);
+	});
+
+	it("marks one read, keeping the time it was first read", async () => {
+		const { inbox, store, clock } = setup();
+		const { id } = await inbox.add(notice("u1", "one"));
+		clock.advance(5_000);
+		await inbox.markRead("u1", id);
+		const firstRead = clock.now();
+		clock.advance(5_000);
+		await inbox.markRead("u1", id);
+		expect(store.rows[0].readAt).toEqual(new Date(firstRead));
+		expect((await inbox.list("u1", 1, 20)).unread).toBe(0);
+	});
+
+	it("answers NOT_FOUND for another user's notice, and leaves it unread", async () => {
+		const { inbox, store } = setup();
+		const { id } = await inbox.add(notice("u1", "one"));
+		await expect(inbox.markRead("u2", id)).rejects.toMatchObject({ type: "NOT_FOUND", code: 404 });
+		expect(store.rows[0].readAt).toBeNull();
+	});
+
+	it("marks all of one user's notices read, and removes them with the account", async () => {
+		const { inbox } = setup();
+		await inbox.add(notice("u1", "one"));
+		await inbox.add(notice("u1", "two"));
+		await inbox.add(notice("u2", "other's"));
+		await inbox.markAllRead("u1");
+		expect((await inbox.list("u1", 1, 20)).unread).toBe(0);
+		expect((await inbox.list("u2", 1, 20)).unread).toBe(1);
+		await inbox.removeAll("u1");
+		expect((await inbox.list("u1", 1, 20)).total).toBe(0);
+		expect((await inbox.list("u2", 1, 20)).total).toBe(1);
+	});
+});
