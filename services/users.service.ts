@@ -24,7 +24,7 @@ import { IDEMPOTENT } from "../lib/fault-tolerance";
 import { withLock, type LockRecord } from "../lib/lock";
 import { dbMixin, type DbMixinMethods } from "../mixins/db.mixin";
 import { LockModel, UserModel } from "../models";
-import type { AuditInput } from "../mixins/audit.mixin";
+import type { AuditInput } from "./auth/audit/trail";
 
 type UsersThis = Service & DbMixinMethods & {
 	users: Collection<UserRecord>;
