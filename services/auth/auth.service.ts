@@ -1,6 +1,7 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import { LINK_KINDS, type LinkKind } from "../../lib/enums";
+import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
 import { signAccessToken } from "../../lib/tokens/access";
@@ -10,6 +11,7 @@ import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
 import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
+import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
 import { linkTokenFor } from "./flows/links";
@@ -33,6 +35,8 @@ type AuthThis = Service &
 	DbMixinMethods &
 	MetricsMixinMethods & {
 		core: AuthCore;
+		/** The audit trail's store, also read directly by the integration tests that tamper with it. */
+		auditLog: Collection<AuditRecord>;
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
 		isStopping: boolean;
@@ -191,6 +195,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
 			this.isStopping = false;
+			this.auditLog = this.collection(AuditModel);
 			this.core = {
 				settings: config,
 				clock,
@@ -202,7 +207,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 					throttles: this.collection(LoginThrottleModel),
 					emailChanges: this.collection(EmailChangeModel)
 				},
-				auditLog: this.collection(AuditModel),
+				auditLog: this.auditLog,
 				hasher: this.hasher,
 				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
 				metrics: { count: (key, labels) => this.countMetric(key, labels) },
