@@ -4,6 +4,7 @@
  * about a minute, so the request neither waits nor fails.
  */
 import { backoffDelay } from "../../lib/backoff";
+import type { PublicUser } from "../../lib/user-schema";
 import type { BackgroundPort, MailPort } from "./ports";
 
 /** Background attempts to hand an e-mail to `notifications` (about a minute of backoff). */
@@ -50,4 +51,10 @@ export function mailPort(route: HandOverRoute): MailPort {
 		sendEmail: request => handOver(route, "notifications.send", request, `the '${request.template}' e-mail`),
 		notifyInApp: notice => handOver(route, "notifications.notify", notice, `the '${notice.type}' notification`)
 	};
+}
+
+/** A security event is told to the user twice: by e-mail and in the app (CONTRACT §2, notifications). */
+export async function securityNotice(mail: MailPort, user: PublicUser, template: "password-changed" | "sessions-ended", title: string, body: string): Promise<void> {
+	await mail.sendEmail({ to: user.email, template, data: { displayName: user.displayName }, userId: user.id });
+	await mail.notifyInApp({ userId: user.id, type: template, title, body });
 }

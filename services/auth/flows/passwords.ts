@@ -3,6 +3,7 @@ import { emailKey } from "../../../lib/email";
 import { apiError, invalidLink } from "../../../lib/errors";
 import type { AuthUser } from "../../../lib/types";
 import { ensurePasswordPolicy, passwordMatches, setPassword } from "../password/credentials";
+import { securityNotice } from "../hand-over";
 import type { AuthKit } from "../ports";
 import { consumeLink, sendLink } from "./links";
 import { endSessions } from "./sessions";
@@ -28,8 +29,7 @@ export async function resetPassword(kit: AuthKit, { token, password }: { token: 
 	const ended = await endSessions(kit, { userId });
 	await kit.audit.record({ type: "password.reset", subjectId: userId, actorId: userId, details: { sessions: ended } });
 	await kit.stores.throttles.removeById(emailKey(user.email));
-	await kit.mail.sendEmail({ to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
-	await kit.mail.notifyInApp({ userId, type: "password-changed", title: "Your password was changed", body: "Your password was reset and every session was ended." });
+	await securityNotice(kit.mail, user, "password-changed", "Your password was changed", "Your password was reset and every session was ended.");
 	return null;
 }
 
@@ -45,10 +45,7 @@ export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPa
 	const ended = await endSessions(kit, { userId, _id: { $ne: sid } });
 	await kit.audit.record({ type: "password.change", subjectId: userId, details: { sessions: ended } });
 	const user = await kit.users.getById(userId);
-	if (user) {
-		await kit.mail.sendEmail({ to: user.email, template: "password-changed", data: { displayName: user.displayName }, userId });
-		await kit.mail.notifyInApp({ userId, type: "password-changed", title: "Your password was changed", body: "Your other sessions were ended." });
-	}
+	if (user) await securityNotice(kit.mail, user, "password-changed", "Your password was changed", "Your other sessions were ended.");
 	return null;
 }
 

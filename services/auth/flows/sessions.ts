@@ -2,6 +2,7 @@
 import type { Filter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
 import type { AuthUser, RevokedSession, SessionView } from "../../../lib/types";
+import { securityNotice } from "../hand-over";
 import type { AuthKit } from "../ports";
 import { revocation, toRevoked, toSessionView } from "../sessions";
 
@@ -27,10 +28,7 @@ export async function logoutAll(kit: AuthKit, caller: AuthUser): Promise<null> {
 	const ended = await endSessions(kit, { userId });
 	await kit.audit.record({ type: "logout.all", subjectId: userId, details: { sessions: ended } });
 	const user = await kit.users.getById(userId);
-	if (user) {
-		await kit.mail.sendEmail({ to: user.email, template: "sessions-ended", data: { displayName: user.displayName }, userId });
-		await kit.mail.notifyInApp({ userId, type: "sessions-ended", title: "You were signed out everywhere", body: "All sessions of your account were ended." });
-	}
+	if (user) await securityNotice(kit.mail, user, "sessions-ended", "You were signed out everywhere", "All sessions of your account were ended.");
 	return null;
 }
 
