@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/co
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api.service";
-import authService from "./services/auth.service";
+import authService from "./services/auth/auth.service";
 import notificationsService from "./services/notifications/notifications.service";
 import usersService from "./services/users/users.service";
 import { version } from "./package.json";

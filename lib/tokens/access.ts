@@ -25,9 +25,10 @@ export interface AccessClaims {
 export function signAccessToken(
 	subject: { userId: string; sessionId: string; roles: Role[] },
 	key: SigningKey,
-	opts: AccessTokenOptions
+	opts: AccessTokenOptions & { /** Milliseconds since the epoch (the caller's clock); the system time when absent. */ now?: number }
 ): string {
-	return jwt.sign({ sid: subject.sessionId, roles: subject.roles }, key.privateKey, {
+	const iat = opts.now === undefined ? {} : { iat: Math.floor(opts.now / 1000) };
+	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...iat }, key.privateKey, {
 		algorithm: key.alg,
 		keyid: key.kid,
 		header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE },

@@ -2,9 +2,9 @@
  * The audit trail (mixins/audit.mixin.ts, used by auth and users): what each security event records, the
  * admin routes GET /api/v1/audit and /api/v1/audit/verify, and that tampering with the stored chain is found.
  */
-import type { AuditRecord } from "../../lib/audit";
+import type { AuditRecord } from "../../services/auth/audit/chain";
 import type { Collection } from "../../lib/collection";
-import { hashToken } from "../../lib/tokens/opaque";
+import { hashToken } from "../../services/auth/tokens/opaque";
 import { startApp, type HttpResult, type TestApp } from "../helpers/app";
 import { Secrets, decodeJwt, expectError, login, registerUser, uniqueEmail, type Account, type Tokens } from "../helpers/auth-kit";
 

@@ -1,4 +1,4 @@
-import { bcryptRounds, PasswordHasher } from "../../lib/password/hasher";
+import { bcryptRounds, PasswordHasher } from "../../../services/auth/password/hasher";
 
 describe("bcryptRounds", () => {
 	it("reads the cost of a bcrypt hash", () => {

@@ -1,4 +1,4 @@
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../../lib/password/policy";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEM_MESSAGES, passwordProblem } from "../../../services/auth/password/policy";
 
 describe("passwordProblem", () => {
 	it("uses the contract's bounds: 8 to 128 characters", () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../../lib/tokens/opaque";
+import { formatRefreshToken, hashToken, parseRefreshToken, randomToken, sameHash } from "../../../services/auth/tokens/opaque";
 
 describe("randomToken", () => {
 	it("is 256 random bits, URL-safe", () => {

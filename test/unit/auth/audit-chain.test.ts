@@ -1,4 +1,4 @@
-import { GENESIS_HASH, auditHash, toAuditView, verifyChain, type AuditRecord } from "../../lib/audit";
+import { GENESIS_HASH, auditHash, toAuditView, verifyChain, type AuditRecord } from "../../../services/auth/audit/chain";
 
 type Entry = Omit<AuditRecord, "_id">;
 type Content = Omit<AuditRecord, "_id" | "hash">;
@@ -34,7 +34,7 @@ function chain(n: number, previous = { seq: 0, hash: GENESIS_HASH }): Entry[] {
 	return out;
 }
 
-describe("lib/audit", () => {
+describe("audit chain", () => {
 	describe("auditHash", () => {
 		const base = content(7, "a".repeat(64));
 

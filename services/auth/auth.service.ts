@@ -1,0 +1,232 @@
+import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Collection } from "../../lib/collection";
+import type { Config } from "../../lib/config";
+import { LINK_KINDS } from "../../lib/enums";
+import { IDEMPOTENT } from "../../lib/fault-tolerance";
+import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
+import { signAccessToken } from "../../lib/tokens/access";
+import { loadSigningKey } from "../../lib/tokens/keys";
+import type { AppMeta, ServiceDeps } from "../../lib/types";
+import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
+import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
+import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
+import { AUDIT_ACTIONS } from "./audit/audit.actions";
+import type { AuditRecord } from "./audit/chain";
+import { bootstrapAdmin } from "./flows/bootstrap-admin";
+import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
+import { linkTokenFor } from "./flows/links";
+import { clearThrottle, logIn } from "./flows/login";
+import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
+import { refresh } from "./flows/refresh";
+import { register, resendVerification, verifyEmail } from "./flows/registration";
+import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
+import { IpLimit } from "./ip-limit";
+import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import { PasswordHasher } from "./password/hasher";
+import type { AuthKit } from "./ports";
+
+/** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+
+type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+type AuthThis = Service &
+	DbMixinMethods &
+	MetricsMixinMethods & {
+		core: AuthCore;
+		/** The audit trail's store, also read directly by the integration tests that tamper with it. */
+		auditLog: Collection<AuditRecord>;
+		hasher: PasswordHasher;
+		ipLimit: IpLimit;
+		isStopping: boolean;
+		kit(ctx: Ctx<unknown>): AuthKit;
+	};
+
+/**
+ * Accounts' credentials, sessions and tokens, one-time links, login throttling and the audit trail. Each action
+ * hands its request to one flow (./flows), with ports built from the request's context.
+ */
+export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
+	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
+		name: "auth",
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+
+		hooks: {
+			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
+			after: { login: "noStore", refresh: "noStore" }
+		},
+
+		actions: {
+			register: {
+				summary: "Create an account and send the verification e-mail",
+				params: { email: EMAIL_PARAM, password: NEW_PASSWORD_PARAM, displayName: DISPLAY_NAME_PARAM, locale: LOCALE_PARAM, $$strict: true },
+				handler: withParams(register)
+			},
+			verifyEmail: {
+				summary: "Confirm an e-mail address with the token from the e-mail",
+				params: { token: TOKEN_PARAM, $$strict: true },
+				handler: withParams(verifyEmail)
+			},
+			resendVerification: {
+				summary: "Send the verification e-mail again",
+				params: { email: EMAIL_PARAM, $$strict: true },
+				handler: withParams(resendVerification)
+			},
+			login: {
+				summary: "Sign in with e-mail address and password",
+				params: { email: LOGIN_EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true },
+				handler: withParams(logIn)
+			},
+			refresh: {
+				summary: "Exchange a refresh token for new tokens (the old refresh token is spent)",
+				params: { refreshToken: TOKEN_PARAM, $$strict: true },
+				handler: withParams(refresh)
+			},
+			logout: {
+				auth: "required",
+				summary: "End this session",
+				handler: forCaller(logout)
+			},
+			logoutAll: {
+				auth: "required",
+				summary: "End every session of the signed-in user",
+				handler: forCaller(logoutAll)
+			},
+			sessions: {
+				...IDEMPOTENT,
+				auth: "required",
+				summary: "The signed-in user's active sessions",
+				handler: forCaller(listSessions)
+			},
+			removeSession: {
+				auth: "required",
+				summary: "End one of the signed-in user's sessions",
+				params: { id: ID_PARAM },
+				handler: forCaller(removeSession)
+			},
+			forgotPassword: {
+				summary: "Send a password-reset e-mail",
+				params: { email: EMAIL_PARAM, $$strict: true },
+				handler: withParams(forgotPassword)
+			},
+			resetPassword: {
+				summary: "Set a new password with the token from the reset e-mail; every session ends",
+				params: { token: TOKEN_PARAM, password: NEW_PASSWORD_PARAM, $$strict: true },
+				handler: withParams(resetPassword)
+			},
+			changePassword: {
+				auth: "required",
+				summary: "Change the password; the other sessions end",
+				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, $$strict: true },
+				handler: forCaller(changePassword)
+			},
+			requestEmailChange: {
+				auth: "required",
+				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
+				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true },
+				handler: forCaller(requestEmailChange)
+			},
+			confirmEmailChange: {
+				summary: "Confirm a new e-mail address with the token from the e-mail; the other sessions end",
+				params: { token: TOKEN_PARAM, $$strict: true },
+				handler: withParams(confirmEmailChange)
+			},
+			clearThrottle: {
+				roles: ["admin"],
+				summary: "Lift the login lock of an address and/or the request limit of a client IP (admin)",
+				params: { email: { ...LOGIN_EMAIL_PARAM, optional: true }, ip: { type: "string", max: 64, optional: true }, $$strict: true },
+				handler(this: AuthThis, ctx: Ctx<{ email?: string; ip?: string }>) {
+					return clearThrottle(this.kit(ctx), this.ipLimit, ctx.params);
+				}
+			},
+			...AUDIT_ACTIONS,
+
+			// --- Internal: for the other services ---
+			checkPassword: {
+				...IDEMPOTENT,
+				visibility: "public",
+				params: { userId: { type: "string" }, password: { type: "string" } },
+				handler: withParams(checkPassword)
+			},
+			endUserSessions: {
+				...IDEMPOTENT,
+				visibility: "public",
+				params: { userId: { type: "string" } },
+				handler: withParams(endUserSessions)
+			},
+			purgeUser: {
+				...IDEMPOTENT,
+				visibility: "public",
+				params: { userId: { type: "string" } },
+				handler: withParams(purgeUser)
+			},
+			/** Mints the token of a one-time link as `notifications` sends the e-mail (null: no longer wanted). */
+			issueLinkToken: {
+				visibility: "public",
+				params: { kind: { type: "enum", values: [...LINK_KINDS] }, userId: { type: "string" } },
+				handler: withParams(linkTokenFor)
+			},
+			/** What gateways load at start: sessions whose access tokens must still be refused. */
+			revokedSessions: {
+				...IDEMPOTENT,
+				visibility: "public",
+				handler: withParams(revokedSessions)
+			}
+		},
+
+		methods: {
+			kit(this: AuthThis, ctx: Ctx<unknown>): AuthKit {
+				return requestKit(this.core, ctx, ctx.meta);
+			},
+			limitByIp(this: AuthThis, ctx: Ctx<unknown>): Promise<void> {
+				return this.ipLimit.check(ctx.meta.clientIp, () => this.countMetric("throttled", { kind: "ip" }));
+			},
+			noStore<T>(this: AuthThis, ctx: Ctx<unknown>, result: T): T {
+				ctx.meta.$responseHeaders = { ...NO_STORE };
+				return result;
+			}
+		},
+
+		created(this: AuthThis) {
+			const signingKey = loadSigningKey(config);
+			const { clock } = deps;
+			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
+			this.hasher = new PasswordHasher(config.bcryptRounds);
+			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
+			this.isStopping = false;
+			this.auditLog = this.collection(AuditModel);
+			this.core = {
+				settings: config,
+				clock,
+				stores: {
+					credentials: this.collection(CredentialModel),
+					sessions: this.collection(SessionModel),
+					spentTokens: this.collection(SpentTokenModel),
+					oneTimeTokens: this.collection(OneTimeTokenModel),
+					throttles: this.collection(LoginThrottleModel),
+					emailChanges: this.collection(EmailChangeModel)
+				},
+				auditLog: this.auditLog,
+				hasher: this.hasher,
+				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
+				metrics: { count: (key, labels) => this.countMetric(key, labels) },
+				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
+				logger: this.logger,
+				broker: this.broker,
+				stopping: () => this.isStopping
+			};
+		},
+
+		async started(this: AuthThis) {
+			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
+			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
+		},
+
+		async stopped(this: AuthThis) {
+			this.isStopping = true;
+			await this.hasher.destroy();
+		}
+	};
+	return schema as unknown as ServiceSchema;
+}

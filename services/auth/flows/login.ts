@@ -1,0 +1,66 @@
+/** Signing in with address and password, throttled per address. */
+import { emailKey } from "../../../lib/email";
+import { apiError, throttled } from "../../../lib/errors";
+import type { TokenResponse } from "../../../lib/types";
+import type { IpLimit } from "../ip-limit";
+import { DEFAULT_LOCK, lockRemaining, recordLoginFailure } from "../login-throttle";
+import { setPassword } from "../password/credentials";
+import type { AuthKit, ClientInfo } from "../ports";
+import { startSession, tokenResponse } from "../sessions";
+
+export interface Credentials {
+	email: string;
+	password: string;
+}
+
+/**
+ * INVALID_CREDENTIALS alike, in body and in time, for an unknown address and a wrong password; the account's
+ * state (disabled, unverified) is only told to the right password. A locked address is refused before any
+ * check, even with the right password; a success lifts the count.
+ */
+export async function logIn(kit: AuthKit, { email, password }: Credentials, client: ClientInfo): Promise<TokenResponse> {
+	const key = emailKey(email);
+	const throttle = await kit.stores.throttles.findById(key);
+	const wait = lockRemaining(throttle, kit.clock.now());
+	if (wait > 0) {
+		kit.metrics.count("logins", { result: "throttled" });
+		kit.metrics.count("throttled", { kind: "address" });
+		await kit.audit.record({ type: "login.throttled", outcome: "failure", details: { address: key } });
+		throw throttled("TOO_MANY_ATTEMPTS", wait);
+	}
+
+	const user = await kit.users.findByEmail(key);
+	const credential = user ? await kit.stores.credentials.findById(user.id) : null;
+	// An unknown address costs a hash compare too: the answer takes as long either way.
+	const ok = await kit.hasher.verify(password, credential?.passwordHash);
+	if (!user || !credential || !ok) {
+		kit.metrics.count("logins", { result: "invalid_credentials" });
+		await kit.audit.record({ type: "login", outcome: "failure", subjectId: user?.id ?? null, details: { reason: "invalid_credentials", address: key } });
+		await recordLoginFailure(kit.stores.throttles, key, { maxFailures: kit.settings.loginMaxFailures, ...DEFAULT_LOCK }, kit.clock.now());
+		throw apiError("INVALID_CREDENTIALS");
+	}
+	if (throttle) await kit.stores.throttles.removeById(key);
+	const refusal = user.status !== "active" ? "ACCOUNT_DISABLED" : kit.settings.emailVerificationRequired && !user.emailVerified ? "EMAIL_NOT_VERIFIED" : null;
+	if (refusal) {
+		const reason = refusal.toLowerCase();
+		kit.metrics.count("logins", { result: reason });
+		await kit.audit.record({ type: "login", outcome: "failure", subjectId: user.id, details: { reason } });
+		throw apiError(refusal);
+	}
+
+	if (kit.hasher.needsRehash(credential.passwordHash)) await setPassword(kit, user.id, password);
+	const { session, secret } = await startSession(kit, user.id, client);
+	const signedIn = await kit.users.recordLogin(user.id);
+	kit.metrics.count("logins", { result: "success" });
+	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id } });
+	return tokenResponse(kit, signedIn, session._id, secret);
+}
+
+/** Lifts the login lock of an address and/or the request limit of a client IP (admin). */
+export async function clearThrottle(kit: AuthKit, ipLimit: IpLimit, { email, ip }: { email?: string; ip?: string }): Promise<null> {
+	if (!email && !ip) throw apiError("VALIDATION_ERROR", "Give an email, an ip or both", [{ field: "email", type: "required", message: "Give an email, an ip or both" }]);
+	if (email) await kit.stores.throttles.removeById(emailKey(email));
+	if (ip) await ipLimit.clear(ip);
+	await kit.audit.record({ type: "throttle.clear", details: { address: email ? emailKey(email) : null, ip: ip ?? null } });
+	return null;
+}

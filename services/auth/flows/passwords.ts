@@ -1,0 +1,55 @@
+/** Forgotten, reset and changed passwords, and re-authentication for the other services. */
+import { emailKey } from "../../../lib/email";
+import { apiError, invalidLink } from "../../../lib/errors";
+import type { AuthUser } from "../../../lib/types";
+import { ensurePasswordPolicy, passwordMatches, setPassword } from "../password/credentials";
+import { securityNotice } from "../hand-over";
+import type { AuthKit } from "../ports";
+import { consumeLink, sendLink } from "./links";
+import { endSessions } from "./sessions";
+
+/** Answered at once and alike whether or not the account exists; the work goes on behind. */
+export function forgotPassword(kit: AuthKit, { email }: { email: string }): null {
+	kit.background.run("password reset", async () => {
+		const user = await kit.users.findByEmail(email);
+		await kit.audit.record({ type: "password.forgot", subjectId: user?.id ?? null, details: { address: emailKey(email), known: !!user } });
+		if (!user || user.status !== "active") return;
+		await sendLink(kit, "password-reset", user);
+	});
+	return null;
+}
+
+/** A new password from the reset link: every session ends and the address's login lock is lifted. */
+export async function resetPassword(kit: AuthKit, { token, password }: { token: string; password: string }): Promise<null> {
+	ensurePasswordPolicy(password);
+	const userId = await consumeLink(kit, "password-reset", token);
+	const user = await kit.users.getById(userId);
+	if (!user) throw invalidLink();
+	await setPassword(kit, userId, password);
+	const ended = await endSessions(kit, { userId });
+	await kit.audit.record({ type: "password.reset", subjectId: userId, actorId: userId, details: { sessions: ended } });
+	await kit.stores.throttles.removeById(emailKey(user.email));
+	await securityNotice(kit.mail, user, "password-changed", "Your password was changed", "Your password was reset and every session was ended.");
+	return null;
+}
+
+/** A new password from a signed-in user who knows the current one: the other sessions end. */
+export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPassword, newPassword }: { currentPassword: string; newPassword: string }): Promise<null> {
+	const { id: userId, sid } = caller;
+	if (!(await passwordMatches(kit, userId, currentPassword))) {
+		await kit.audit.record({ type: "password.change", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
+		throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
+	}
+	ensurePasswordPolicy(newPassword);
+	await setPassword(kit, userId, newPassword);
+	const ended = await endSessions(kit, { userId, _id: { $ne: sid } });
+	await kit.audit.record({ type: "password.change", subjectId: userId, details: { sessions: ended } });
+	const user = await kit.users.getById(userId);
+	if (user) await securityNotice(kit.mail, user, "password-changed", "Your password was changed", "Your other sessions were ended.");
+	return null;
+}
+
+/** Re-authentication for `users` (account deletion). */
+export function checkPassword(kit: AuthKit, { userId, password }: { userId: string; password: string }): Promise<boolean> {
+	return passwordMatches(kit, userId, password);
+}

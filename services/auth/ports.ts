@@ -1,0 +1,109 @@
+/**
+ * What auth's flows need of the world, as small interfaces. The service builds them from each request's
+ * context (so calls keep its meta and tracing); the unit tests build them from in-memory fakes.
+ */
+import type { Clock } from "../../lib/clock";
+import type { Collection } from "../../lib/collection";
+import type { Config } from "../../lib/config";
+import type { Role } from "../../lib/enums";
+import type { MetricKey } from "../../lib/metrics";
+import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
+import type { PublicUser } from "../../lib/user-schema";
+import type { AuditInput } from "./audit/trail";
+import type { EmailChangeRecord } from "./email-changes";
+import type { OneTimeTokenRecord } from "./flows/links";
+import type { ThrottleRecord } from "./login-throttle";
+import type { CredentialRecord } from "./password/credentials";
+import type { SessionRecord, SpentTokenRecord } from "./sessions";
+
+export interface NewUser {
+	email: string;
+	displayName?: string;
+	locale?: string;
+	roles?: Role[];
+	emailVerified?: boolean;
+}
+
+/** The `users` service: accounts live there, credentials and sessions here. */
+export interface UsersPort {
+	findByEmail(email: string): Promise<PublicUser | null>;
+	getById(id: string): Promise<PublicUser | null>;
+	create(user: NewUser): Promise<PublicUser>;
+	/** Removes an account whose registration could not be completed. */
+	discard(id: string): Promise<void>;
+	markVerified(id: string): Promise<PublicUser>;
+	recordLogin(id: string): Promise<PublicUser>;
+	setEmail(id: string, email: string): Promise<PublicUser>;
+	promoteAdmin(id: string): Promise<void>;
+}
+
+/** E-mail and in-app notices, handed over to `notifications`; a hand-over never fails the request. */
+export interface MailPort {
+	sendEmail(email: EmailRequest): Promise<void>;
+	notifyInApp(notice: InAppRequest): Promise<void>;
+}
+
+/** The audit trail; who, from where and when are filled in by the port. Never throws. */
+export interface AuditPort {
+	record(event: AuditInput): Promise<void>;
+}
+
+export interface MetricsPort {
+	count(key: MetricKey, labels: Record<string, string>): void;
+}
+
+/** Tells every gateway at once that these sessions' access tokens must be refused. */
+export interface RevocationPort {
+	broadcast(sessions: RevokedSession[]): void;
+}
+
+/** Work that goes on after the answer (e.g. so that "whether or not the account exists" takes no longer). */
+export interface BackgroundPort {
+	run(what: string, work: () => Promise<void>): void;
+}
+
+export interface PasswordHashing {
+	hash(password: string): Promise<string>;
+	/** False for a missing hash too, after the same work (timing equality for unknown addresses). */
+	verify(password: string, hash: string | null | undefined): Promise<boolean>;
+	needsRehash(hash: string): boolean;
+}
+
+export interface AccessTokenSigner {
+	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+}
+
+export interface AuthStores {
+	credentials: Collection<CredentialRecord>;
+	sessions: Collection<SessionRecord>;
+	spentTokens: Collection<SpentTokenRecord>;
+	oneTimeTokens: Collection<OneTimeTokenRecord>;
+	throttles: Collection<ThrottleRecord>;
+	emailChanges: Collection<EmailChangeRecord>;
+}
+
+export type AuthSettings = Pick<
+	Config,
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+>;
+
+/** Everything a flow may use. */
+export interface AuthKit {
+	settings: AuthSettings;
+	clock: Clock;
+	stores: AuthStores;
+	hasher: PasswordHashing;
+	signer: AccessTokenSigner;
+	users: UsersPort;
+	mail: MailPort;
+	audit: AuditPort;
+	metrics: MetricsPort;
+	revocations: RevocationPort;
+	background: BackgroundPort;
+}
+
+/** Where a request came from, as the gateway saw it. */
+export interface ClientInfo {
+	ip?: string | null;
+	userAgent?: string | null;
+}

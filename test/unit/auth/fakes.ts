@@ -1,0 +1,139 @@
+/**
+ * In-memory stand-ins for auth's ports: a clock the test moves, stores on moleculer-db's MemoryAdapter (NeDB
+ * in memory, with the unique `_id` the flows rely on), and users, mail, audit and metrics that remember what
+ * they were asked.
+ */
+import { randomUUID } from "node:crypto";
+import { MemoryAdapter } from "moleculer-db";
+import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
+import { apiError } from "../../../lib/errors";
+import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
+import type { PublicUser } from "../../../lib/user-schema";
+import type { AuditInput } from "../../../services/auth/audit/trail";
+import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+
+export class FakeClock {
+	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
+	now = (): number => this.time;
+	advance(ms: number): void {
+		this.time += ms;
+	}
+}
+
+/** A collection in memory; `unique` names fields that must be unique besides `_id`. */
+export async function memoryCollection<T extends Entity>(name: string, unique: string[] = []): Promise<Collection<T>> {
+	const adapter = new MemoryAdapter();
+	await adapter.connect();
+	const db = (adapter as unknown as { db: { ensureIndex(o: { fieldName: string; unique: boolean }): Promise<void> } }).db;
+	for (const fieldName of unique) await db.ensureIndex({ fieldName, unique: true });
+	return new Collection<T>(name, adapter as unknown as StoreAdapter);
+}
+
+export class FakeUsers implements UsersPort {
+	readonly byId = new Map<string, PublicUser>();
+	constructor(private readonly clock: FakeClock) {}
+
+	add(over: Partial<PublicUser> & { email: string }): PublicUser {
+		const at = new Date(this.clock.now()).toISOString();
+		const user: PublicUser = { id: randomUUID(), displayName: "", bio: "", avatarUrl: null, locale: "en", timezone: "UTC", roles: ["user"], status: "active", emailVerified: true, createdAt: at, updatedAt: at, lastLoginAt: null, ...over };
+		this.byId.set(user.id, user);
+		return user;
+	}
+	private update(id: string, change: Partial<PublicUser>): PublicUser {
+		const user = { ...this.byId.get(id)!, ...change };
+		this.byId.set(id, user);
+		return user;
+	}
+	async findByEmail(email: string) {
+		return [...this.byId.values()].find(u => u.email.toLowerCase() === email.trim().toLowerCase()) ?? null;
+	}
+	async getById(id: string) {
+		return this.byId.get(id) ?? null;
+	}
+	async create({ email, displayName, locale, roles, emailVerified }: NewUser) {
+		if (await this.findByEmail(email)) throw apiError("EMAIL_TAKEN");
+		return this.add({ email, displayName: displayName ?? "", locale: locale ?? "en", roles: roles ?? ["user"], emailVerified: emailVerified ?? false });
+	}
+	async discard(id: string) {
+		this.byId.delete(id);
+	}
+	async markVerified(id: string) {
+		return this.update(id, { emailVerified: true });
+	}
+	async recordLogin(id: string) {
+		return this.update(id, { lastLoginAt: new Date(this.clock.now()).toISOString() });
+	}
+	async setEmail(id: string, email: string) {
+		return this.update(id, { email });
+	}
+	async promoteAdmin(id: string) {
+		this.update(id, { roles: ["user", "admin"] });
+	}
+}
+
+/** bcrypt's contract without its cost: a "hash" names the password and the rounds it was made with. */
+export class FakeHasher implements PasswordHashing {
+	verified: Array<string | null | undefined> = [];
+	constructor(public rounds = 12) {}
+	async hash(password: string) {
+		return `fake$${this.rounds}$${password}`;
+	}
+	async verify(password: string, hash: string | null | undefined) {
+		this.verified.push(hash);
+		return !!hash && hash.slice(hash.indexOf("$", 5) + 1) === password;
+	}
+	needsRehash(hash: string) {
+		return Number(hash.split("$")[1]) < this.rounds;
+	}
+}
+
+export const SETTINGS: AuthSettings = {
+	accessTokenTtl: 900,
+	refreshTokenTtl: 2_592_000,
+	sessionMaxLifetime: 7_776_000,
+	loginMaxFailures: 5,
+	emailVerificationRequired: true
+};
+
+export interface TestKit {
+	kit: AuthKit;
+	clock: FakeClock;
+	users: FakeUsers;
+	hasher: FakeHasher;
+	emails: EmailRequest[];
+	notices: InAppRequest[];
+	audit: AuditInput[];
+	metrics: Array<[string, Record<string, string>]>;
+	revoked: RevokedSession[];
+	/** Settles when the work the flows left in the background is done. */
+	background(): Promise<void>;
+}
+
+export async function testKit(settings: Partial<AuthSettings> = {}): Promise<TestKit> {
+	const clock = new FakeClock();
+	const users = new FakeUsers(clock);
+	const hasher = new FakeHasher();
+	const pending: Array<Promise<void>> = [];
+	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const kit: AuthKit = {
+		settings: { ...SETTINGS, ...settings },
+		clock,
+		stores: {
+			credentials: await memoryCollection("credentials"),
+			sessions: await memoryCollection("sessions"),
+			spentTokens: await memoryCollection("spent_tokens"),
+			oneTimeTokens: await memoryCollection("one_time_tokens"),
+			throttles: await memoryCollection("login_throttles"),
+			emailChanges: await memoryCollection("email_changes")
+		},
+		hasher,
+		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
+		users,
+		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
+		audit: { record: async e => void t.audit.push(e) },
+		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
+		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
+		background: { run: (_what, work) => void pending.push(work()) }
+	};
+	return { ...t, kit, background: async () => void (await Promise.all(pending)) };
+}

@@ -1,0 +1,68 @@
+import { issueLink } from "../../../services/auth/flows/links";
+import { logIn } from "../../../services/auth/flows/login";
+import { changePassword, checkPassword, forgotPassword, resetPassword } from "../../../services/auth/flows/passwords";
+import { setPassword } from "../../../services/auth/password/credentials";
+import { startSession } from "../../../services/auth/sessions";
+import { testKit, type TestKit } from "./fakes";
+
+const OLD = "correct horse battery";
+const NEW = "tremendous purple giraffe";
+
+let t: TestKit;
+let userId: string;
+beforeEach(async () => {
+	t = await testKit();
+	userId = t.users.add({ email: "ada@example.com", displayName: "Ada" }).id;
+	await setPassword(t.kit, userId, OLD);
+});
+
+describe("forgotPassword", () => {
+	it("sends a reset link to a known address, in the background", async () => {
+		expect(forgotPassword(t.kit, { email: "ada@example.com" })).toBeNull();
+		await t.background();
+		expect(t.emails).toEqual([{ to: "ada@example.com", template: "password-reset", data: { displayName: "Ada" }, userId, link: "password-reset" }]);
+	});
+
+	it("answers an unknown address alike and sends nothing", async () => {
+		expect(forgotPassword(t.kit, { email: "nobody@example.com" })).toBeNull();
+		await t.background();
+		expect(t.emails).toEqual([]);
+	});
+});
+
+describe("resetPassword", () => {
+	it("sets the new password, ends every session and lifts the login lock", async () => {
+		const { session } = await startSession(t.kit, userId, {});
+		for (let i = 0; i < 5; i++) await logIn(t.kit, { email: "ada@example.com", password: "wrong password" }, {}).catch(() => undefined);
+		const token = await issueLink(t.kit, "password-reset", userId);
+		await resetPassword(t.kit, { token, password: NEW });
+		expect(t.revoked.map(r => r.id)).toEqual([session._id]);
+		expect((await logIn(t.kit, { email: "ada@example.com", password: NEW }, {})).tokenType).toBe("Bearer");
+		expect(t.notices.map(n => n.type)).toEqual(["password-changed"]);
+	});
+
+	it("refuses a weak password before spending the link", async () => {
+		const token = await issueLink(t.kit, "password-reset", userId);
+		await expect(resetPassword(t.kit, { token, password: "password" })).rejects.toMatchObject({ type: "WEAK_PASSWORD", code: 422 });
+		await resetPassword(t.kit, { token, password: NEW });
+		expect(await checkPassword(t.kit, { userId, password: NEW })).toBe(true);
+	});
+});
+
+describe("changePassword", () => {
+	it("needs the current password", async () => {
+		await expect(changePassword(t.kit, { id: userId, sid: "s", roles: ["user"] }, { currentPassword: "wrong password", newPassword: NEW })).rejects.toMatchObject({
+			type: "INVALID_CREDENTIALS",
+			code: 401
+		});
+	});
+
+	it("keeps the caller's session and ends the others", async () => {
+		const mine = (await startSession(t.kit, userId, {})).session;
+		const other = (await startSession(t.kit, userId, {})).session;
+		await changePassword(t.kit, { id: userId, sid: mine._id, roles: ["user"] }, { currentPassword: OLD, newPassword: NEW });
+		expect(t.revoked.map(r => r.id)).toEqual([other._id]);
+		expect([await checkPassword(t.kit, { userId, password: OLD }), await checkPassword(t.kit, { userId, password: NEW })]).toEqual([false, true]);
+		expect(t.emails.map(e => e.template)).toEqual(["password-changed"]);
+	});
+});
