@@ -205,7 +205,7 @@ describe("auth: tokens and sessions", () => {
 			expect(notes.body.total).toBe(1);
 			expect(notes.body.unread).toBe(1);
 			const notice = notes.body.rows[0];
-			expect(`${notice.type} ${notice.title} ${notice.body}`).toMatch(/session|sign(ed)? out/i);
+			expect(notice).toMatchObject({ type: "sessions-ended", title: "You were signed out everywhere", read: false });
 			// Only the new session is listed.
 			const list = await app.request("GET", `${AUTH}/sessions`, { token: fresh.accessToken });
 			expect(list.body).toHaveLength(1);

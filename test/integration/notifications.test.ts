@@ -62,8 +62,8 @@ describe("/api/v1/notifications", () => {
 		expect(fresh).toHaveLength(2);
 		// Newest first: the logout-all notice, then the password notice.
 		expect(body.rows[0].id).toBe(fresh[0].id);
-		expect(JSON.stringify(fresh[0])).toMatch(/signed out|sessions/i);
-		expect(JSON.stringify(fresh[1])).toMatch(/password/i);
+		expect(fresh[0]).toMatchObject({ type: "sessions-ended", title: "You were signed out everywhere" });
+		expect(fresh[1]).toMatchObject({ type: "password-changed", title: "Your password was changed" });
 		for (const row of fresh) {
 			expect(typeof row.id).toBe("string");
 			expect(isIsoTime(row.createdAt)).toBe(true);

@@ -198,7 +198,7 @@ describe("REPL operator commands (lib/repl-commands) against the real backend", 
 			const row = listed.text.split("\n").find(l => l.startsWith(id));
 			expect(row).toBeDefined();
 			expect(row).toMatch(new RegExp(`^${id}\\s+${to.replace(/[.]/g, "\\.")}\\s+welcome\\s+12\\s+\\S+\\s+\\S`));
-			expect(row).toMatch(/550|unavailable/i);
+			expect(row).toMatch(/\b550 Mailbox temporarily unavailable/);
 			expect(listed.text).toMatch(/^1 failed delivery\. /m);
 			expectClean(listed);
 			expect((await listFailedMail(app.broker, "1")).text).toContain(id);
