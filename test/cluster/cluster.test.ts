@@ -5,7 +5,7 @@
 import { FerretDb } from "../helpers/ferretdb";
 import { MailCatcher } from "../helpers/mail-catcher";
 import { BackendNode, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
-import { awayFromMinuteBoundary } from "../helpers/auth-kit";
+import { awayFromMinuteBoundary } from "../helpers/kit";
 import fs from "node:fs";
 
 const AUTH = "/api/v1/auth";

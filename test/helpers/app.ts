@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Loggers, type LogLevels, type ServiceBroker } from "moleculer";
 import type { LoggerOptions as BaseLoggerOptions } from "moleculer/src/loggers/base";
+import type { Clock } from "../../lib/clock";
 import { loadConfig, type Config } from "../../lib/config";
 import { createBroker } from "../../server";
 import { MailCatcher } from "./mail-catcher";
@@ -76,6 +77,8 @@ export interface StartOptions {
 	 * for a database that is not there yet). `started` settles when the broker has started.
 	 */
 	awaitStart?: boolean;
+	/** The services' clock (a TestClock from ./clock.ts); the system clock when not given. */
+	clock?: Clock;
 }
 
 export async function startApp(overrides: Partial<Config> = {}, env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestApp> {
@@ -98,7 +101,7 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 	// Same broker options as production, with the log lines kept for assertions.
 	let broker: ServiceBroker;
 	try {
-		broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) });
+		broker = createBroker(config, { logger: new CaptureLogger(logs, config.logLevel) }, opts.clock ? { clock: opts.clock } : {});
 	} catch (err) {
 		await mail.stop();
 		throw err;

@@ -19,7 +19,7 @@ import {
 	withClockAhead,
 	type Account,
 	type Tokens
-} from "../helpers/auth-kit";
+} from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 const USERS = "/api/v1/users";
@@ -59,23 +59,17 @@ function newPassword(label = "pw"): string {
 }
 
 function account(app: TestApp, opts: { verify?: boolean } = {}): Promise<Account> {
-	return registerUser(app, secrets, { password: newPassword(), ...opts });
+	return registerUser(app, { secrets, password: newPassword(), ...opts });
 }
 
 async function signIn(app: TestApp, acc: Account): Promise<Tokens> {
-	return login(app, secrets, acc.email, acc.password);
+	return login(app, acc.email, acc.password, { secrets });
 }
 
-/** 4xx with the contract's error body: refused, not served, not crashed. */
-function expectRefused(res: HttpResult<any>, label: string): void {
-	expect({ label, status: res.status, ok: res.status >= 400 && res.status < 500 }).toEqual({ label, status: res.status, ok: true });
-	expect(res.headers.get("content-type") ?? "").toMatch(/application\/json/);
-	// The contract's error body and nothing else: no rows, no tokens.
-	const body = res.body;
-	expect(body !== null && typeof body === "object" && !Array.isArray(body)).toBe(true);
-	for (const key of Object.keys(body)) expect(["name", "message", "code", "type", "data"]).toContain(key);
-	expect(body.code).toBe(res.status);
-	expect(typeof body.type).toBe("string");
+/** Refused with this status and type and the contract's error body, nothing else (no rows, no tokens); `label` names the case. */
+function expectRefused(res: HttpResult<any>, label: string, status: number, type: string): void {
+	expect({ label, status: res.status, type: res.body?.type }).toEqual({ label, status, type });
+	expectError(res, status, type);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -127,7 +121,7 @@ describe("attack: forged, altered and stale access tokens", () => {
 	async function expectUnauthorized(token: string, label: string, route = `${USERS}/me`): Promise<void> {
 		const res = await app.request("GET", route, { token });
 		expect({ label, status: res.status }).toEqual({ label, status: 401 });
-		expectError(res, 401);
+		expectError(res, 401, "INVALID_TOKEN");
 	}
 
 	beforeAll(async () => {
@@ -248,9 +242,9 @@ describe("attack: replaying a spent refresh token", () => {
 		// The thief replays the stolen (spent) first token.
 		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: first.refreshToken } }), 401, "TOKEN_REUSED");
 
-		expectError(await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken }), 401);
-		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: newest.body.refreshToken } }), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
-		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: second.body.refreshToken } }), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+		expectError(await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken }), 401, "INVALID_TOKEN");
+		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: newest.body.refreshToken } }), 401, "INVALID_TOKEN");
+		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: second.body.refreshToken } }), 401, "INVALID_TOKEN");
 		// Another session of the same user is not the stolen one.
 		const elsewhere = await signIn(app, acc);
 		expect((await app.request("GET", `${USERS}/me`, { token: elsewhere.accessToken })).status).toBe(200);
@@ -278,7 +272,7 @@ describe("attack: a one-time token used for the other purpose", () => {
 		expectError(await app.request("POST", `${AUTH}/email/confirm`, { body: { token: verifyToken } }), 400, "INVALID_TOKEN");
 		const chosen = newPassword("reset");
 		expect((await app.request("POST", `${AUTH}/password/reset`, { body: { token: resetToken, password: chosen } })).status).toBe(204);
-		await login(app, secrets, acc.email, chosen);
+		await login(app, acc.email, chosen, { secrets });
 		// And neither works twice.
 		expectError(await app.request("POST", `${AUTH}/verify-email`, { body: { token: verifyToken } }), 400, "INVALID_TOKEN");
 		expectError(await app.request("POST", `${AUTH}/password/reset`, { body: { token: resetToken, password: newPassword("again") } }), 400, "INVALID_TOKEN");
@@ -431,7 +425,7 @@ describe("attack: NoSQL operator injection", () => {
 
 	beforeAll(async () => {
 		victim = await account(app);
-		admin = await login(app, secrets, ADMIN_EMAIL, ADMIN_PASSWORD);
+		admin = await login(app, ADMIN_EMAIL, ADMIN_PASSWORD, { secrets });
 	});
 
 	it("refuses operators in the open auth routes' bodies", async () => {
@@ -452,7 +446,8 @@ describe("attack: NoSQL operator injection", () => {
 			["/verify-email/resend", { email: { $gt: "" } }]
 		];
 		for (const [route, body] of cases) {
-			expectRefused(await app.request("POST", `${AUTH}${route}`, { body }), `${route} ${JSON.stringify(body)}`);
+			// An operator object where a string belongs fails the parameter rules.
+			expectRefused(await app.request("POST", `${AUTH}${route}`, { body }), `${route} ${JSON.stringify(body)}`, 422, "VALIDATION_ERROR");
 		}
 		// The victim's account is untouched: no verify, no reset happened.
 		await signIn(app, victim);
@@ -470,7 +465,7 @@ describe("attack: NoSQL operator injection", () => {
 			"page[$gt]=0",
 			"pageSize[$gt]=0"
 		]) {
-			expectRefused(await app.request("GET", `${USERS}?${query}`, { token: admin.accessToken }), query);
+			expectRefused(await app.request("GET", `${USERS}?${query}`, { token: admin.accessToken }), query, 422, "VALIDATION_ERROR");
 		}
 	});
 });
@@ -482,17 +477,12 @@ describe("attack: mass assignment", () => {
 		for (const extra of [{ roles: ["admin"] }, { roles: ["user", "admin"], emailVerified: true }, { status: "active", emailVerified: true }, { id: "attacker-chosen-id" }, { _id: "attacker-chosen-id" }]) {
 			const email = uniqueEmail("mass");
 			const password = newPassword();
+			// Register's parameters are strict: any field beyond {email, password, displayName, locale} is refused.
 			const res = await app.request("POST", `${AUTH}/register`, { body: { email, password, ...extra } });
-			if (res.status === 201) {
-				expect(res.body.roles).toEqual(["user"]);
-				expect(res.body.emailVerified).toBe(false);
-				expect(res.body.id).not.toBe("attacker-chosen-id");
-			} else {
-				expectError(res, 422, "VALIDATION_ERROR");
-			}
-			// Either way the address cannot sign in straight away, let alone as an admin.
+			expectError(res, 422, "VALIDATION_ERROR");
+			// No account was made: the address cannot sign in, let alone as an admin.
 			const signin = await app.request("POST", `${AUTH}/login`, { body: { email, password } });
-			expect([401, 403]).toContain(signin.status);
+			expectError(signin, 401, "INVALID_CREDENTIALS");
 		}
 	});
 
@@ -527,20 +517,26 @@ describe("attack: mass assignment", () => {
 			`{"displayName":"Proto","constructor":{"prototype":${polluted}}}`,
 			`{"__proto__":{"__proto__":${polluted}},"displayName":"Proto"}`
 		];
-		for (const rawBody of bodies) {
+		// `__proto__` keys are dropped while parsing, so those bodies are a plain name change; `constructor` is an
+		// unknown field of PATCH /users/me, so 422.
+		const expected = [200, 422, 200];
+		for (const [i, rawBody] of bodies.entries()) {
 			const res = await app.request("PATCH", `${USERS}/me`, { token: tokens.accessToken, rawBody });
-			expect([200, 422]).toContain(res.status);
-			if (res.status === 200) expect(res.body.roles).toEqual(["user"]);
+			if (expected[i] === 200) {
+				expect({ i, status: res.status }).toEqual({ i, status: 200 });
+				expect(res.body.roles).toEqual(["user"]);
+				expect(res.body.displayName).toBe("Proto");
+			} else {
+				expectError(res, 422, "VALIDATION_ERROR");
+			}
 		}
 		const email = uniqueEmail("proto");
 		const password = newPassword();
 		const reg = await app.request("POST", `${AUTH}/register`, { rawBody: `{"email":"${email}","password":"${password}","__proto__":${polluted}}` });
-		if (reg.status === 201) {
-			expect(reg.body.roles).toEqual(["user"]);
-			expect(reg.body.emailVerified).toBe(false);
-		} else {
-			expect(reg.status).toBe(422);
-		}
+		// The `__proto__` key is dropped while parsing: an ordinary sign-up.
+		expect(reg.status).toBe(201);
+		expect(reg.body.roles).toEqual(["user"]);
+		expect(reg.body.emailVerified).toBe(false);
 		// Nothing leaked onto Object.prototype of this process (the services run in it).
 		const probe: any = {};
 		expect([probe.roles, probe.emailVerified, probe.status, probe.isAdmin]).toEqual([undefined, undefined, undefined, undefined]);
@@ -622,25 +618,30 @@ describe("attack: oversized, malformed and odd request bodies", () => {
 
 	it("answers malformed JSON with 400", async () => {
 		for (const rawBody of ['{"email":"a@example.com","password":', "{email: 'a@example.com'}", '{"email":"a@example.com",}', "\u0000\u0001", "{".repeat(10)]) {
-			expectError(await app.request("POST", `${AUTH}/login`, { rawBody }), 400);
+			expectError(await app.request("POST", `${AUTH}/login`, { rawBody }), 400, "BAD_REQUEST");
 		}
 	});
 
-	it("answers a JSON array, string, number or null as the body with 4xx", async () => {
+	it("answers a JSON string, number, boolean or null as the body with 400, and an array with 422", async () => {
 		const acc = await account(app);
 		const pair = JSON.stringify({ email: acc.email, password: acc.password });
-		for (const rawBody of [`[${pair}]`, `[${pair},${pair}]`, '"hello"', "42", "null", "true", "[]"]) {
-			expectRefused(await app.request("POST", `${AUTH}/login`, { rawBody }), rawBody.slice(0, 40));
+		// The strict JSON parser takes only objects and arrays; an array then has none of the named parameters.
+		for (const rawBody of ['"hello"', "42", "null", "true"]) {
+			expectRefused(await app.request("POST", `${AUTH}/login`, { rawBody }), rawBody, 400, "BAD_REQUEST");
+		}
+		for (const rawBody of [`[${pair}]`, `[${pair},${pair}]`, "[]"]) {
+			expectRefused(await app.request("POST", `${AUTH}/login`, { rawBody }), rawBody.slice(0, 40), 422, "VALIDATION_ERROR");
 		}
 	});
 
-	it("survives deep nesting: 4xx, and the server still answers", async () => {
+	it("survives deep nesting: 400, and the server still answers", async () => {
 		const depth = 30_000;
 		const nestedArrays = `{"email":${"[".repeat(depth)}${"]".repeat(depth)},"password":"x"}`;
 		const nestedObjects = `{"email":"a@example.com","password":${'{"a":'.repeat(12_000)}1${"}".repeat(12_000)}}`;
 		for (const rawBody of [nestedArrays, nestedObjects]) {
 			expect(rawBody.length).toBeLessThan(100 * 1024);
-			expectRefused(await app.request("POST", `${AUTH}/login`, { rawBody }), `nested ${rawBody.slice(0, 20)}`);
+			// Refused before parsing (MAX_JSON_DEPTH).
+			expectRefused(await app.request("POST", `${AUTH}/login`, { rawBody }), `nested ${rawBody.slice(0, 20)}`, 400, "BAD_REQUEST");
 		}
 		expect((await app.request("GET", "/api/health/live")).status).toBe(200);
 		await signIn(app, await account(app));
@@ -673,7 +674,7 @@ describe("attack: fishing for secrets in responses and logs", () => {
 
 	it("no response body or header holds a password, a hash, another response's refresh token, a one-time token or a stack", async () => {
 		// The audit trail of everything above is a response too.
-		const admin = await login(app, secrets, ADMIN_EMAIL, ADMIN_PASSWORD);
+		const admin = await login(app, ADMIN_EMAIL, ADMIN_PASSWORD, { secrets });
 		for (let page = 1; page <= 50; page++) {
 			const res = await app.request("GET", `/api/v1/audit?pageSize=100&page=${page}`, { token: admin.accessToken });
 			expect(res.status).toBe(200);

@@ -18,7 +18,7 @@ import {
 	sleep,
 	uniqueEmail,
 	withClockAhead
-} from "../helpers/auth-kit";
+} from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 const APP_URL = "https://login.example.test";
@@ -36,7 +36,7 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 	afterAll(() => app.stop());
 
 	it("answers 200 {accessToken, refreshToken, tokenType, expiresIn, user} with Cache-Control: no-store", async () => {
-		const acc = await registerUser(app, secrets);
+		const acc = await registerUser(app, { secrets });
 		const res = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
 		expect(res.status).toBe(200);
 		secrets.addTokens(res.body);
@@ -46,7 +46,8 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 		expect(res.body.expiresIn).toBe(app.config.accessTokenTtl);
 		expect(typeof res.body.accessToken).toBe("string");
 		expect(typeof res.body.refreshToken).toBe("string");
-		expect(res.body.refreshToken.length).toBeGreaterThanOrEqual(32);
+		// `<session id (UUID)>.<32 random bytes, base64url>` (lib/tokens/opaque.ts).
+		expect(res.body.refreshToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
 		expect(res.body.refreshToken).not.toBe(res.body.accessToken);
 		expectUser(res.body.user);
 		expect(res.body.user.id).toBe(acc.user.id);
@@ -61,9 +62,9 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 	});
 
 	it("issues an asymmetric JWT with kid, sub, sid, roles, iss, aud, iat, exp, jti, verifiable with a key from the JWKS", async () => {
-		const acc = await registerUser(app, secrets);
-		const first = await login(app, secrets, acc.email, acc.password);
-		const second = await login(app, secrets, acc.email, acc.password);
+		const acc = await registerUser(app, { secrets });
+		const first = await login(app, acc.email, acc.password, { secrets });
+		const second = await login(app, acc.email, acc.password, { secrets });
 
 		const jwks = await app.request("GET", "/.well-known/jwks.json");
 		expect(jwks.status).toBe(200);
@@ -78,7 +79,8 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 
 		for (const tokens of [first, second]) {
 			const { header, payload } = decodeJwt(tokens.accessToken);
-			expect(["PS256", "ES256", "EdDSA"]).toContain(header.alg);
+			// The development key generated into DATA_DIR is RSA (lib/tokens/keys.ts).
+			expect(header.alg).toBe("PS256");
 			expect(typeof header.kid).toBe("string");
 			for (const claim of ["sub", "sid", "roles", "iss", "aud", "iat", "exp", "jti"]) expect(payload).toHaveProperty(claim);
 			expect(payload.sub).toBe(acc.user.id);
@@ -114,13 +116,13 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 	});
 
 	it("compares the address trimmed and case-insensitively", async () => {
-		const acc = await registerUser(app, secrets);
-		const tokens = await login(app, secrets, `  ${acc.email.toUpperCase()}\t`, acc.password);
+		const acc = await registerUser(app, { secrets });
+		const tokens = await login(app, `  ${acc.email.toUpperCase()}\t`, acc.password, { secrets });
 		expect(tokens.user.id).toBe(acc.user.id);
 	});
 
 	it("answers an unknown address and a wrong password with identical 401 INVALID_CREDENTIALS bodies", async () => {
-		const acc = await registerUser(app, secrets);
+		const acc = await registerUser(app, { secrets });
 		const unknown = await app.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ghost"), password: acc.password } });
 		const wrong = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: "definitely not it" } });
 		expectError(unknown, 401, "INVALID_CREDENTIALS");
@@ -129,11 +131,11 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 		expect(wrong.headers.get("content-type")).toBe(unknown.headers.get("content-type"));
 		expect(wrong.headers.get("retry-after")).toBeNull();
 		// Right password again: a single failure does not lock.
-		await login(app, secrets, acc.email, acc.password);
+		await login(app, acc.email, acc.password, { secrets });
 	});
 
 	it("answers EMAIL_NOT_VERIFIED (403) only to the right password", async () => {
-		const acc = await registerUser(app, secrets, { verify: false });
+		const acc = await registerUser(app, { secrets, verify: false });
 		const right = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
 		expectError(right, 403, "EMAIL_NOT_VERIFIED");
 		expect(right.text).not.toMatch(/accessToken|refreshToken/);
@@ -144,9 +146,9 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 	});
 
 	it("answers ACCOUNT_DISABLED (403) only to the right password, and a disabled account's sessions end", async () => {
-		const acc = await registerUser(app, secrets);
-		const tokens = await login(app, secrets, acc.email, acc.password);
-		const admin = await login(app, secrets, adminEmail, adminPassword);
+		const acc = await registerUser(app, { secrets });
+		const tokens = await login(app, acc.email, acc.password, { secrets });
+		const admin = await login(app, adminEmail, adminPassword, { secrets });
 		const patch = await app.request("PATCH", `/api/v1/users/${acc.user.id}`, { token: admin.accessToken, body: { status: "disabled" } });
 		expect(patch.status).toBe(200);
 		expect(patch.body.status).toBe("disabled");
@@ -158,12 +160,12 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 		const unknown = await app.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ghost"), password: "not the password" } });
 		expect(wrong.text).toBe(unknown.text);
 
-		expectError(await app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken }), 401);
-		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: tokens.refreshToken } }), 401, ["ACCOUNT_DISABLED", "INVALID_TOKEN"]);
+		expectError(await app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken }), 401, "INVALID_TOKEN");
+		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: tokens.refreshToken } }), 401, "INVALID_TOKEN");
 	});
 
 	it("refuses bodies that are not {email, password} (422) and malformed JSON (400)", async () => {
-		const acc = await registerUser(app, secrets);
+		const acc = await registerUser(app, { secrets });
 		for (const body of [
 			{},
 			{ email: acc.email },
@@ -176,12 +178,12 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 			expectError(res, 422, "VALIDATION_ERROR");
 			expect(res.text).not.toContain(acc.password);
 		}
-		expectError(await app.request("POST", `${AUTH}/login`, { rawBody: `{"email":"${acc.email}","password":` }), 400);
+		expectError(await app.request("POST", `${AUTH}/login`, { rawBody: `{"email":"${acc.email}","password":` }), 400, "BAD_REQUEST");
 	});
 
 	describe("per-address throttling", () => {
 		it("after 3 failures for a known address answers 429 TOO_MANY_ATTEMPTS with Retry-After, even to the right password", async () => {
-			const acc = await registerUser(app, secrets);
+			const acc = await registerUser(app, { secrets });
 			for (let i = 0; i < 3; i++) {
 				expectError(await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: `wrong password ${i}` } }), 401, "INVALID_CREDENTIALS");
 			}
@@ -194,8 +196,8 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 			expectError(variant, 429, "TOO_MANY_ATTEMPTS");
 			expectRetryAfter(variant);
 			// Other addresses are not affected.
-			const other = await registerUser(app, secrets);
-			await login(app, secrets, other.email, other.password);
+			const other = await registerUser(app, { secrets });
+			await login(app, other.email, other.password, { secrets });
 		});
 
 		it("throttles an unknown address the same way", async () => {
@@ -209,30 +211,31 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 		});
 
 		it("counts concurrent failures too: a burst of wrong guesses cannot slip past the limit", async () => {
-			const acc = await registerUser(app, secrets);
+			const acc = await registerUser(app, { secrets });
+			// Exactly LOGIN_MAX_FAILURES at once: each is checked before its own failure is counted, so each is a plain
+			// wrong password; if any failure were lost to the race, the right password would still get in below.
 			const burst = await Promise.all(
-				Array.from({ length: 12 }, (_, i) => app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: `parallel guess ${i}` } }))
+				Array.from({ length: app.config.loginMaxFailures }, (_, i) => app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: `parallel guess ${i}` } }))
 			);
-			for (const res of burst) expect([401, 429]).toContain(res.status);
-			// 12 failures happened (or were refused); the account must be locked now, right password or not.
+			for (const res of burst) expectError(res, 401, "INVALID_CREDENTIALS");
 			const after = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
-			if (after.status === 200) secrets.addTokens(after.body);
+			secrets.addTokens(after.body);
 			expectError(after, 429, "TOO_MANY_ATTEMPTS");
 			expectRetryAfter(after);
 		});
 
 		it("resets the count after a success", async () => {
-			const acc = await registerUser(app, secrets);
+			const acc = await registerUser(app, { secrets });
 			for (let round = 0; round < 3; round++) {
 				for (let i = 0; i < 2; i++) {
 					expectError(await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: `wrong ${round}-${i}` } }), 401, "INVALID_CREDENTIALS");
 				}
-				await login(app, secrets, acc.email, acc.password);
+				await login(app, acc.email, acc.password, { secrets });
 			}
 		});
 
 		it("locks for a growing delay and lets the right password in once the delay is over", async () => {
-			const acc = await registerUser(app, secrets);
+			const acc = await registerUser(app, { secrets });
 			for (let i = 0; i < 3; i++) await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: `wrong ${i}` } });
 			const firstLock = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
 			expectError(firstLock, 429, "TOO_MANY_ATTEMPTS");
@@ -278,10 +281,11 @@ describe("auth: credentials in the query string (LOG_LEVEL=debug)", () => {
 	afterAll(() => app.stop());
 
 	it("keeps a password or token sent in the query string out of the logs", async () => {
-		const acc = await registerUser(app, secrets);
+		const acc = await registerUser(app, { secrets });
 		const q = new URLSearchParams({ email: acc.email, password: acc.password }).toString();
 		const res = await app.request("POST", `${AUTH}/login?${q}`);
-		if (res.status === 200) secrets.addTokens(res.body);
+		// Credentials are taken from bodies only: the gateway refuses a query string on a POST.
+		expectError(res, 422, "VALIDATION_ERROR");
 		const token = "QueryStringToken_0123456789abcdef";
 		secrets.add(token);
 		await app.request("POST", `${AUTH}/verify-email?token=${token}`);
@@ -300,8 +304,8 @@ describe("auth: login with EMAIL_VERIFICATION_REQUIRED=false", () => {
 	afterAll(() => app.stop());
 
 	it("lets an unverified account log in (and honours ACCESS_TOKEN_TTL)", async () => {
-		const acc = await registerUser(app, secrets, { verify: false });
-		const tokens = await login(app, secrets, acc.email, acc.password);
+		const acc = await registerUser(app, { secrets, verify: false });
+		const tokens = await login(app, acc.email, acc.password, { secrets });
 		expect(tokens.user.emailVerified).toBe(false);
 		expect(tokens.expiresIn).toBe(10);
 		const { payload } = decodeJwt(tokens.accessToken);
@@ -322,7 +326,7 @@ describe("auth: login answers in about the same time for an unknown address and 
 	afterAll(() => app.stop());
 
 	it("takes comparable time either way", async () => {
-		const acc = await registerUser(app, secrets, { verify: false });
+		const acc = await registerUser(app, { secrets, verify: false });
 		const time = async (email: string) => {
 			const started = performance.now();
 			const res = await app.request("POST", `${AUTH}/login`, { body: { email, password: "a wrong password" } });
@@ -361,7 +365,7 @@ describe("auth: per-IP limit without TRUST_PROXY (AUTH_RATE_LIMIT_PER_MINUTE=5)"
 		secrets.add(password);
 		// 1: register, 2: login (token kept), 3-5: failures. Each from a "different" forwarded address.
 		expect((await app.request("POST", `${AUTH}/register`, { body: { email, password }, headers: xff() })).status).toBe(201);
-		const tokens = await login(app, secrets, email, password, xff());
+		const tokens = await login(app, email, password, { secrets, headers: xff() });
 		for (let i = 0; i < 3; i++) {
 			expectError(await app.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ghost"), password: "wrong password" }, headers: xff() }), 401, "INVALID_CREDENTIALS");
 		}
@@ -387,7 +391,7 @@ describe("auth: per-IP limit without TRUST_PROXY (AUTH_RATE_LIMIT_PER_MINUTE=5)"
 		const sessions = await app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken, headers: xff() });
 		expect(sessions.status).toBe(200);
 		expect(sessions.body).toHaveLength(1);
-		expect(sessions.body[0].ip).toMatch(/^(127\.0\.0\.1|::1)$/);
+		expect(sessions.body[0].ip).toBe("127.0.0.1");
 	});
 });
 
@@ -422,7 +426,7 @@ describe("auth: per-IP limit with TRUST_PROXY=true (AUTH_RATE_LIMIT_PER_MINUTE=3
 		const password = "proxied client passphrase";
 		secrets.add(password);
 		expect((await app.request("POST", `${AUTH}/register`, { body: { email, password }, headers: c })).status).toBe(201);
-		const tokens = await login(app, secrets, email, password, { ...c, "user-agent": "AuthTest/1.0" });
+		const tokens = await login(app, email, password, { secrets, headers: { ...c, "user-agent": "AuthTest/1.0" } });
 		const sessions = await app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken });
 		expect(sessions.body[0].ip).toBe("192.0.2.44");
 		expect(sessions.body[0].userAgent).toBe("AuthTest/1.0");

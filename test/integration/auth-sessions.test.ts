@@ -21,7 +21,7 @@ import {
 	withClockAhead,
 	type Account,
 	type Tokens
-} from "../helpers/auth-kit";
+} from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 
@@ -39,8 +39,8 @@ describe("auth: tokens and sessions", () => {
 
 	describe("POST /refresh", () => {
 		it("rotates: 200 with the login shape and no-store, a new refresh token, the same session", async () => {
-			const acc = await registerUser(app, secrets);
-			const t1 = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const t1 = await login(app, acc.email, acc.password, { secrets });
 			await sleep(20);
 			const res = await refresh(t1.refreshToken);
 			expect(res.status).toBe(200);
@@ -66,9 +66,9 @@ describe("auth: tokens and sessions", () => {
 		});
 
 		it("answers a spent refresh token with 401 TOKEN_REUSED and ends that session, and only that one", async () => {
-			const acc = await registerUser(app, secrets);
-			const other = await login(app, secrets, acc.email, acc.password);
-			const t1 = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const other = await login(app, acc.email, acc.password, { secrets });
+			const t1 = await login(app, acc.email, acc.password, { secrets });
 			const r2 = await refresh(t1.refreshToken);
 			expect(r2.status).toBe(200);
 			secrets.addTokens(r2.body);
@@ -79,7 +79,7 @@ describe("auth: tokens and sessions", () => {
 			expect(reused.text).not.toContain(t1.refreshToken);
 
 			// The whole session is over: the successor refresh token and both access tokens.
-			expectError(await refresh(t2.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expectError(await refresh(t2.refreshToken), 401, "INVALID_TOKEN");
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: t2.accessToken }), 401, "INVALID_TOKEN");
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: t1.accessToken }), 401, "INVALID_TOKEN");
 			expectError(await app.request("GET", "/api/v1/users/me", { token: t2.accessToken }), 401, "INVALID_TOKEN");
@@ -92,8 +92,8 @@ describe("auth: tokens and sessions", () => {
 		});
 
 		it("still recognises a refresh token spent many rotations ago as reused (401 TOKEN_REUSED, session ends)", async () => {
-			const acc = await registerUser(app, secrets);
-			const first = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const first = await login(app, acc.email, acc.password, { secrets });
 			let current: Tokens = first;
 			for (let i = 0; i < 60; i++) {
 				const r = await refresh(current.refreshToken);
@@ -104,21 +104,26 @@ describe("auth: tokens and sessions", () => {
 			const stolen = await refresh(first.refreshToken);
 			expectError(stolen, 401, "TOKEN_REUSED");
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: current.accessToken }), 401, "INVALID_TOKEN");
-			expectError(await refresh(current.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expectError(await refresh(current.refreshToken), 401, "INVALID_TOKEN");
 		});
 
 		it("never lets one refresh token be exchanged twice, even at the same moment", async () => {
-			const acc = await registerUser(app, secrets);
-			const t = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const t = await login(app, acc.email, acc.password, { secrets });
 			const results = await Promise.all([refresh(t.refreshToken), refresh(t.refreshToken), refresh(t.refreshToken)]);
 			for (const r of results) secrets.addTokens(r.body);
 			expect(results.filter(r => r.status === 200).length).toBeLessThanOrEqual(1);
-			for (const r of results.filter(r => r.status !== 200)) expectError(r, 401, ["TOKEN_REUSED", "INVALID_TOKEN"]);
+			// Left open on purpose: CONTRACT §2 (REFRESH_REUSE_INTERVAL, default 10 s) answers all three 200 with the same
+			// successor; the code spends the token once and ends the session for the others. Reported, not pinned.
+			for (const r of results.filter(r => r.status !== 200)) {
+				expect(["TOKEN_REUSED", "INVALID_TOKEN"]).toContain(r.body.type);
+				expectError(r, 401, r.body.type);
+			}
 		});
 
 		it("answers garbage with 401 INVALID_TOKEN and a bad body with 422", async () => {
-			const acc = await registerUser(app, secrets);
-			const t = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const t = await login(app, acc.email, acc.password, { secrets });
 			const sid = decodeJwt(t.accessToken).payload.sid;
 			for (const refreshToken of [
 				"garbage",
@@ -134,7 +139,7 @@ describe("auth: tokens and sessions", () => {
 			for (const body of [{}, { refreshToken: { $ne: "" } }, { refreshToken: 5 }, { refreshToken: t.refreshToken, extra: true }]) {
 				expectError(await app.request("POST", `${AUTH}/refresh`, { body }), 422, "VALIDATION_ERROR");
 			}
-			expectError(await app.request("POST", `${AUTH}/refresh`, { rawBody: "{refreshToken:" }), 400);
+			expectError(await app.request("POST", `${AUTH}/refresh`, { rawBody: "{refreshToken:" }), 400, "BAD_REQUEST");
 			// The real one still works: a wrong secret for its session is not "reuse".
 			const ok = await refresh(t.refreshToken);
 			expect(ok.status).toBe(200);
@@ -142,8 +147,8 @@ describe("auth: tokens and sessions", () => {
 		});
 
 		it("refuses a refresh token past REFRESH_TOKEN_TTL (401 INVALID_TOKEN)", async () => {
-			const acc = await registerUser(app, secrets);
-			const t = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const t = await login(app, acc.email, acc.password, { secrets });
 			const late = await withClockAhead((app.config.refreshTokenTtl + 60) * 1000, () => refresh(t.refreshToken));
 			expectError(late, 401, "INVALID_TOKEN");
 		});
@@ -151,9 +156,9 @@ describe("auth: tokens and sessions", () => {
 
 	describe("POST /logout", () => {
 		it("answers 204 and ends this session's access and refresh tokens at once; other sessions go on", async () => {
-			const acc = await registerUser(app, secrets);
-			const mine = await login(app, secrets, acc.email, acc.password);
-			const other = await login(app, secrets, acc.email, acc.password);
+			const acc = await registerUser(app, { secrets });
+			const mine = await login(app, acc.email, acc.password, { secrets });
+			const other = await login(app, acc.email, acc.password, { secrets });
 			const res = await app.request("POST", `${AUTH}/logout`, { token: mine.accessToken });
 			expect(res.status).toBe(204);
 			expect(res.text).toBe("");
@@ -161,7 +166,7 @@ describe("auth: tokens and sessions", () => {
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: mine.accessToken }), 401, "INVALID_TOKEN");
 			expectError(await app.request("GET", "/api/v1/users/me", { token: mine.accessToken }), 401, "INVALID_TOKEN");
 			expectError(await app.request("POST", `${AUTH}/logout`, { token: mine.accessToken }), 401, "INVALID_TOKEN");
-			expectError(await refresh(mine.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expectError(await refresh(mine.refreshToken), 401, "INVALID_TOKEN");
 
 			expect(await works(other)).toBe(true);
 			const list = await app.request("GET", `${AUTH}/sessions`, { token: other.accessToken });
@@ -174,9 +179,9 @@ describe("auth: tokens and sessions", () => {
 
 	describe("POST /logout-all", () => {
 		it("answers 204, ends every session, sends a 'sessions ended' e-mail and an in-app notification", async () => {
-			const acc = await registerUser(app, secrets, { displayName: "Everywhere" });
+			const acc = await registerUser(app, { secrets, displayName: "Everywhere" });
 			const sessions = [];
-			for (let i = 0; i < 3; i++) sessions.push(await login(app, secrets, acc.email, acc.password));
+			for (let i = 0; i < 3; i++) sessions.push(await login(app, acc.email, acc.password, { secrets }));
 			const before = mailsTo(app, acc.email).length;
 
 			const res = await app.request("POST", `${AUTH}/logout-all`, { token: sessions[1].accessToken });
@@ -184,7 +189,7 @@ describe("auth: tokens and sessions", () => {
 			expect(res.text).toBe("");
 			for (const s of sessions) {
 				expectError(await app.request("GET", `${AUTH}/sessions`, { token: s.accessToken }), 401, "INVALID_TOKEN");
-				expectError(await refresh(s.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+				expectError(await refresh(s.refreshToken), 401, "INVALID_TOKEN");
 			}
 
 			const endedMail = /sign(ed)? out|sessions? (were |was )?ended|logged out/i;
@@ -193,23 +198,24 @@ describe("auth: tokens and sessions", () => {
 			expect(mail.text).not.toMatch(/token=/);
 
 			// A fresh login sees the in-app notice.
-			const fresh = await login(app, secrets, acc.email, acc.password);
+			const fresh = await login(app, acc.email, acc.password, { secrets });
 			const notes = await app.request("GET", "/api/v1/notifications", { token: fresh.accessToken });
 			expect(notes.status).toBe(200);
-			expect(notes.body.total).toBeGreaterThanOrEqual(1);
-			expect(notes.body.unread).toBeGreaterThanOrEqual(1);
+			// A fresh account: the sessions-ended notice is its only one.
+			expect(notes.body.total).toBe(1);
+			expect(notes.body.unread).toBe(1);
 			const notice = notes.body.rows[0];
-			expect(`${notice.type} ${notice.title} ${notice.body}`).toMatch(/session|sign(ed)? out/i);
+			expect(notice).toMatchObject({ type: "sessions-ended", title: "You were signed out everywhere", read: false });
 			// Only the new session is listed.
 			const list = await app.request("GET", `${AUTH}/sessions`, { token: fresh.accessToken });
 			expect(list.body).toHaveLength(1);
 		});
 
 		it("does not touch another user's sessions", async () => {
-			const a = await registerUser(app, secrets);
-			const b = await registerUser(app, secrets);
-			const ta = await login(app, secrets, a.email, a.password);
-			const tb = await login(app, secrets, b.email, b.password);
+			const a = await registerUser(app, { secrets });
+			const b = await registerUser(app, { secrets });
+			const ta = await login(app, a.email, a.password, { secrets });
+			const tb = await login(app, b.email, b.password, { secrets });
 			expect((await app.request("POST", `${AUTH}/logout-all`, { token: ta.accessToken })).status).toBe(204);
 			expect(await works(tb)).toBe(true);
 		});
@@ -221,9 +227,9 @@ describe("auth: tokens and sessions", () => {
 		let laptop: Tokens;
 
 		beforeAll(async () => {
-			acc = await registerUser(app, secrets);
-			phone = await login(app, secrets, acc.email, acc.password, { "user-agent": "PhoneBrowser/2.0" });
-			laptop = await login(app, secrets, acc.email, acc.password, { "user-agent": "LaptopBrowser/9.1", "x-forwarded-for": "6.6.6.6" });
+			acc = await registerUser(app, { secrets });
+			phone = await login(app, acc.email, acc.password, { secrets, headers: { "user-agent": "PhoneBrowser/2.0" } });
+			laptop = await login(app, acc.email, acc.password, { secrets, headers: { "user-agent": "LaptopBrowser/9.1", "x-forwarded-for": "6.6.6.6" } });
 		});
 
 		it("lists the user's sessions with exactly {id, createdAt, lastUsedAt, expiresAt, userAgent, ip, current}, one current", async () => {
@@ -240,7 +246,7 @@ describe("auth: tokens and sessions", () => {
 				expect(Date.parse(s.expiresAt)).toBeGreaterThan(Date.parse(s.createdAt));
 				expect(typeof s.current).toBe("boolean");
 				// Without TRUST_PROXY the forwarded address is not believed.
-				expect(s.ip).toMatch(/^(127\.0\.0\.1|::1)$/);
+				expect(s.ip).toBe("127.0.0.1");
 			}
 			expect(res.text).not.toMatch(/hash|token|secret/i);
 			const current = res.body.filter((s: any) => s.current);
@@ -254,8 +260,8 @@ describe("auth: tokens and sessions", () => {
 		});
 
 		it("answers 404 NOT_FOUND for someone else's session and for an unknown id, and leaves them alone", async () => {
-			const stranger = await registerUser(app, secrets);
-			const theirs = await login(app, secrets, stranger.email, stranger.password);
+			const stranger = await registerUser(app, { secrets });
+			const theirs = await login(app, stranger.email, stranger.password, { secrets });
 			const theirSid = decodeJwt(theirs.accessToken).payload.sid;
 			expectError(await app.request("DELETE", `${AUTH}/sessions/${theirSid}`, { token: phone.accessToken }), 404, "NOT_FOUND");
 			expect(await works(theirs)).toBe(true);
@@ -273,7 +279,7 @@ describe("auth: tokens and sessions", () => {
 			expect(res.status).toBe(204);
 			expect(res.text).toBe("");
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: laptop.accessToken }), 401, "INVALID_TOKEN");
-			expectError(await refresh(laptop.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expectError(await refresh(laptop.refreshToken), 401, "INVALID_TOKEN");
 
 			const list = await app.request("GET", `${AUTH}/sessions`, { token: phone.accessToken });
 			expect(list.status).toBe(200);
@@ -286,11 +292,11 @@ describe("auth: tokens and sessions", () => {
 			const phoneSid = decodeJwt(phone.accessToken).payload.sid;
 			expect((await app.request("DELETE", `${AUTH}/sessions/${phoneSid}`, { token: phone.accessToken })).status).toBe(204);
 			expectError(await app.request("GET", `${AUTH}/sessions`, { token: phone.accessToken }), 401, "INVALID_TOKEN");
-			expectError(await refresh(phone.refreshToken), 401, ["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expectError(await refresh(phone.refreshToken), 401, "INVALID_TOKEN");
 		});
 
 		it("answers 401 UNAUTHORIZED to DELETE without a token, and ends nothing", async () => {
-			const t = await login(app, secrets, acc.email, acc.password);
+			const t = await login(app, acc.email, acc.password, { secrets });
 			expectError(await app.request("DELETE", `${AUTH}/sessions/${decodeJwt(t.accessToken).payload.sid}`), 401, "UNAUTHORIZED");
 			expect(await works(t)).toBe(true);
 		});
@@ -308,8 +314,8 @@ describe("auth: tokens and sessions", () => {
 		let tokens: Tokens;
 
 		beforeAll(async () => {
-			acc = await registerUser(app, secrets);
-			tokens = await login(app, secrets, acc.email, acc.password);
+			acc = await registerUser(app, { secrets });
+			tokens = await login(app, acc.email, acc.password, { secrets });
 		});
 
 		it("answers 401 UNAUTHORIZED without a token", async () => {
@@ -364,7 +370,7 @@ describe("auth: tokens and sessions", () => {
 			// A scheme other than Bearer is not a token.
 			for (const authorization of [`Basic ${Buffer.from(`${acc.email}:${acc.password}`).toString("base64")}`, `Token ${tokens.accessToken}`, "Bearer"]) {
 				const res = await app.request("GET", `${AUTH}/sessions`, { headers: { authorization } });
-				expectError(res, 401, ["UNAUTHORIZED", "INVALID_TOKEN"]);
+				expectError(res, 401, "INVALID_TOKEN");
 			}
 			// The real token was never harmed.
 			expect(await works(tokens)).toBe(true);
@@ -397,16 +403,14 @@ describe("auth: tokens and sessions", () => {
 			expect(await works(tokens)).toBe(true);
 		});
 
-		it("answers unknown auth routes and wrong methods with a contract error body, not a stack", async () => {
+		it("answers unknown auth routes and wrong methods with 404 NOT_FOUND, not a stack", async () => {
 			for (const [method, route] of [
 				["GET", `${AUTH}/login`],
 				["POST", `${AUTH}/nope`],
 				["PUT", `${AUTH}/sessions`]
 			]) {
 				const res = await app.request(method, route, { body: method === "GET" ? undefined : {}, token: tokens.accessToken });
-				expect(res.status).toBeGreaterThanOrEqual(400);
-				expect(res.status).toBeLessThan(500);
-				expectError(res, res.status);
+				expectError(res, 404, "NOT_FOUND");
 			}
 		});
 	});

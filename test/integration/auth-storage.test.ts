@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { startApp, type TestApp } from "../helpers/app";
-import { Secrets, login, registerUser, sleep } from "../helpers/auth-kit";
+import { Secrets, login, registerUser, sleep } from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 
@@ -23,12 +23,12 @@ describe("auth: what is kept on disk", () => {
 	afterAll(() => app.stop());
 
 	it("keeps no e-mail token, refresh token or password in clear under DATA_DIR", async () => {
-		const acc = await registerUser(app, secrets, { verify: false });
+		const acc = await registerUser(app, { secrets, verify: false });
 		const verifyToken = await app.mail.tokenFor(acc.email, "verify-email");
 		expect((await app.request("POST", `${AUTH}/verify-email`, { body: { token: verifyToken } })).status).toBe(200);
 		expect((await app.request("POST", `${AUTH}/password/forgot`, { body: { email: acc.email } })).status).toBe(202);
 		const resetToken = await app.mail.tokenFor(acc.email, "reset-password");
-		const tokens = await login(app, secrets, acc.email, acc.password);
+		const tokens = await login(app, acc.email, acc.password, { secrets });
 		const refreshSecret = tokens.refreshToken.split(".").pop()!;
 		// Let the store write everything out.
 		await sleep(500);

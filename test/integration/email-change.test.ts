@@ -4,7 +4,7 @@
  * and ends the user's other sessions.
  */
 import { startApp, type TestApp } from "../helpers/app";
-import { Secrets, expectError, expectUser, login, mailsTo, registerUser, sleep, uniqueEmail, type Account, type Tokens } from "../helpers/auth-kit";
+import { Secrets, expectError, expectUser, login, mailsTo, registerUser, sleep, uniqueEmail, type Account, type Tokens } from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 const CHANGE = "/api/v1/users/me/email";
@@ -54,18 +54,18 @@ describe("e-mail address change", () => {
 		};
 
 		beforeAll(async () => {
-			alice = await registerUser(app, secrets);
+			alice = await registerUser(app, { secrets });
 			oldEmail = alice.email;
 			newEmail = uniqueEmail("alice-new");
-			phone = await login(app, secrets, alice.email, alice.password, { "user-agent": "Phone/1.0" });
-			laptop = await login(app, secrets, alice.email, alice.password, { "user-agent": "Laptop/1.0" });
+			phone = await login(app, alice.email, alice.password, { secrets, headers: { "user-agent": "Phone/1.0" } });
+			laptop = await login(app, alice.email, alice.password, { secrets, headers: { "user-agent": "Laptop/1.0" } });
 		});
 
 		it("asking answers 202 and sends a link to the new address and a notice naming it to the old one", async () => {
 			const res = await request(phone.accessToken, { newEmail, password: alice.password });
-			expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: expect.any(String) });
+			expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: "" });
 			token = await confirmToken(newEmail);
-			expect(token!.length).toBeGreaterThanOrEqual(20);
+			expect(token!).toHaveLength(43); // 32 random bytes, base64url (lib/tokens/opaque.ts)
 
 			const link = mailsTo(app, newEmail).find(m => linkPattern.test(m.text))!;
 			expect(link.text).toContain(`${APP_URL}/confirm-email?token=${token}`);
@@ -83,7 +83,7 @@ describe("e-mail address change", () => {
 			const before = await me(phone);
 			expect(before.status).toBe(200);
 			expect(before.body.email).toBe(oldEmail);
-			tablet = await login(app, secrets, oldEmail, alice.password, { "user-agent": "Tablet/1.0" });
+			tablet = await login(app, oldEmail, alice.password, { secrets, headers: { "user-agent": "Tablet/1.0" } });
 			expect(tablet.user.email).toBe(oldEmail);
 			expectError(await app.request("POST", `${AUTH}/login`, { body: { email: newEmail, password: alice.password } }), 401, "INVALID_CREDENTIALS");
 		});
@@ -111,9 +111,9 @@ describe("e-mail address change", () => {
 			expect(mine.status).toBe(200);
 			expect(mine.body.email).toBe(newEmail);
 			for (const other of [laptop, tablet]) {
-				expectError(await me(other), 401);
-				expectError(await app.request("GET", `${AUTH}/sessions`, { token: other.accessToken }), 401);
-				expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: other.refreshToken } }), 401);
+				expectError(await me(other), 401, "INVALID_TOKEN");
+				expectError(await app.request("GET", `${AUTH}/sessions`, { token: other.accessToken }), 401, "INVALID_TOKEN");
+				expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: other.refreshToken } }), 401, "INVALID_TOKEN");
 			}
 			const sessions = await app.request("GET", `${AUTH}/sessions`, { token: phone.accessToken });
 			expect(sessions.status).toBe(200);
@@ -128,7 +128,7 @@ describe("e-mail address change", () => {
 
 		it("the new address signs in, the old one no longer does", async () => {
 			linkToken();
-			const t = await login(app, secrets, newEmail.toUpperCase(), alice.password);
+			const t = await login(app, newEmail.toUpperCase(), alice.password, { secrets });
 			expect(t.user.id).toBe(alice.user.id);
 			expect(t.user.email).toBe(newEmail);
 			expectError(await app.request("POST", `${AUTH}/login`, { body: { email: oldEmail, password: alice.password } }), 401, "INVALID_CREDENTIALS");
@@ -158,7 +158,7 @@ describe("e-mail address change", () => {
 
 	describe("tokens of other kinds are refused", () => {
 		it("a verify-email token and a reset token answer 400 INVALID_TOKEN, and still work for their own purpose", async () => {
-			const bob = await registerUser(app, secrets, { verify: false });
+			const bob = await registerUser(app, { secrets, verify: false });
 			const verifyToken = await app.mail.tokenFor(bob.email, "verify-email");
 			secrets.add(verifyToken);
 			expectError(await confirm(verifyToken), 400, "INVALID_TOKEN");
@@ -170,7 +170,7 @@ describe("e-mail address change", () => {
 			expectError(await confirm(resetToken), 400, "INVALID_TOKEN");
 			const newPassword = "bob resets his phrase 19";
 			expect((await app.request("POST", `${AUTH}/password/reset`, { body: { token: resetToken, password: newPassword } })).status).toBe(204);
-			const t = await login(app, secrets, bob.email, newPassword);
+			const t = await login(app, bob.email, newPassword, { secrets });
 			expect(t.user.email).toBe(bob.email);
 		});
 
@@ -192,9 +192,9 @@ describe("e-mail address change", () => {
 		let dave: Account;
 
 		beforeAll(async () => {
-			carol = await registerUser(app, secrets);
-			carolTokens = await login(app, secrets, carol.email, carol.password);
-			dave = await registerUser(app, secrets);
+			carol = await registerUser(app, { secrets });
+			carolTokens = await login(app, carol.email, carol.password, { secrets });
+			dave = await registerUser(app, { secrets });
 		});
 
 		it("a wrong password is 401 INVALID_CREDENTIALS, and nothing is sent", async () => {
@@ -233,7 +233,7 @@ describe("e-mail address change", () => {
 		it("without a valid access token it is 401", async () => {
 			const body = { newEmail: uniqueEmail("anon"), password: carol.password };
 			expectError(await app.request("POST", CHANGE, { body }), 401, "UNAUTHORIZED");
-			expectError(await app.request("POST", CHANGE, { body, token: "not.a.token" }), 401);
+			expectError(await app.request("POST", CHANGE, { body, token: "not.a.token" }), 401, "INVALID_TOKEN");
 		});
 
 		it("a second request replaces the first: the first link no longer works", async () => {
@@ -260,7 +260,7 @@ describe("e-mail address change", () => {
 			const after = await me(carolTokens);
 			expect(after.status).toBe(200);
 			expect(after.body.email).toBe(carol.email);
-			expect((await login(app, secrets, carol.email, carol.password)).user.id).toBe(carol.user.id);
+			expect((await login(app, carol.email, carol.password, { secrets })).user.id).toBe(carol.user.id);
 		});
 	});
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { startApp, type TestApp } from "../helpers/app";
-import { Secrets, decodeJwt, expectError, login, registerUser, type Account, type Tokens } from "../helpers/auth-kit";
+import { Secrets, decodeJwt, expectError, login, registerUser, type Account, type Tokens } from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 
@@ -75,9 +75,9 @@ describe("signing-key rotation", () => {
 			app = await startApp({ dataDir }, { JWT_PRIVATE_KEY: A.privatePem, JWT_PUBLIC_KEYS: A.publicPem });
 			// The mongoose project gives each app a database of its own: the next apps must use this one.
 			mongoUri = app.config.mongoUri;
-			alice = await registerUser(app, secrets);
-			oldSession = await login(app, secrets, alice.email, alice.password);
-			oldRefreshOnly = await login(app, secrets, alice.email, alice.password);
+			alice = await registerUser(app, { secrets });
+			oldSession = await login(app, alice.email, alice.password, { secrets });
+			oldRefreshOnly = await login(app, alice.email, alice.password, { secrets });
 		});
 
 		it("publishes key A only, and signs with it", async () => {
@@ -103,7 +103,7 @@ describe("signing-key rotation", () => {
 		it("runs on the same store (the account is there)", async () => {
 			expect(app!.config.dataDir).toBe(dataDir);
 			expect(app!.config.mongoUri).toBe(mongoUri);
-			newSession = await login(app!, secrets, alice.email, alice.password);
+			newSession = await login(app!, alice.email, alice.password, { secrets });
 			expect(newSession.user.id).toBe(alice.user.id);
 		});
 
@@ -169,7 +169,7 @@ describe("signing-key rotation", () => {
 
 		it("refuses the token signed with A (401) and accepts the ones signed with B", async () => {
 			expect(decodeJwt(oldSession.accessToken).header.kid).toBe(kidA);
-			expectError(await me(oldSession.accessToken), 401);
+			expectError(await me(oldSession.accessToken), 401, "INVALID_TOKEN");
 			for (const t of [newSession, refreshedUnder2]) {
 				const res = await me(t.accessToken);
 				expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import { startApp, type TestApp } from "../helpers/app";
-import { expectErrorBody, isIsoTime, login, registerUser, sleep, type TestUser } from "../helpers/users";
+import { expectError, isIsoTime, login, registerUser, sleep, type TestUser } from "../helpers/kit";
 
 const NOTIFICATIONS = "/api/v1/notifications";
 const NEW_PASSWORD = "a second sturdy passphrase";
@@ -19,18 +19,18 @@ describe("/api/v1/notifications", () => {
 
 	beforeAll(async () => {
 		app = await startApp();
-		ann = await registerUser(app, { displayName: "Ann" });
-		ben = await registerUser(app, { displayName: "Ben" });
+		ann = await registerUser(app, { login: true, displayName: "Ann" });
+		ben = await registerUser(app, { login: true, displayName: "Ben" });
 		const first = await listFor(ann.accessToken, "pageSize=100");
 		baseline = { total: first.total, unread: first.unread, ids: first.rows.map((r: any) => r.id) };
 	});
 	afterAll(() => app.stop());
 
 	it("is 401 without a token on every route", async () => {
-		expectErrorBody(await app.request("GET", NOTIFICATIONS), 401, "UNAUTHORIZED");
-		expectErrorBody(await app.request("POST", `${NOTIFICATIONS}/read-all`), 401, "UNAUTHORIZED");
-		expectErrorBody(await app.request("POST", `${NOTIFICATIONS}/00000000-0000-4000-8000-000000000000/read`), 401, "UNAUTHORIZED");
-		expectErrorBody(await app.request("GET", NOTIFICATIONS, { token: "garbage.token.here" }), 401);
+		expectError(await app.request("GET", NOTIFICATIONS), 401, "UNAUTHORIZED");
+		expectError(await app.request("POST", `${NOTIFICATIONS}/read-all`), 401, "UNAUTHORIZED");
+		expectError(await app.request("POST", `${NOTIFICATIONS}/00000000-0000-4000-8000-000000000000/read`), 401, "UNAUTHORIZED");
+		expectError(await app.request("GET", NOTIFICATIONS, { token: "garbage.token.here" }), 401, "INVALID_TOKEN");
 	});
 
 	it("answers {rows,total,page,pageSize,totalPages,unread}", async () => {
@@ -62,8 +62,8 @@ describe("/api/v1/notifications", () => {
 		expect(fresh).toHaveLength(2);
 		// Newest first: the logout-all notice, then the password notice.
 		expect(body.rows[0].id).toBe(fresh[0].id);
-		expect(JSON.stringify(fresh[0])).toMatch(/signed out|sessions/i);
-		expect(JSON.stringify(fresh[1])).toMatch(/password/i);
+		expect(fresh[0]).toMatchObject({ type: "sessions-ended", title: "You were signed out everywhere" });
+		expect(fresh[1]).toMatchObject({ type: "password-changed", title: "Your password was changed" });
 		for (const row of fresh) {
 			expect(typeof row.id).toBe("string");
 			expect(isIsoTime(row.createdAt)).toBe(true);
@@ -90,7 +90,7 @@ describe("/api/v1/notifications", () => {
 		const beyond = await listFor(ann.accessToken, `pageSize=1&page=${total + 1}`);
 		expect(beyond.rows).toEqual([]);
 		for (const query of ["pageSize=101", "pageSize=0", "page=0", "pageSize[$gt]=0", "page=x"]) {
-			expectErrorBody(await app.request("GET", `${NOTIFICATIONS}?${query}`, { token: ann.accessToken }), 422, "VALIDATION_ERROR");
+			expectError(await app.request("GET", `${NOTIFICATIONS}?${query}`, { token: ann.accessToken }), 422, "VALIDATION_ERROR");
 		}
 	});
 
@@ -125,14 +125,14 @@ describe("/api/v1/notifications", () => {
 		const unreadOfAnn = annRows.find((r: any) => !r.read);
 		expect(unreadOfAnn).toBeDefined();
 		const res = await app.request("POST", `${NOTIFICATIONS}/${unreadOfAnn.id}/read`, { token: ben.accessToken });
-		expectErrorBody(res, 404, "NOT_FOUND");
+		expectError(res, 404, "NOT_FOUND");
 		const after = (await listFor(ann.accessToken, "pageSize=100")).rows.find((r: any) => r.id === unreadOfAnn.id);
 		expect(after.read).toBe(false);
 	});
 
 	it("an unknown id is 404", async () => {
-		expectErrorBody(await app.request("POST", `${NOTIFICATIONS}/00000000-0000-4000-8000-000000000000/read`, { token: ann.accessToken }), 404, "NOT_FOUND");
-		expectErrorBody(await app.request("POST", `${NOTIFICATIONS}/${encodeURIComponent('{"$ne":null}')}/read`, { token: ann.accessToken }), 404, "NOT_FOUND");
+		expectError(await app.request("POST", `${NOTIFICATIONS}/00000000-0000-4000-8000-000000000000/read`, { token: ann.accessToken }), 404, "NOT_FOUND");
+		expectError(await app.request("POST", `${NOTIFICATIONS}/${encodeURIComponent('{"$ne":null}')}/read`, { token: ann.accessToken }), 404, "NOT_FOUND");
 	});
 
 	it("POST /read-all marks everything read (204) and only the caller's", async () => {
@@ -169,7 +169,7 @@ describe("/api/v1/notifications", () => {
 		});
 
 		it("answers 202 at once while SMTP refuses, and delivers after a retry", async () => {
-			const cara = await registerUser(app, { displayName: "Cara" });
+			const cara = await registerUser(app, { login: true, displayName: "Cara" });
 			const isReset = (m: { to: string; text: string }) => m.to === cara.email && /\/reset-password\?token=/.test(m.text);
 			// Let the e-mails of sign-up go out first: only the reset e-mail should meet the failure.
 			let count = -1;

@@ -1,6 +1,6 @@
 /** SESSION_MAX_LIFETIME: refreshing keeps a session alive (REFRESH_TOKEN_TTL of inactivity), but never past its maximum. */
 import { startApp, type TestApp } from "../helpers/app";
-import { Secrets, login, registerUser, withClockAhead } from "../helpers/auth-kit";
+import { Secrets, expectError, login, registerUser, withClockAhead } from "../helpers/kit";
 
 describe("session lifetime", () => {
 	let app: TestApp;
@@ -11,8 +11,8 @@ describe("session lifetime", () => {
 	afterAll(() => app.stop());
 
 	it("slides with use, and ends at the maximum however often it is refreshed", async () => {
-		const acc = await registerUser(app, secrets);
-		let tokens = await login(app, secrets, acc.email, acc.password);
+		const acc = await registerUser(app, { secrets });
+		let tokens = await login(app, acc.email, acc.password, { secrets });
 		const refresh = async () => {
 			const res = await app.request("POST", "/api/v1/auth/refresh", { body: { refreshToken: tokens.refreshToken } });
 			if (res.status === 200) tokens = res.body;
@@ -29,9 +29,9 @@ describe("session lifetime", () => {
 	});
 
 	it("ends a session unused for REFRESH_TOKEN_TTL", async () => {
-		const acc = await registerUser(app, secrets);
-		const tokens = await login(app, secrets, acc.email, acc.password);
+		const acc = await registerUser(app, { secrets });
+		const tokens = await login(app, acc.email, acc.password, { secrets });
 		const res = await withClockAhead(105_000, () => app.request("POST", "/api/v1/auth/refresh", { body: { refreshToken: tokens.refreshToken } }));
-		expect(res.status).toBe(401);
+		expectError(res, 401, "INVALID_TOKEN");
 	});
 });

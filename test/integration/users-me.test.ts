@@ -1,6 +1,6 @@
 import { startApp, type TestApp } from "../helpers/app";
 import type { CaughtMail } from "../helpers/mail-catcher";
-import { expectErrorBody, expectUserShape, isIsoTime, omit, registerUser, sleep, uniqueEmail, type TestUser } from "../helpers/users";
+import { expectError, expectUser, isIsoTime, omit, registerUser, sleep, uniqueEmail, type TestUser } from "../helpers/kit";
 
 const ME = "/api/v1/users/me";
 
@@ -14,14 +14,14 @@ describe("/api/v1/users/me", () => {
 	describe("GET /me", () => {
 		let alice: TestUser;
 		beforeAll(async () => {
-			alice = await registerUser(app, { displayName: "Alice Liddell", locale: "en-GB" });
+			alice = await registerUser(app, { login: true, displayName: "Alice Liddell", locale: "en-GB" });
 		});
 
 		it("answers exactly the user shape of the signed-in user", async () => {
 			const res = await app.request("GET", ME, { token: alice.accessToken });
 			expect(res.status).toBe(200);
 			expect(res.headers.get("content-type")).toMatch(/application\/json/);
-			expectUserShape(res.body);
+			expectUser(res.body);
 			expect(res.body.id).toBe(alice.user.id);
 			expect(res.body.email).toBe(alice.email);
 			expect(res.body.displayName).toBe("Alice Liddell");
@@ -36,26 +36,26 @@ describe("/api/v1/users/me", () => {
 		});
 
 		it("the login answer carries the same user shape", () => {
-			expectUserShape(alice.user);
+			expectUser(alice.user);
 			expect(alice.user.roles).toEqual(["user"]);
 		});
 
 		it("is 401 without a token or with a bad one", async () => {
 			const none = await app.request("GET", ME);
-			expectErrorBody(none, 401, "UNAUTHORIZED");
+			expectError(none, 401, "UNAUTHORIZED");
 			const garbage = await app.request("GET", ME, { token: "not.a.jwt" });
-			expectErrorBody(garbage, 401, ["INVALID_TOKEN", "UNAUTHORIZED"]);
+			expectError(garbage, 401, "INVALID_TOKEN");
 			const tampered = alice.accessToken.slice(0, -4) + (alice.accessToken.endsWith("AAAA") ? "BBBB" : "AAAA");
-			expectErrorBody(await app.request("GET", ME, { token: tampered }), 401, ["INVALID_TOKEN", "UNAUTHORIZED"]);
+			expectError(await app.request("GET", ME, { token: tampered }), 401, "INVALID_TOKEN");
 			const basic = await app.request("GET", ME, { headers: { authorization: "Basic YTpi" } });
-			expectErrorBody(basic, 401);
+			expectError(basic, 401, "INVALID_TOKEN");
 		});
 	});
 
 	describe("PATCH /me", () => {
 		let bob: TestUser;
 		beforeAll(async () => {
-			bob = await registerUser(app, { displayName: "Bob" });
+			bob = await registerUser(app, { login: true, displayName: "Bob" });
 		});
 
 		async function me(): Promise<any> {
@@ -79,7 +79,7 @@ describe("/api/v1/users/me", () => {
 			await sleep(5);
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, body: { [field]: value } });
 			expect(res.status).toBe(200);
-			expectUserShape(res.body);
+			expectUser(res.body);
 			expect(res.body[field]).toEqual(value);
 			expect(Date.parse(res.body.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
 			const after = await me();
@@ -117,12 +117,12 @@ describe("/api/v1/users/me", () => {
 			const before = await me();
 			// Alone, and next to an allowed field: neither part may be applied.
 			const alone = await app.request("PATCH", ME, { token: bob.accessToken, rawBody: `{${JSON.stringify(field)}:${JSON.stringify(value)}}` });
-			expectErrorBody(alone, 422, "VALIDATION_ERROR");
+			expectError(alone, 422, "VALIDATION_ERROR");
 			const mixed = await app.request("PATCH", ME, {
 				token: bob.accessToken,
 				rawBody: `{"displayName":"Mallory",${JSON.stringify(field)}:${JSON.stringify(value)}}`
 			});
-			expectErrorBody(mixed, 422, "VALIDATION_ERROR");
+			expectError(mixed, 422, "VALIDATION_ERROR");
 			expect(await me()).toEqual(before);
 		});
 
@@ -130,7 +130,7 @@ describe("/api/v1/users/me", () => {
 			const before = await me();
 			for (const query of ["email=evil%40example.com", "roles=admin", "status=disabled", "emailVerified=false"]) {
 				const res = await app.request("PATCH", `${ME}?${query}`, { token: bob.accessToken, body: { displayName: "Query Mallory" } });
-				expectErrorBody(res, 422, "VALIDATION_ERROR");
+				expectError(res, 422, "VALIDATION_ERROR");
 			}
 			expect(await me()).toEqual(before);
 		});
@@ -141,20 +141,22 @@ describe("/api/v1/users/me", () => {
 				token: bob.accessToken,
 				rawBody: `{"__proto__":{"roles":["user","admin"],"status":"disabled","email":"evil@example.com","emailVerified":false}}`
 			});
-			expect([200, 422]).toContain(res.status);
+			// The `__proto__` key is dropped while parsing: an empty patch, answered with the unchanged user.
+			expect(res.status).toBe(200);
+			expect(omit(res.body, "updatedAt")).toEqual(omit(before, "updatedAt"));
 			const after = await me();
 			expect(after.roles).toEqual(["user"]);
 			expect(after.email).toBe(before.email);
 			expect(after.status).toBe("active");
 			expect(after.emailVerified).toBe(true);
-			expectErrorBody(await app.request("GET", "/api/v1/users", { token: bob.accessToken }), 403, "FORBIDDEN");
+			expectError(await app.request("GET", "/api/v1/users", { token: bob.accessToken }), 403, "FORBIDDEN");
 		});
 
 		it("a refused privilege escalation leaves the user without admin rights", async () => {
 			await app.request("PATCH", ME, { token: bob.accessToken, body: { roles: ["user", "admin"], status: "active" } });
 			expect((await me()).roles).toEqual(["user"]);
 			const list = await app.request("GET", "/api/v1/users", { token: bob.accessToken });
-			expectErrorBody(list, 403, "FORBIDDEN");
+			expectError(list, 403, "FORBIDDEN");
 		});
 
 		const operators: Array<[string, string]> = [
@@ -171,7 +173,7 @@ describe("/api/v1/users/me", () => {
 		it.each(operators)("refuses operator objects (%s) with 422 and changes nothing", async (_label, raw) => {
 			const before = await me();
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, rawBody: raw });
-			expectErrorBody(res, 422, "VALIDATION_ERROR");
+			expectError(res, 422, "VALIDATION_ERROR");
 			expect(await me()).toEqual(before);
 		});
 
@@ -199,7 +201,7 @@ describe("/api/v1/users/me", () => {
 		it.each(invalid.map(([f, v]) => [f, JSON.stringify(v).slice(0, 40), v]))("refuses %s = %s with 422 VALIDATION_ERROR", async (field, _label, value) => {
 			const before = await me();
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, body: { [field]: value } });
-			expectErrorBody(res, 422, "VALIDATION_ERROR");
+			expectError(res, 422, "VALIDATION_ERROR");
 			expect(await me()).toEqual(before);
 		});
 
@@ -210,27 +212,28 @@ describe("/api/v1/users/me", () => {
 			const before = await me();
 			const tooLong = `https://example.com/${"a".repeat(max)}`;
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, body: { avatarUrl: tooLong } });
-			expectErrorBody(res, 422, "VALIDATION_ERROR");
+			expectError(res, 422, "VALIDATION_ERROR");
 			expect(await me()).toEqual(before);
 		});
 
 		it("names the offending field in the validation error", async () => {
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, body: { timezone: "Nowhere/Atlantis" } });
-			expectErrorBody(res, 422, "VALIDATION_ERROR");
+			expectError(res, 422, "VALIDATION_ERROR");
 			expect(JSON.stringify(res.body.data ?? "")).toContain("timezone");
 		});
 
 		it("an empty patch changes nothing but the answer is still the user", async () => {
 			const before = await me();
 			const res = await app.request("PATCH", ME, { token: bob.accessToken, body: {} });
-			// Either a 200 with the unchanged user or a 422; never a changed profile.
-			expect([200, 422]).toContain(res.status);
+			// Every field of PATCH /users/me is optional: nothing to change is a 200 with the unchanged user.
+			expect(res.status).toBe(200);
+			expect(omit(res.body, "updatedAt")).toEqual(omit(before, "updatedAt"));
 			const after = await me();
 			expect(omit(after, "updatedAt")).toEqual(omit(before, "updatedAt"));
 		});
 
 		it("is 401 without a token", async () => {
-			expectErrorBody(await app.request("PATCH", ME, { body: { displayName: "Nobody" } }), 401, "UNAUTHORIZED");
+			expectError(await app.request("PATCH", ME, { body: { displayName: "Nobody" } }), 401, "UNAUTHORIZED");
 		});
 	});
 
@@ -238,7 +241,7 @@ describe("/api/v1/users/me", () => {
 		let carol: TestUser;
 		let secondSession: { accessToken: string; refreshToken: string };
 		beforeAll(async () => {
-			carol = await registerUser(app, { email: uniqueEmail("Carol"), displayName: "Carol" });
+			carol = await registerUser(app, { login: true, email: uniqueEmail("Carol"), displayName: "Carol" });
 			const again = await app.request("POST", "/api/v1/auth/login", { body: { email: carol.email, password: carol.password } });
 			expect(again.status).toBe(200);
 			secondSession = again.body;
@@ -246,15 +249,15 @@ describe("/api/v1/users/me", () => {
 
 		it("is 401 INVALID_CREDENTIALS with a wrong password, and the account stays", async () => {
 			const res = await app.request("DELETE", ME, { token: carol.accessToken, body: { password: "definitely the wrong one" } });
-			expectErrorBody(res, 401, "INVALID_CREDENTIALS");
+			expectError(res, 401, "INVALID_CREDENTIALS");
 			const me = await app.request("GET", ME, { token: carol.accessToken });
 			expect(me.status).toBe(200);
 			expect(me.body.id).toBe(carol.user.id);
 		});
 
 		it("is 422 without a password, and 401 without a token", async () => {
-			expectErrorBody(await app.request("DELETE", ME, { token: carol.accessToken, body: {} }), 422, "VALIDATION_ERROR");
-			expectErrorBody(await app.request("DELETE", ME, { body: { password: carol.password } }), 401, "UNAUTHORIZED");
+			expectError(await app.request("DELETE", ME, { token: carol.accessToken, body: {} }), 422, "VALIDATION_ERROR");
+			expectError(await app.request("DELETE", ME, { body: { password: carol.password } }), 401, "UNAUTHORIZED");
 			expect((await app.request("GET", ME, { token: carol.accessToken })).status).toBe(200);
 		});
 
@@ -264,16 +267,16 @@ describe("/api/v1/users/me", () => {
 			expect(res.text).toBe("");
 
 			// Both sessions end at once.
-			expectErrorBody(await app.request("GET", ME, { token: carol.accessToken }), 401);
-			expectErrorBody(await app.request("GET", ME, { token: secondSession.accessToken }), 401);
-			expectErrorBody(await app.request("GET", "/api/v1/notifications", { token: carol.accessToken }), 401);
+			expectError(await app.request("GET", ME, { token: carol.accessToken }), 401, "INVALID_TOKEN");
+			expectError(await app.request("GET", ME, { token: secondSession.accessToken }), 401, "INVALID_TOKEN");
+			expectError(await app.request("GET", "/api/v1/notifications", { token: carol.accessToken }), 401, "INVALID_TOKEN");
 			const refresh = await app.request("POST", "/api/v1/auth/refresh", { body: { refreshToken: secondSession.refreshToken } });
-			expectErrorBody(refresh, 401);
+			expectError(refresh, 401, "INVALID_TOKEN");
 			expect(refresh.body.accessToken).toBeUndefined();
 
 			// Login answers like an unknown address.
 			const loginRes = await app.request("POST", "/api/v1/auth/login", { body: { email: carol.email, password: carol.password } });
-			expectErrorBody(loginRes, 401, "INVALID_CREDENTIALS");
+			expectError(loginRes, 401, "INVALID_CREDENTIALS");
 
 			// The "account deleted" e-mail.
 			const mail = await app.mail.waitFor(m => m.to.toLowerCase() === carol.email.toLowerCase() && /delet/i.test(m.subject));
@@ -282,7 +285,7 @@ describe("/api/v1/users/me", () => {
 			// The address is free again (in another letter case too), for a brand-new account.
 			const reg = await app.request("POST", "/api/v1/auth/register", { body: { email: carol.email.toUpperCase(), password: "another sturdy passphrase" } });
 			expect(reg.status).toBe(201);
-			expectUserShape(reg.body);
+			expectUser(reg.body);
 			expect(reg.body.id).not.toBe(carol.user.id);
 			expect(reg.body.emailVerified).toBe(false);
 			expect(reg.body.displayName).not.toBe("Carol");
@@ -297,7 +300,7 @@ describe("/api/v1/users/me", () => {
 			expect(verified.status).toBe(200);
 			expect(verified.body.id).not.toBe(carol.user.id);
 			const old = await app.request("POST", "/api/v1/auth/login", { body: { email: carol.email, password: carol.password } });
-			expectErrorBody(old, 401, "INVALID_CREDENTIALS");
+			expectError(old, 401, "INVALID_CREDENTIALS");
 			const fresh = await app.request("POST", "/api/v1/auth/login", { body: { email: carol.email, password: "another sturdy passphrase" } });
 			expect(fresh.status).toBe(200);
 			expect(fresh.body.user.id).not.toBe(carol.user.id);
@@ -305,7 +308,7 @@ describe("/api/v1/users/me", () => {
 	});
 
 	it("no password, password hash or token appears in any response or log line", async () => {
-		const dave = await registerUser(app, { password: "unique-secret-phrase-4711" });
+		const dave = await registerUser(app, { login: true, password: "unique-secret-phrase-4711" });
 		const res = await app.request("GET", ME, { token: dave.accessToken });
 		expect(res.text).not.toContain("unique-secret-phrase-4711");
 		expect(res.text).not.toMatch(/\$2[aby]\$/);

@@ -1,4 +1,5 @@
 import { buildOpenApi, paramsToSchema, ruleToSchema, type ActionInfo, type OpenApiRoute } from "../../lib/openapi";
+import { ROUTE_GROUPS } from "../../services/api.routes";
 
 type Doc = {
 	openapi: string;
@@ -17,7 +18,7 @@ const routes: OpenApiRoute[] = [
 	{ method: "GET", path: "/api/v1/users/:id", action: "users.get", tag: "users", status: 200, response: "User" },
 	{ method: "PATCH", path: "/api/v1/users/:id", action: "users.update", tag: "users", status: 200, response: "User" },
 	{ method: "PATCH", path: "/api/v1/users/me", action: "users.updateMe", tag: "users", status: 200, response: "User" },
-	{ method: "DELETE", path: "/api/v1/auth/sessions/:id", action: "auth.deleteSession", tag: "auth", status: 204 },
+	{ method: "DELETE", path: "/api/v1/auth/sessions/:id", action: "auth.removeSession", tag: "auth", status: 204 },
 	{ method: "GET", path: "/api/health/live", action: "api.live", tag: "health", status: 200, response: "Health" }
 ];
 
@@ -73,12 +74,17 @@ const actions = new Map<string, ActionInfo>([
 			}
 		}
 	],
-	["auth.deleteSession", { auth: "required", params: { id: "string" } }]
+	["auth.removeSession", { auth: "required", params: { id: "string" } }]
 ]);
 
 const doc = buildOpenApi(info, routes, actions) as unknown as Doc;
 
 describe("buildOpenApi", () => {
+	it("builds from real routes: each route of the fixture is in the route table, with the same action", () => {
+		const real = new Set(ROUTE_GROUPS.flatMap(g => g.routes.map(r => `${r.method} ${g.prefix}${r.path} ${r.action}`)));
+		for (const r of routes) expect(real).toContain(`${r.method} ${r.path} ${r.action}`);
+	});
+
 	it("produces an OpenAPI 3.1.0 document with the given info", () => {
 		expect(doc.openapi).toBe("3.1.0");
 		expect(doc.info).toEqual(info);
