@@ -15,5 +15,7 @@ export default tseslint.config(
 	},
 	// Tests read response bodies loosely; production code may not.
 	{ files: ["test/**/*.ts"], rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" } },
-	{ files: ["**/*.js", "**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } }
+	{ files: ["**/*.js", "**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } },
+	// The hosted pages' modules run in the browser.
+	{ files: ["web/assets/**/*.js"], languageOptions: { sourceType: "module", globals: { ...globals.browser } } }
 );

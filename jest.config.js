@@ -50,6 +50,9 @@ if ((natsAvailable() && ferretdbAvailable()) || process.env.CI === "true") {
 	console.warn("Skipping the cluster suite: it needs nats-server and FerretDB (apt-get install nats-server; scripts/install-ferretdb.sh).");
 }
 
+/** The hosted pages in headless Chromium: without /usr/bin/chromium the suite skips with a reason (fails in CI). */
+projects.push({ ...common, displayName: "browser", testMatch: ["<rootDir>/test/browser/**/*.test.ts"] });
+
 /** @type {import('jest').Config} */
 module.exports = {
 	projects,
