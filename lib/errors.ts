@@ -12,7 +12,9 @@ export const ERROR_TYPES = {
 	NOT_FOUND: { code: 404, name: "NotFoundError", message: "Not found" },
 	EMAIL_TAKEN: { code: 409, name: "EmailTakenError", message: "An account with this e-mail address already exists" },
 	LAST_ADMIN: { code: 409, name: "LastAdminError", message: "The last active admin cannot be removed" },
+	METHOD_NOT_ALLOWED: { code: 405, name: "MethodNotAllowedError", message: "This method is not allowed on this path; see the Allow header" },
 	PAYLOAD_TOO_LARGE: { code: 413, name: "PayloadTooLargeError", message: "The request body is too large" },
+	UNSUPPORTED_MEDIA_TYPE: { code: 415, name: "UnsupportedMediaTypeError", message: "The request body must be JSON (Content-Type: application/json)" },
 	VALIDATION_ERROR: { code: 422, name: "ValidationError", message: "Parameters validation error!" },
 	WEAK_PASSWORD: { code: 422, name: "WeakPasswordError", message: "The password is too weak" },
 	TOO_MANY_ATTEMPTS: { code: 429, name: "TooManyAttemptsError", message: "Too many failed attempts; try again later" },
@@ -23,6 +25,18 @@ export const ERROR_TYPES = {
 } as const;
 
 export type ErrorType = keyof typeof ERROR_TYPES;
+
+/** Broker and gateway error types that mean "try again later" rather than "you asked wrongly". */
+export const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
+	"SERVICE_NOT_AVAILABLE",
+	"SERVICE_UNAVAILABLE",
+	"REQUEST_TIMEOUT",
+	"REQUEST_REJECTED",
+	"REQUEST_SKIPPED",
+	"QUEUE_FULL",
+	"BAD_GATEWAY",
+	"GRACEFUL_STOP_TIMEOUT"
+]);
 
 /** An error a client is meant to see: its type, code and name come from ERROR_TYPES. */
 export class ApiError extends Errors.MoleculerError {

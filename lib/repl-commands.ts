@@ -1,5 +1,5 @@
 import type { ReplOptions, ServiceBroker } from "moleculer";
-import { UNAVAILABLE_TYPES } from "./http-error";
+import { UNAVAILABLE_TYPES } from "./errors";
 import type { Role, UserStatus } from "./enums";
 import type { PublicUser } from "./user-schema";
 

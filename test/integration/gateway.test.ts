@@ -1,6 +1,6 @@
 import { startApp, type HttpResult, type TestApp } from "../helpers/app";
 import { expectErrorBody, login, registerUser, sleep, type TestUser } from "../helpers/users";
-import { ROUTE_GROUPS } from "../../services/api.routes";
+import { ROUTE_GROUPS } from "../../services/api/routes";
 
 const ADMIN_EMAIL = "gateway-admin@example.com";
 const ADMIN_PASSWORD = "gateway admin passphrase 7";

@@ -1,7 +1,7 @@
 import { Errors } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { ApiError, apiError, ERROR_TYPES, throttled, type ErrorType } from "../../lib/errors";
-import { toHttpError } from "../../lib/http-error";
+import { ApiError, apiError, ERROR_TYPES, throttled, type ErrorType } from "../../../lib/errors";
+import { toHttpError } from "../../../services/api/http-error";
 
 /** CONTRACT §2: every error type and its status. */
 const CONTRACT_STATUS: Record<string, number> = {
