@@ -8,10 +8,10 @@ import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/t
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
-import { buildOpenApi } from "./openapi";
+import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
-import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath, type ActionInfo } from "./routes";
+import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -143,11 +143,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			openapi: {
 				summary: "This document",
 				handler(this: GatewayThis) {
-					const actions = new Map<string, ActionInfo>();
-					for (const item of this.broker.registry.getActionList({ skipInternal: true })) {
-						if (item.action) actions.set(item.name, item.action as ActionInfo);
-					}
-					return buildOpenApi({ title: "User backend API", version }, ROUTES, actions);
+					return servedDocument(this.broker, version);
 				}
 			},
 

@@ -2,8 +2,9 @@
  * OpenAPI 3.1 from the route table (statuses, errors, examples) and the actions' fastest-validator parameter
  * schemas and access rules, so the document cannot drift from what the gateway and the services do.
  */
+import type { ServiceBroker } from "moleculer";
 import { ERROR_TYPES, type ErrorType } from "../../lib/errors";
-import { errorsOf, isSecured, type ActionInfo, type Route } from "./routes";
+import { ROUTES, errorsOf, isSecured, type ActionInfo, type Route } from "./routes";
 import { COMPONENT_SCHEMAS, ref, type JsonSchema } from "./schemas";
 
 export type { JsonSchema };
@@ -194,4 +195,13 @@ export function buildOpenApi(info: { title: string; version: string }, routes: R
 			securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } }
 		}
 	};
+}
+
+/** The document of every public route, with the parameters and access rules of the actions the broker knows. */
+export function servedDocument(broker: ServiceBroker, version: string): JsonSchema {
+	const actions = new Map<string, ActionInfo>();
+	for (const item of broker.registry.getActionList({ skipInternal: true })) {
+		if (item.action) actions.set(item.name, item.action as ActionInfo);
+	}
+	return buildOpenApi({ title: "User backend API", version }, ROUTES, actions);
 }
