@@ -78,6 +78,18 @@ describe("toHttpError: the contract's error types", () => {
 	});
 });
 
+describe("toHttpError: the gateway's own refusals", () => {
+	it.each([
+		["METHOD_NOT_ALLOWED", 405],
+		["UNSUPPORTED_MEDIA_TYPE", 415]
+	] as const)("%s maps to %i with the contract's body", (type, status) => {
+		const res = toHttpError(apiError(type));
+		expect(res.status).toBe(status);
+		expectContractBody(res.body);
+		expect(res.body).toEqual({ name: ERROR_TYPES[type].name, message: ERROR_TYPES[type].message, code: status, type });
+	});
+});
+
 describe("toHttpError: Retry-After", () => {
 	it.each(["TOO_MANY_ATTEMPTS", "RATE_LIMITED"] as const)("%s with data.retryAfter sets the header", type => {
 		const res = toHttpError(throttled(type, 12.2));

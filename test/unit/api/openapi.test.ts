@@ -1,5 +1,19 @@
 import { buildOpenApi, paramsToSchema, ruleToSchema } from "../../../services/api/openapi";
-import type { ActionInfo, Route, RouteSpec } from "../../../services/api/routes";
+import Validator from "fastest-validator";
+import { ROUTES, type ActionInfo, type Route, type RouteSpec } from "../../../services/api/routes";
+import {
+	DISPLAY_NAME_PARAM,
+	EMAIL_PARAM,
+	ID_PARAM,
+	LOCALE_PARAM,
+	LOGIN_EMAIL_PARAM,
+	NEW_PASSWORD_PARAM,
+	PAGING_PARAMS,
+	PASSWORD_PARAM,
+	ROLES_PARAM,
+	STATUS_PARAM
+} from "../../../lib/params";
+import { documentProblems } from "../../helpers/openapi-coverage";
 
 type Doc = {
 	openapi: string;
@@ -363,5 +377,49 @@ describe("paramsToSchema", () => {
 
 	it("has no `required` when nothing is required", () => {
 		expect(paramsToSchema({ a: { type: "string", optional: true } })).toEqual({ type: "object", properties: { a: { type: "string" } } });
+	});
+});
+
+describe("the document of the real route table", () => {
+	const realActions = new Map<string, ActionInfo>([
+		["auth.register", { params: { email: EMAIL_PARAM, password: NEW_PASSWORD_PARAM, displayName: DISPLAY_NAME_PARAM, locale: LOCALE_PARAM, $$strict: true } }],
+		["auth.login", { params: { email: LOGIN_EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true } }],
+		["users.list", { roles: ["admin"], params: { ...PAGING_PARAMS, status: STATUS_PARAM } }],
+		["users.update", { roles: ["admin"], params: { id: ID_PARAM, roles: ROLES_PARAM, $$strict: true } }]
+	]);
+	const real = buildOpenApi(info, ROUTES, realActions) as unknown as Doc;
+
+	it("compiles as JSON Schema 2020-12 throughout, and every example passes its schema", () => {
+		expect(documentProblems(real)).toEqual([]);
+	});
+
+	it("a new password is documented with the policy's 8 to 128 characters, not the validator's bound", () => {
+		const password = real.paths["/api/v1/auth/register"].post.requestBody.content["application/json"].schema.properties.password;
+		expect(password).toEqual({ type: "string", minLength: 8, maxLength: 128 });
+	});
+
+	it("documentProblems finds an example its schema refuses, and a keyword JSON Schema does not know", () => {
+		const broken = JSON.parse(JSON.stringify(real));
+		broken.paths["/api/v1/auth/login"].post.requestBody.content["application/json"].example = { email: "ada@example.com" };
+		broken.components.schemas.Health.properties.status.minLenght = 1;
+		const unknown = 'strict mode: unknown keyword: "minLenght"';
+		expect(documentProblems(broken)).toEqual([
+			`components.schemas.Health: ${unknown}`,
+			expect.stringMatching(/^post \/api\/v1\/auth\/login request body: example refused: .*password/),
+			// Every response that refers to the broken component cannot compile either.
+			`get /api/health/live 200: ${unknown}`,
+			`get /api/health/ready 200: ${unknown}`,
+			`get /api/health/ready 503: ${unknown}`
+		]);
+	});
+});
+
+describe("the validator and the `openapi` key", () => {
+	const validate = new Validator().compile({ password: NEW_PASSWORD_PARAM, email: LOGIN_EMAIL_PARAM, $$strict: true }) as (v: object) => true | unknown[];
+
+	it("fastest-validator ignores it: the rule still bounds only what it says", () => {
+		expect(validate({ password: "short", email: "not-checked-as-an-address" })).toBe(true);
+		expect(validate({ password: "x".repeat(1025), email: "a@b.co" })).not.toBe(true);
+		expect(validate({ password: "long enough", email: "a@b.co", openapi: {} })).not.toBe(true);
 	});
 });
