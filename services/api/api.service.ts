@@ -87,7 +87,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
 						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Content-Type", "Authorization"],
-						exposedHeaders: ["Retry-After", "X-Request-ID", "Location"],
+						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
 						credentials: false,
 						maxAge: 600
 					}

@@ -18,6 +18,19 @@ export const COVERAGE_FILE_ENV = "OPENAPI_COVERAGE_FILE";
 type Operation = { responses: Record<string, { content?: Record<string, { schema?: { allOf?: Array<{ properties?: { type?: { enum?: string[] } } }> } }> }> };
 type Document = { paths: Record<string, Record<string, Operation>> };
 
+const documents = new WeakMap<ServiceBroker, { actions: number; doc: Document }>();
+
+/** The document the app serves, built again only when its broker knows another set of actions (cheap per request). */
+function documentOf(broker: ServiceBroker): Document {
+	const actions = broker.registry.getActionList({ skipInternal: true }).length;
+	let cached = documents.get(broker);
+	if (cached?.actions !== actions) {
+		cached = { actions, doc: servedDocument(broker, "coverage") as Document };
+		documents.set(broker, cached);
+	}
+	return cached.doc;
+}
+
 /** What a request that reaches no route must answer: 404 for an unknown path, else 405 (OPTIONS: 204). */
 function unroutedStatus(method: string, urlPath: string): number {
 	if (routesOf(urlPath).length === 0) return 404;
@@ -35,7 +48,7 @@ export function checkAnswer(broker: ServiceBroker, method: string, url: string, 
 		if (answer.status !== expected) throw new Error(`${label}; a request that reaches no route must answer ${expected}`);
 		return;
 	}
-	const doc = servedDocument(broker, "coverage") as Document;
+	const doc = documentOf(broker);
 	const op = doc.paths[documentPath(route)]?.[route.method.toLowerCase()];
 	const documented = op?.responses[String(answer.status)];
 	if (!documented) {
