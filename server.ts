@@ -3,7 +3,7 @@ import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
-import apiService from "./services/api.service";
+import apiService from "./services/api/api.service";
 import authService from "./services/auth/auth.service";
 import notificationsService from "./services/notifications/notifications.service";
 import usersService from "./services/users/users.service";

@@ -72,12 +72,18 @@ function isAccessClaims(value: unknown): value is AccessClaims {
  * the token: `jku`, `x5u` and `jwk` headers are ignored), only that key's asymmetric algorithm is accepted
  * (so `alg: none` and HS256-with-the-public-key are refused), and the token must be typed as an access token.
  */
-export function verifyAccessToken(token: string, keys: ReadonlyMap<string, VerificationKey>, opts: Omit<AccessTokenOptions, "ttl">): VerifyResult {
+export function verifyAccessToken(
+	token: string,
+	keys: ReadonlyMap<string, VerificationKey>,
+	opts: Omit<AccessTokenOptions, "ttl">,
+	/** Milliseconds since the epoch: the caller's clock decides expiry. */
+	now = Date.now()
+): VerifyResult {
 	const head = header(token);
 	const key = typeof head?.kid === "string" ? keys.get(head.kid) : undefined;
 	if (!key || head?.typ !== ACCESS_TOKEN_TYPE) return { failure: "invalid" };
 	try {
-		const claims = jwt.verify(token, key.key, { algorithms: [key.alg], issuer: opts.issuer, audience: opts.audience });
+		const claims = jwt.verify(token, key.key, { algorithms: [key.alg], issuer: opts.issuer, audience: opts.audience, clockTimestamp: Math.floor(now / 1000) });
 		return isAccessClaims(claims) ? { claims } : { failure: "invalid" };
 	} catch (err) {
 		return { failure: err instanceof jwt.TokenExpiredError ? "expired" : "invalid" };

@@ -9,6 +9,7 @@ import type { Clock } from "../../lib/clock";
 import { loadConfig, type Config } from "../../lib/config";
 import { createBroker } from "../../server";
 import { MailCatcher } from "./mail-catcher";
+import { checkAnswer } from "./openapi-coverage";
 
 export interface HttpResult<T = unknown> {
 	status: number;
@@ -147,6 +148,7 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 		} catch {
 			/* not JSON */
 		}
+		checkAnswer(broker, method, urlPath, { status: res.status, body: parsed });
 		return { status: res.status, headers: res.headers, body: parsed as T, text };
 	}
 

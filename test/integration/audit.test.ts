@@ -310,8 +310,9 @@ describe("audit trail", () => {
 		});
 
 		it("no route writes to the trail directly", async () => {
+			// The trail's path is known (GET), so a POST there is 405; the others are unknown paths.
+			expectError(await app.request("POST", AUDIT, { token: admin.accessToken, body: { type: "forged" } }), 405, "METHOD_NOT_ALLOWED");
 			for (const [method, path] of [
-				["POST", AUDIT],
 				["POST", `${AUTH}/recordAudit`],
 				["POST", `${AUDIT}/recordAudit`],
 				["DELETE", `${AUDIT}/1`]

@@ -1,6 +1,8 @@
 import { startApp, type HttpResult, type TestApp } from "../helpers/app";
 import { expectError, login, registerUser, sleep, type TestUser } from "../helpers/kit";
-import { ROUTE_GROUPS } from "../../services/api.routes";
+import { ROUTE_GROUPS } from "../../services/api/routes";
+import { ERROR_TYPES } from "../../lib/errors";
+import { documentProblems } from "../helpers/openapi-coverage";
 
 const ADMIN_EMAIL = "gateway-admin@example.com";
 const ADMIN_PASSWORD = "gateway admin passphrase 7";
@@ -112,6 +114,69 @@ describe("API gateway", () => {
 			expect(pageSize.in).toBe("query");
 			expect(pageSize.schema.maximum).toBe(100);
 		});
+
+		it("compiles as JSON Schema 2020-12 throughout, and every example passes its schema", () => {
+			expect(documentProblems(doc)).toEqual([]);
+		});
+
+		it("answers every error with the Error schema, whose type is one of ERROR_TYPES", () => {
+			expect(doc.components.schemas.Error.properties.type.enum).toEqual(Object.keys(ERROR_TYPES));
+			for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+				for (const [method, op] of Object.entries(ops)) {
+					for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+						if (Number(status) < 400 || (path === "/api/health/ready" && status === "503")) continue;
+						const schema = res.content["application/json"].schema;
+						expect({ at: `${method} ${path} ${status}`, ref: schema.allOf[0].$ref }).toEqual({ at: `${method} ${path} ${status}`, ref: "#/components/schemas/Error" });
+						for (const type of schema.allOf[1].properties.type.enum) expect(ERROR_TYPES).toHaveProperty(type);
+					}
+				}
+			}
+		});
+
+		it("lists each route's own errors (login, register, refresh, by-id admin routes, e-mail links)", () => {
+			const types = (op: any, status: number) => op.responses[String(status)].content["application/json"].schema.allOf[1].properties.type.enum;
+			const login = doc.paths["/api/v1/auth/login"].post;
+			expect(types(login, 401)).toEqual(["INVALID_CREDENTIALS"]);
+			expect(types(login, 403)).toEqual(expect.arrayContaining(["EMAIL_NOT_VERIFIED", "ACCOUNT_DISABLED"]));
+			expect(types(login, 429)).toEqual(["RATE_LIMITED", "TOO_MANY_ATTEMPTS"]);
+			expect(login).not.toHaveProperty("security");
+			const register = doc.paths["/api/v1/auth/register"].post;
+			expect(types(register, 409)).toEqual(["EMAIL_TAKEN"]);
+			expect(types(register, 422)).toEqual(["VALIDATION_ERROR", "WEAK_PASSWORD"]);
+			expect(types(doc.paths["/api/v1/auth/refresh"].post, 401)).toEqual(["INVALID_TOKEN", "TOKEN_REUSED"]);
+			expect(types(doc.paths["/api/v1/auth/verify-email"].post, 400)).toEqual(["BAD_REQUEST", "INVALID_TOKEN"]);
+			for (const method of ["patch", "delete"]) {
+				const op = doc.paths["/api/v1/users/{id}"][method];
+				expect(types(op, 404)).toEqual(["NOT_FOUND"]);
+				expect(types(op, 409)).toEqual(["LAST_ADMIN"]);
+				expect(types(op, 401)).toEqual(["UNAUTHORIZED", "INVALID_TOKEN"]);
+				expect(op.security).toEqual([{ bearerAuth: [] }]);
+			}
+		});
+
+		it("states the real limits and formats of the parameters", () => {
+			const audit = doc.paths["/api/v1/audit"].get.parameters;
+			for (const name of ["from", "to"]) expect(audit.find((p: any) => p.name === name).schema).toEqual({ type: "string", format: "date-time" });
+			const locale = doc.paths["/api/v1/users/me"].patch.requestBody.content["application/json"].schema.properties.locale;
+			expect(locale.maxLength).toBe(35);
+			expect(typeof locale.pattern).toBe("string");
+		});
+
+		it("has examples for the main routes", () => {
+			const json = (x: any) => x.content["application/json"];
+			for (const [path, method, status] of [
+				["/api/v1/auth/register", "post", 201],
+				["/api/v1/auth/login", "post", 200],
+				["/api/v1/auth/refresh", "post", 200],
+				["/api/v1/users/me", "get", 200],
+				["/api/v1/users/me", "patch", 200],
+				["/api/v1/users", "get", 200]
+			] as const) {
+				const op = doc.paths[path][method];
+				expect({ path, method, example: json(op.responses[status]).example !== undefined }).toEqual({ path, method, example: true });
+				if (method !== "get") expect({ path, method, example: json(op.requestBody).example !== undefined }).toEqual({ path, method, example: true });
+			}
+		});
 	});
 
 	describe("JWKS", () => {
@@ -151,22 +216,31 @@ describe("API gateway", () => {
 			expectError(res, 404, "NOT_FOUND");
 		});
 
-		it("a known path with the wrong method is 404 NOT_FOUND (no route has that method and path)", async () => {
-			for (const [method, path] of [
-				["DELETE", "/api/health/live"],
-				["PUT", "/api/v1/users/me"],
-				["GET", "/api/v1/auth/login"]
-			]) {
-				const res = await call(method, path, { token: user.accessToken });
-				expectError(res, 404, "NOT_FOUND");
-			}
+		it.each([
+			["DELETE", "/api/health/live", "GET, OPTIONS"],
+			["PUT", "/api/v1/users/me", "GET, PATCH, DELETE, OPTIONS"],
+			["GET", "/api/v1/auth/login", "POST, OPTIONS"],
+			["POST", "/api/v1/users/1234", "GET, PATCH, DELETE, OPTIONS"]
+		])("%s %s, a known path with the wrong method, is 405 METHOD_NOT_ALLOWED with Allow: %s", async (method, path, allow) => {
+			const res = await call(method, path, { token: user.accessToken });
+			expectError(res, 405, "METHOD_NOT_ALLOWED");
+			expect(res.headers.get("allow")).toBe(allow);
 		});
 
+		// `/api/v1/users/:id` is a known path, so these are 405 rather than 404: either way no internal action runs.
 		it.each([
 			["POST", "/api/v1/users/create", { email: "made-over-http@example.com", roles: ["admin"], emailVerified: true }],
 			["POST", "/api/v1/users/promoteAdmin", { id: "x" }],
 			["POST", "/api/v1/users/markVerified", { id: "x" }],
-			["POST", "/api/v1/users/discard", { id: "x" }],
+			["POST", "/api/v1/users/discard", { id: "x" }]
+		])("%s %s is not reachable (405)", async (method, path, body) => {
+			for (const token of [undefined, user.accessToken, admin.accessToken]) {
+				const res = await call(method, path, { body, token });
+				expectError(res, 405, "METHOD_NOT_ALLOWED");
+			}
+		});
+
+		it.each([
 			["GET", "/api/v1/auth/revokedSessions", undefined],
 			["POST", "/api/v1/auth/revokedSessions", {}],
 			["POST", "/api/v1/auth/checkPassword", { userId: "x", password: "y" }],
@@ -235,6 +309,84 @@ describe("API gateway", () => {
 			const typed = await call("POST", "/api/v1/auth/login", { body: { email: "echo@example.com", password: { secret: "Hunter2-typed-secret" } } });
 			expectError(typed, 422, "VALIDATION_ERROR");
 			expect(typed.text).not.toContain("Hunter2-typed-secret");
+		});
+	});
+
+	describe("HTTP answers a client can rely on", () => {
+		it.each([
+			["text/plain", "POST", "/api/v1/auth/login", '{"email":"x@example.com","password":"a sturdy passphrase"}'],
+			["application/x-www-form-urlencoded", "POST", "/api/v1/auth/register", "email=form%40example.com&password=a+sturdy+passphrase"],
+			["text/plain", "PATCH", "/api/v1/users/me", '{"displayName":"Plain"}']
+		])("a body sent as %s to %s %s is 415 UNSUPPORTED_MEDIA_TYPE", async (contentType, method, path, rawBody) => {
+			const res = await call(method, path, { rawBody, headers: { "content-type": contentType }, token: user.accessToken });
+			expectError(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+		});
+
+		it("a body without a Content-Type is 415 too", async () => {
+			const res = await fetch(`${app.url}/api/v1/auth/logout`, {
+				method: "POST",
+				body: new Blob(['{"a":1}']),
+				headers: { authorization: `Bearer ${user.accessToken}` }
+			});
+			expect(res.status).toBe(415);
+			expect(((await res.json()) as { type: string }).type).toBe("UNSUPPORTED_MEDIA_TYPE");
+			expect((await call("GET", "/api/v1/users/me", { token: user.accessToken })).status).toBe(200);
+		});
+
+		it("a JSON body with a charset is JSON", async () => {
+			const res = await call("POST", "/api/v1/auth/login", {
+				rawBody: JSON.stringify({ email: user.email, password: user.password }),
+				headers: { "content-type": "application/json; charset=utf-8" }
+			});
+			expect(res.status).toBe(200);
+		});
+
+		it("OPTIONS without CORS_ORIGINS answers 204 with Allow and runs no action (a preflight of logout leaves the session alive)", async () => {
+			const session = await login(app, user.email, user.password);
+			const pre = await call("OPTIONS", "/api/v1/auth/logout", {
+				token: session.accessToken,
+				headers: { origin: "https://app.example.com", "access-control-request-method": "POST" }
+			});
+			expect(pre.status).toBe(204);
+			expect(pre.headers.get("allow")).toBe("POST, OPTIONS");
+			expect(pre.headers.get("access-control-allow-origin")).toBeNull();
+			const login422 = await call("OPTIONS", "/api/v1/auth/login", { headers: { "access-control-request-method": "POST" } });
+			expect(login422.status).toBe(204);
+			expect((await call("GET", "/api/v1/users/me", { token: session.accessToken })).status).toBe(200);
+		});
+
+		it("OPTIONS on an unknown path is 404", async () => {
+			const res = await call("OPTIONS", "/api/v1/nope", { headers: { "access-control-request-method": "GET" } });
+			expectError(res, 404, "NOT_FOUND");
+		});
+
+		it("a 401 without a token carries WWW-Authenticate: Bearer", async () => {
+			const res = await call("GET", "/api/v1/users/me");
+			expectError(res, 401, "UNAUTHORIZED");
+			expect(res.headers.get("www-authenticate")).toBe("Bearer");
+		});
+
+		it.each([
+			["a token that is not a JWT", "Bearer not-a-token"],
+			["another scheme", "Basic dXNlcjpwYXNz"]
+		])('a 401 for %s carries WWW-Authenticate: Bearer error="invalid_token"', async (_label, header) => {
+			const res = await call("GET", "/api/v1/users/me", { headers: { authorization: header } });
+			expectError(res, 401, "INVALID_TOKEN");
+			expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+		});
+
+		it("a 401 for a wrong password carries WWW-Authenticate: Bearer (no token was refused)", async () => {
+			const res = await call("POST", "/api/v1/auth/login", { body: { email: user.email, password: "not the password at all" } });
+			expectError(res, 401, "INVALID_CREDENTIALS");
+			expect(res.headers.get("www-authenticate")).toBe("Bearer");
+		});
+
+		it("a bad token does not break an open route", async () => {
+			const headers = { authorization: "Bearer not-a-token" };
+			expect((await call("GET", "/api/health/live", { headers })).status).toBe(200);
+			expect((await call("GET", "/.well-known/jwks.json", { headers })).status).toBe(200);
+			const signedIn = await call("POST", "/api/v1/auth/login", { headers, body: { email: user.email, password: user.password } });
+			expect(signedIn.status).toBe(200);
 		});
 	});
 

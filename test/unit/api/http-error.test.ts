@@ -1,7 +1,7 @@
 import { Errors } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { ApiError, apiError, ERROR_TYPES, throttled, type ErrorType } from "../../lib/errors";
-import { toHttpError } from "../../lib/http-error";
+import { ApiError, apiError, ERROR_TYPES, throttled, type ErrorType } from "../../../lib/errors";
+import { toHttpError } from "../../../services/api/http-error";
 
 /** CONTRACT §2: every error type and its status. */
 const CONTRACT_STATUS: Record<string, number> = {
@@ -75,6 +75,18 @@ describe("toHttpError: the contract's error types", () => {
 		const res = toHttpError(err);
 		expect(Object.keys(res.body).sort()).toEqual(["code", "message", "name", "type"]);
 		expect(JSON.stringify(res.body)).not.toContain("node-secret-1");
+	});
+});
+
+describe("toHttpError: the gateway's own refusals", () => {
+	it.each([
+		["METHOD_NOT_ALLOWED", 405],
+		["UNSUPPORTED_MEDIA_TYPE", 415]
+	] as const)("%s maps to %i with the contract's body", (type, status) => {
+		const res = toHttpError(apiError(type));
+		expect(res.status).toBe(status);
+		expectContractBody(res.body);
+		expect(res.body).toEqual({ name: ERROR_TYPES[type].name, message: ERROR_TYPES[type].message, code: status, type });
 	});
 });
 

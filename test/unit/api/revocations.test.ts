@@ -1,4 +1,4 @@
-import { RevocationSet } from "../../lib/revocations";
+import { RevocationSet } from "../../../services/api/revocations";
 
 const NOW = 1_700_000_000_000;
 
@@ -45,15 +45,16 @@ describe("RevocationSet", () => {
 		expect(set.has("old", NOW - 10)).toBe(false);
 	});
 
-	it("uses the current time by default", () => {
+	it("judges by the time it is given (the gateway's clock), not the system's", () => {
 		const set = new RevocationSet();
+		const future = Date.now() + 3_600_000;
 		set.add([
-			{ id: "future", until: Date.now() + 60_000 },
-			{ id: "past", until: Date.now() - 60_000 }
+			{ id: "ends-later", until: future + 60_000 },
+			{ id: "ended", until: future - 60_000 }
 		]);
-		expect(set.has("future")).toBe(true);
-		expect(set.has("past")).toBe(false);
-		set.prune();
+		expect(set.has("ends-later", future)).toBe(true);
+		expect(set.has("ended", future)).toBe(false);
+		set.prune(future);
 		expect(set.size).toBe(1);
 	});
 });

@@ -1,18 +1,17 @@
-import type { ServiceDeps } from "../lib/types";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { clientIp } from "../lib/client-ip";
-import { MAX_JSON_DEPTH, jsonDepth } from "../lib/json-depth";
-import type { Config } from "../lib/config";
-import { apiError } from "../lib/errors";
-import { toHttpError } from "../lib/http-error";
-import { buildOpenApi, type ActionInfo } from "../lib/openapi";
-import { RevocationSet } from "../lib/revocations";
-import { verifyAccessToken } from "../lib/tokens/access";
-import { loadVerificationKeys, toJwks, type VerificationKey } from "../lib/tokens/keys";
-import type { AppMeta, AuthUser, RevokedSession } from "../lib/types";
-import { ROUTE_GROUPS } from "./api.routes";
+import type { Config } from "../../lib/config";
+import { apiError } from "../../lib/errors";
+import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
+import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
+import { authenticate } from "./authenticate";
+import { clientIp } from "./client-ip";
+import { toHttpError } from "./http-error";
+import { servedDocument } from "./openapi";
+import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
+import { RevocationSet } from "./revocations";
+import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -22,22 +21,12 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Referrer-Policy": "no-referrer",
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
-/** Groups whose routes read the Authorization header. */
-const AUTHENTICATED_PREFIXES = new Set(["/api/v1/auth", "/api/v1/users", "/api/v1/notifications", "/api/v1/audit"]);
-
-/** body-parser's `verify` hook: a body nested past MAX_JSON_DEPTH is a 400 before it is parsed. */
-function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
-	if (jsonDepth(body) > MAX_JSON_DEPTH) {
-		throw Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { status: 400, type: "entity.too.deep" });
-	}
-}
-
-function dropProtoKeys(key: string, value: unknown): unknown {
-	return key === "__proto__" ? undefined : value;
-}
 
 interface GatewayRequest extends IncomingMessage {
 	$alias?: { action?: string };
+	$ctx?: Context<unknown, AppMeta>;
+	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
+	originalUrl?: string;
 	query?: Record<string, unknown>;
 }
 
@@ -52,34 +41,29 @@ type GatewayThis = Service & {
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
-export default function apiService(config: Config, _deps: ServiceDeps, version: string): ServiceSchema {
-	const specs = new Map(ROUTE_GROUPS.flatMap(group => group.routes.map(r => [r.action, r] as const)));
+export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
+	const { clock } = deps;
+	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
-		authentication: AUTHENTICATED_PREFIXES.has(group.prefix),
+		// Every route reads the caller; which actions need one is declared on the actions (access control).
+		authentication: true,
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
-		// `__proto__` keys are dropped: the gateway merges bodies into params with Object.assign.
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
 		// The success status is the route table's: handlers only return data.
 		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
-			const spec = req.$alias?.action ? specs.get(req.$alias.action) : undefined;
-			if (spec && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = spec.status;
-			if (spec?.location && ctx.meta.$location === undefined) ctx.meta.$location = spec.location;
+			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
+			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
+			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
 			return data;
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
-			const ip = clientIp(req, config.trustProxy);
-			ctx.meta.clientIp = ip;
+			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
-			// Credentials in URLs end up in proxy logs and browser history: bodies only.
-			if (req.method !== "GET" && req.query && Object.keys(req.query).length > 0) {
-				throw apiError("VALIDATION_ERROR", "Query parameters are not accepted on this route; send a JSON body", [
-					{ field: "query", type: "forbidden", message: "Query parameters are not accepted on this route" }
-				]);
-			}
+			checkBodyRequest(req);
 		}
 	}));
 
@@ -103,18 +87,24 @@ export default function apiService(config: Config, _deps: ServiceDeps, version: 
 						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
 						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Content-Type", "Authorization"],
-						exposedHeaders: ["Retry-After", "X-Request-ID", "Location"],
+						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
 						credentials: false,
 						maxAge: 600
 					}
 				: undefined,
-			onError(this: GatewayThis, req: IncomingMessage, res: ServerResponse, err: unknown) {
-				const mapped = toHttpError(err);
+			onError(this: GatewayThis, req: GatewayRequest, res: ServerResponse, err: unknown) {
+				const path = requestPath(req.originalUrl ?? req.url ?? "/");
+				// No route of this method, but the path is known: 405 with the methods it has.
+				const allow = !req.$alias ? allowHeader(path) : undefined;
+				const mapped = toHttpError(allow && toHttpError(err).status === 404 ? apiError("METHOD_NOT_ALLOWED") : err);
 				if (mapped.unexpected) {
 					const e = err as Error;
-					this.logger.error(`${req.method} ${req.url?.split("?")[0]} failed:`, e?.name, e?.message, e?.stack);
+					this.logger.error(`${req.method} ${path} failed:`, e?.name, e?.message, e?.stack);
 				}
 				if (res.headersSent) return;
+				if (mapped.status === 405 && allow) mapped.headers.Allow = allow;
+				// RFC 6750: a 401 names the scheme, and says so when the token sent was refused.
+				if (mapped.status === 401) mapped.headers["WWW-Authenticate"] = req.$ctx?.meta.authFailure ? 'Bearer error="invalid_token"' : "Bearer";
 				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
 				res.setHeader("Content-Type", "application/json; charset=utf-8");
 				res.writeHead(mapped.status);
@@ -153,12 +143,7 @@ export default function apiService(config: Config, _deps: ServiceDeps, version: 
 			openapi: {
 				summary: "This document",
 				handler(this: GatewayThis) {
-					const actions = new Map<string, ActionInfo>();
-					for (const item of this.broker.registry.getActionList({ skipInternal: true })) {
-						if (item.action) actions.set(item.name, item.action as ActionInfo);
-					}
-					const routeList = ROUTE_GROUPS.flatMap(g => g.routes.map(r => ({ ...r, path: `${g.prefix}${r.path === "/" ? "" : r.path}` })));
-					return buildOpenApi({ title: "User backend API", version }, routeList, actions);
+					return servedDocument(this.broker, version);
 				}
 			},
 
@@ -182,27 +167,20 @@ export default function apiService(config: Config, _deps: ServiceDeps, version: 
 
 		methods: {
 			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
-				const header = req.headers.authorization;
-				if (!header) return null;
-				const match = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
-				if (!match) {
-					ctx.meta.authFailure = "invalid";
-					return null;
-				}
-				const result = verifyAccessToken(match[1], this.keys, { issuer: config.jwtIssuer, audience: config.jwtAudience });
-				if ("failure" in result) {
-					ctx.meta.authFailure = result.failure;
-					return null;
-				}
-				if (this.revocations.has(result.claims.sid)) {
-					ctx.meta.authFailure = "revoked";
-					return null;
-				}
-				return { id: result.claims.sub, sid: result.claims.sid, roles: result.claims.roles };
+				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, config }, clock.now());
+				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
+				return caller && "id" in caller ? caller : null;
 			},
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
+				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
+				if (allow && !(config.corsOrigins && req.headers["access-control-request-method"])) {
+					res.writeHead(204, { Allow: allow });
+					res.end();
+					return;
+				}
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
 			},
 
@@ -229,7 +207,7 @@ export default function apiService(config: Config, _deps: ServiceDeps, version: 
 		},
 
 		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => this.revocations.prune(), 60_000);
+			this.pruneTimer = setInterval(() => this.revocations.prune(clock.now()), 60_000);
 			this.pruneTimer.unref();
 			// Not awaited: the gateway answers liveness at once and readiness once this is done.
 			void this.loadRevocations();

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { clientIp } from "../../lib/client-ip";
+import { clientIp } from "../../../services/api/client-ip";
 
 function req(remoteAddress: string | undefined, forwarded?: string | string[]): IncomingMessage {
 	return { headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded }, socket: { remoteAddress } } as unknown as IncomingMessage;

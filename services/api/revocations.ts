@@ -1,4 +1,4 @@
-import type { RevokedSession } from "./types";
+import type { RevokedSession } from "../../lib/types";
 
 /**
  * Sessions ended before their access tokens expire. The gateway refuses a token whose `sid` is here;
@@ -13,13 +13,13 @@ export class RevocationSet {
 		}
 	}
 
-	has(sessionId: string, now = Date.now()): boolean {
+	has(sessionId: string, now: number): boolean {
 		const until = this.until.get(sessionId);
 		return until !== undefined && until > now;
 	}
 
 	/** Drops entries whose tokens have all expired. */
-	prune(now = Date.now()): void {
+	prune(now: number): void {
 		for (const [id, until] of this.until) if (until <= now) this.until.delete(id);
 	}
 

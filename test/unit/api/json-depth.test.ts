@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, jsonDepth } from "../../lib/json-depth";
+import { MAX_JSON_DEPTH, jsonDepth } from "../../../services/api/json-depth";
 
 describe("jsonDepth", () => {
 	it("counts nesting of objects and arrays", () => {

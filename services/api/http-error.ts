@@ -1,4 +1,4 @@
-import { ERROR_TYPES, type ErrorType } from "./errors";
+import { ERROR_TYPES, UNAVAILABLE_TYPES, type ErrorType } from "../../lib/errors";
 
 /** What an error becomes on the wire: CONTRACT §2's body, its status and any extra header. */
 export interface HttpErrorResponse {
@@ -17,18 +17,6 @@ interface ErrorLike {
 	data?: unknown;
 	status?: unknown;
 }
-
-/** Broker and gateway error types that mean "try again later" rather than "you asked wrongly". */
-export const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
-	"SERVICE_NOT_AVAILABLE",
-	"SERVICE_UNAVAILABLE",
-	"REQUEST_TIMEOUT",
-	"REQUEST_REJECTED",
-	"REQUEST_SKIPPED",
-	"QUEUE_FULL",
-	"BAD_GATEWAY",
-	"GRACEFUL_STOP_TIMEOUT"
-]);
 
 function fromType(type: ErrorType): HttpErrorResponse {
 	const spec = ERROR_TYPES[type];

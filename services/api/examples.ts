@@ -1,0 +1,37 @@
+/** Examples of the main routes for the OpenAPI document (a reader's first call): one user, shown everywhere. */
+
+const USER = {
+	id: "5f0c8a6e-3c1b-4d0e-9a57-2f8e1c4b7d21",
+	email: "ada@example.com",
+	displayName: "Ada",
+	bio: "",
+	avatarUrl: null,
+	locale: "en",
+	timezone: "UTC",
+	roles: ["user"],
+	status: "active",
+	emailVerified: true,
+	createdAt: "2025-01-15T09:30:00.000Z",
+	updatedAt: "2025-01-15T09:30:00.000Z",
+	lastLoginAt: "2025-01-16T08:00:00.000Z"
+};
+
+const TOKENS = {
+	accessToken: "eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImsxIn0.eyJzdWIiOiI1ZjBjOGE2ZSJ9.c2lnbmF0dXJl",
+	refreshToken: "8b1f0c2e-7d4a-4e9b-a1c3-6f2d8e9b0a17.qZ3xv9Lm2Rt7Yp4Kc8Wn1Bd6Hs0Fj5Ga",
+	tokenType: "Bearer",
+	expiresIn: 900,
+	user: USER
+};
+
+export const EXAMPLES = {
+	register: {
+		request: { email: "ada@example.com", password: "correct horse battery staple", displayName: "Ada", locale: "en" },
+		response: { ...USER, emailVerified: false, lastLoginAt: null }
+	},
+	login: { request: { email: "ada@example.com", password: "correct horse battery staple" }, response: TOKENS },
+	refresh: { request: { refreshToken: TOKENS.refreshToken }, response: TOKENS },
+	me: { response: USER },
+	updateMe: { request: { displayName: "Ada L.", timezone: "Europe/London" }, response: { ...USER, displayName: "Ada L.", timezone: "Europe/London" } },
+	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } }
+};
