@@ -26,7 +26,7 @@ export function readiness(broker: ServiceBroker): Readiness {
 	const checks: Record<string, boolean> = { started: broker.started && !broker.stopping };
 	for (const service of broker.services as unknown as StoreService[]) {
 		if (typeof service.storeReachable !== "function") continue;
-		let reachable = false;
+		let reachable: boolean;
 		try {
 			reachable = service.storeReachable() === true;
 		} catch {
