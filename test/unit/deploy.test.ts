@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Ajv2019 from "ajv/dist/2019";
@@ -352,7 +353,7 @@ describe("docker-compose.yml", () => {
 
 describe("lib/config.ts VARIABLES", () => {
 	it("names exactly the variables loadConfig reads (recorded through a Proxy over the environment)", () => {
-		const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "ub-vars-"));
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ub-vars-"));
 		const pemFile = path.join(dir, "x.pem");
 		fs.writeFileSync(pemFile, "x");
 		try {
