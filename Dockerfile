@@ -2,7 +2,7 @@
 #
 # One image for every node: SERVICES picks what a container runs (api, users, auth, notifications).
 #   docker build -t user-backend .
-#   docker run -e SERVICES=api -e TRANSPORTER=nats://nats:4222 -e JWT_PUBLIC_KEYS="…" -p 3000:3000 user-backend
+#   docker run -e SERVICES=api -e TRANSPORTER=nats://user:password@nats:4222 -e JWT_PUBLIC_KEYS="…" -p 3000:3000 user-backend
 
 # ---- build: TypeScript → dist/ ----------------------------------------------------------------------
 FROM node:24-alpine AS build
@@ -21,7 +21,8 @@ FROM node:24-alpine AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
     PORT=3000 \
-    METRICS_PORT=3030
+    METRICS_PORT=3030 \
+    HEALTH_PORT=3001
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only: the "node" devDependency is left out, the image's Node 24 runs the
@@ -35,12 +36,13 @@ COPY --from=build /app/dist ./dist
 
 # The image's unprivileged "node" user (uid 1000).
 USER node
-EXPOSE 3000 3030
+EXPOSE 3000 3030 3001
 
-# Only nodes running the api service serve HTTP: elsewhere the check passes as long as the process runs.
+# Every node, whatever its services, answers /ready on HEALTH_PORT: healthy = its services started, its store
+# reachable, its transporter connected. HEALTH_PORT=0 turns that server off, and with it this check.
 # No curl in alpine: node's built-in fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const s = (process.env.SERVICES || '').split(',').map(x => x.trim()).filter(Boolean); if (s.length > 0 && !s.includes('api')) process.exit(0); fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health/live', { signal: AbortSignal.timeout(4000) }).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1));"]
+  CMD ["node", "-e", "const p = process.env.HEALTH_PORT || '3001'; if (p === '0') process.exit(0); fetch('http://127.0.0.1:' + p + '/ready', { signal: AbortSignal.timeout(4000) }).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1));"]
 
 # Moleculer stops gracefully on SIGTERM (in-flight requests finish first): give it that time
 # (docker stop -t / stop_grace_period / terminationGracePeriodSeconds ≥ 30 s).

@@ -1,5 +1,7 @@
-import type { BrokerOptions } from "moleculer";
+import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import type { Config } from "./lib/config";
+import { HealthMiddleware } from "./lib/health-server";
+import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
 
 type TracingExporter = Extract<NonNullable<BrokerOptions["tracing"]>, { exporter?: unknown }>["exporter"];
@@ -15,18 +17,26 @@ function tracing(config: Config): BrokerOptions["tracing"] {
 	return { enabled: true, exporter: exporter[config.tracingExporter] };
 }
 
+/** Says at start where the node's transporter is, never with its credentials. */
+function transporterLog(config: Config): Middleware {
+	return {
+		name: "TransporterLog",
+		starting(broker: ServiceBroker) {
+			broker.logger.info(`Namespace "${config.namespace}", transporter: ${describeTransporter(config)}`);
+		}
+	} as Middleware;
+}
+
 /**
  * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3, and
  * README "Fault tolerance" for the measurements behind them).
  */
 export function brokerOptions(config: Config): BrokerOptions {
 	return {
-		namespace: "user-backend",
+		namespace: config.namespace,
 		nodeID: config.nodeId,
-		transporter: config.transporter
-			? // Reconnect forever: a NATS restart must not need a node restart.
-				{ type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000 } }
-			: null,
+		// Credentials and TLS from TRANSPORTER / NATS_TOKEN / NATS_TLS_* (lib/transport.ts); reconnects forever.
+		transporter: config.transporter ? { type: "NATS", options: natsOptions(config) } : null,
 		// NATS queue groups balance requests: NATS knows at once which subscribers are alive, so after a node
 		// dies no new request is sent to it (README "Fault tolerance" has the measurements behind this).
 		disableBalancer: !!config.transporter,
@@ -80,6 +90,6 @@ export function brokerOptions(config: Config): BrokerOptions {
 		errorHandler(err) {
 			throw err;
 		},
-		middlewares: [AccessControlMiddleware]
+		middlewares: [AccessControlMiddleware, transporterLog(config), ...(config.healthPort ? [HealthMiddleware(config.healthPort)] : [])]
 	};
 }

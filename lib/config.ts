@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -5,13 +6,89 @@ import path from "node:path";
 export const SERVICE_NAMES = ["api", "users", "auth", "notifications"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** The log levels moleculer knows, most to least severe (LOG_LEVEL; case-sensitive, as moleculer compares them). */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Whom a variable is for: the services whose behaviour depends on it ("all": every node, whatever it runs). */
+export interface VariableUse {
+	services: readonly ServiceName[] | "all";
+}
+
+const API: readonly ServiceName[] = ["api"];
+const AUTH: readonly ServiceName[] = ["auth"];
+const NOTIFICATIONS: readonly ServiceName[] = ["notifications"];
+const STORES: readonly ServiceName[] = ["users", "auth", "notifications"];
+
+/**
+ * Every environment variable `loadConfig` reads, and the services that need it. The readers below only take
+ * names declared here (a type error otherwise), and test/unit/deploy.test.ts proves the reverse (every name
+ * here is read) and checks that docker-compose.yml and k8s.yaml give each variable to each service listed.
+ */
+export const VARIABLES = {
+	NODE_ENV: { services: "all" },
+	PORT: { services: API },
+	METRICS_PORT: { services: "all" },
+	HEALTH_PORT: { services: "all" },
+	SERVICES: { services: "all" },
+	NODE_ID: { services: "all" },
+	NAMESPACE: { services: "all" },
+	TRANSPORTER: { services: "all" },
+	NATS_TOKEN: { services: "all" },
+	NATS_TLS_CA: { services: "all" },
+	NATS_TLS_CERT: { services: "all" },
+	NATS_TLS_KEY: { services: "all" },
+	ALLOW_INSECURE_TRANSPORT: { services: "all" },
+	MONGO_URI: { services: STORES },
+	// The embedded store (users, auth, notifications), development keys (api, auth) and the outbox (notifications).
+	DATA_DIR: { services: "all" },
+	SMTP_URL: { services: NOTIFICATIONS },
+	MAIL_FROM: { services: NOTIFICATIONS },
+	// Links in e-mails (notifications) and the default token issuer (api verifies what auth signs).
+	APP_URL: { services: ["api", "auth", "notifications"] },
+	JWT_PRIVATE_KEY: { services: AUTH },
+	JWT_PUBLIC_KEYS: { services: API },
+	JWT_ISSUER: { services: ["api", "auth"] },
+	JWT_AUDIENCE: { services: ["api", "auth"] },
+	ACCESS_TOKEN_TTL: { services: AUTH },
+	REFRESH_TOKEN_TTL: { services: AUTH },
+	SESSION_MAX_LIFETIME: { services: AUTH },
+	BCRYPT_ROUNDS: { services: AUTH },
+	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
+	LOGIN_MAX_FAILURES: { services: AUTH },
+	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
+	TRUST_PROXY: { services: API },
+	CORS_ORIGINS: { services: API },
+	ADMIN_EMAIL: { services: AUTH },
+	ADMIN_PASSWORD: { services: AUTH },
+	LOG_LEVEL: { services: "all" },
+	TRACING_EXPORTER: { services: "all" },
+	TRACING_ENDPOINT: { services: "all" }
+} as const satisfies Record<string, VariableUse>;
+export type VariableName = keyof typeof VARIABLES;
+
+/** TLS towards NATS: each a PEM file path (or the PEM itself). */
+export interface NatsTls {
+	ca?: string;
+	cert?: string;
+	key?: string;
+}
+
 export interface Config {
 	production: boolean;
 	port: number;
 	/** Prometheus port; 0 turns the metrics endpoint off (tests run many brokers at once). */
 	metricsPort: number;
+	/** Port of the /live and /ready server every node runs; 0 turns it off. */
+	healthPort: number;
 	services: ServiceName[];
+	/** Broker namespace: clusters with different namespaces can share one NATS. */
+	namespace: string;
+	/** NATS URL, credentials included when given (never log it: lib/transport.ts describes it safely). */
 	transporter?: string;
+	natsToken?: string;
+	/** Set when TLS is required: `tls://` or any NATS_TLS_* variable. */
+	natsTls?: NatsTls;
 	nodeId: string;
 	mongoUri?: string;
 	dataDir: string;
@@ -37,7 +114,7 @@ export interface Config {
 	corsOrigins?: string[];
 	adminEmail?: string;
 	adminPassword?: string;
-	logLevel: string;
+	logLevel: LogLevel;
 	/** Where trace spans go: off unless set (`console` in development; `zipkin`, `jaeger` or `event` in production). */
 	tracingExporter?: "console" | "zipkin" | "jaeger" | "event";
 	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
@@ -62,21 +139,22 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function text(env: Env, name: string): string | undefined {
+function text(env: Env, name: VariableName): string | undefined {
 	const value = env[name]?.trim();
 	return value ? value : undefined;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(env: Env, name: VariableName, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
 	const raw = text(env, name);
 	if (raw === undefined) return fallback;
-	if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+	const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+	if (!/^[-+]?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number ${range}, got "${raw}"`);
 	const value = Number(raw);
-	if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+	if (value < min || value > max) throw new ConfigError(`${name} must be ${range}, got ${value}`);
 	return value;
 }
 
-function flag(env: Env, name: string, fallback: boolean): boolean {
+function flag(env: Env, name: VariableName, fallback: boolean): boolean {
 	const raw = text(env, name)?.toLowerCase();
 	if (raw === undefined) return fallback;
 	if (["true", "1", "yes"].includes(raw)) return true;
@@ -95,7 +173,7 @@ function services(env: Env): ServiceName[] {
 	return [...new Set(names)] as ServiceName[];
 }
 
-function url(env: Env, name: string, protocols: string[]): string | undefined {
+function url(env: Env, name: VariableName, protocols: string[]): string | undefined {
 	const raw = text(env, name);
 	if (raw === undefined) return undefined;
 	let parsed: URL;
@@ -108,6 +186,67 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 		throw new ConfigError(`${name} must start with ${protocols.map(p => `${p}//`).join(" or ")}`);
 	}
 	return raw;
+}
+
+/** MONGO_URI: a `new URL` cannot parse a replica set's host list (`mongodb://a:27017,b:27017/db?replicaSet=rs0`). */
+function mongoUri(env: Env): string | undefined {
+	const raw = text(env, "MONGO_URI");
+	if (raw === undefined) return undefined;
+	const m = /^(mongodb|mongodb\+srv):\/\/(?:[^@/?#]*@)?([^/?#]+)(?:\/[^?#]*)?(?:\?[^#]*)?$/.exec(raw);
+	if (!m) throw new ConfigError("MONGO_URI must start with mongodb:// or mongodb+srv:// and name a host");
+	const hosts = m[2].split(",");
+	const valid = hosts.every(h => /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(h));
+	if (!valid || (m[1] === "mongodb+srv" && (hosts.length > 1 || hosts[0].includes(":")))) {
+		throw new ConfigError("MONGO_URI has an invalid host list (host[:port],host[:port],…; mongodb+srv:// takes one host without a port)");
+	}
+	return raw;
+}
+
+function logLevel(env: Env): LogLevel {
+	const raw = text(env, "LOG_LEVEL");
+	if (raw === undefined) return "info";
+	if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (lower case); got "${raw}"`);
+	return raw as LogLevel;
+}
+
+function namespace(env: Env): string {
+	const raw = text(env, "NAMESPACE");
+	if (raw === undefined) return "user-backend";
+	// It becomes part of NATS subjects (MOL-<namespace>.…): no dots, spaces or wildcards.
+	if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(raw)) throw new ConfigError(`NAMESPACE must be letters, digits, "-" or "_" (at most 64), got "${raw}"`);
+	return raw;
+}
+
+/** A PEM file for NATS TLS: a path that must exist, or the PEM text itself. */
+function pem(env: Env, name: "NATS_TLS_CA" | "NATS_TLS_CERT" | "NATS_TLS_KEY"): string | undefined {
+	const raw = text(env, name);
+	if (raw === undefined || raw.startsWith("-----BEGIN")) return raw;
+	if (!fs.existsSync(raw)) throw new ConfigError(`${name} names no file: ${raw} (give a PEM file path, or the PEM itself)`);
+	return raw;
+}
+
+/** TRANSPORTER and its credentials; in production a transporter without them is refused. */
+function transport(env: Env, production: boolean): Pick<Config, "transporter" | "natsToken" | "natsTls"> {
+	const transporter = url(env, "TRANSPORTER", ["nats:", "tls:"]);
+	const natsToken = text(env, "NATS_TOKEN");
+	const tls: NatsTls = { ca: pem(env, "NATS_TLS_CA"), cert: pem(env, "NATS_TLS_CERT"), key: pem(env, "NATS_TLS_KEY") };
+	const allowInsecure = flag(env, "ALLOW_INSECURE_TRANSPORT", false);
+	if ((tls.cert === undefined) !== (tls.key === undefined)) throw new ConfigError("NATS_TLS_CERT and NATS_TLS_KEY must be set together");
+	if (transporter === undefined) return {};
+	const parsed = new URL(transporter);
+	if (!parsed.hostname) throw new ConfigError("TRANSPORTER must name a host, e.g. nats://nats:4222");
+	// A user name (with or without a password) in the URL, a token, or a client certificate.
+	const credentials = parsed.username !== "" || natsToken !== undefined || tls.cert !== undefined;
+	if (production && !credentials && !allowInsecure) {
+		throw new ConfigError(
+			`TRANSPORTER ${parsed.protocol}//${parsed.host} has no credentials, and NODE_ENV=production refuses an unauthenticated transporter: ` +
+				"give them in the URL (nats://user:password@host:4222), as NATS_TOKEN or as a client certificate (NATS_TLS_CERT and NATS_TLS_KEY), " +
+				"or set ALLOW_INSECURE_TRANSPORT=true"
+		);
+	}
+	const wantsTls = parsed.protocol === "tls:" || Object.values(tls).some(v => v !== undefined);
+	const natsTls = wantsTls ? Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) : undefined;
+	return { transporter, natsToken, natsTls };
 }
 
 function corsOrigins(env: Env): string[] | undefined {
@@ -144,10 +283,12 @@ export function loadConfig(env: Env = process.env): Config {
 		production,
 		port: integer(env, "PORT", 3000, 0, 65535),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 0, 65535),
+		healthPort: integer(env, "HEALTH_PORT", 3001, 0, 65535),
 		services: services(env),
-		transporter: url(env, "TRANSPORTER", ["nats:", "tls:"]),
+		namespace: namespace(env),
+		...transport(env, production),
 		nodeId: text(env, "NODE_ID") ?? `${os.hostname()}-${process.pid}`,
-		mongoUri: url(env, "MONGO_URI", ["mongodb:", "mongodb+srv:"]),
+		mongoUri: mongoUri(env),
 		dataDir: path.resolve(text(env, "DATA_DIR") ?? "./data"),
 		smtpUrl: url(env, "SMTP_URL", ["smtp:", "smtps:"]),
 		mailFrom: text(env, "MAIL_FROM") ?? "no-reply@localhost",
@@ -167,7 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
 		corsOrigins: corsOrigins(env),
 		adminEmail,
 		adminPassword,
-		logLevel: text(env, "LOG_LEVEL") ?? "info",
+		logLevel: logLevel(env),
 		tracingExporter: tracingExporter(env),
 		tracingEndpoint: url(env, "TRACING_ENDPOINT", ["http:", "https:"])
 	};

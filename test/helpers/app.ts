@@ -92,6 +92,7 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 		mongoUri: process.env.TEST_STORE === "mongo" ? `${process.env.TEST_MONGO_URI}/ub_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined,
 		port: 0,
 		metricsPort: 0,
+		healthPort: 0,
 		dataDir,
 		smtpUrl,
 		nodeId: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,

@@ -62,10 +62,12 @@ export class NatsServer {
 		return `nats://127.0.0.1:${this.port}`;
 	}
 
-	async start(): Promise<void> {
+	/** `auth`: clients must log in with this user and password (`--user`/`--pass`), or this token (`--auth`). */
+	async start(auth?: { user: string; pass: string } | { token: string }): Promise<void> {
 		const binary = natsServerBinary();
 		if (!binary) throw new Error("nats-server not found (apt-get install nats-server, or set NATS_SERVER_BIN)");
-		this.proc = new Proc("nats", spawn(binary, ["-a", "127.0.0.1", "-p", String(this.port)], { stdio: ["ignore", "pipe", "pipe"] }));
+		const args = ["-a", "127.0.0.1", "-p", String(this.port), ...(auth ? ("token" in auth ? ["--auth", auth.token] : ["--user", auth.user, "--pass", auth.pass]) : [])];
+		this.proc = new Proc("nats", spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] }));
 		await waitFor(
 			"nats-server listening",
 			async () => {
@@ -116,6 +118,7 @@ export class BackendNode {
 			NODE_ID: opts.name,
 			PORT: String(port ?? 0),
 			METRICS_PORT: "0",
+			HEALTH_PORT: "0",
 			...(opts.env ?? {})
 		};
 		delete env.CI; // a node is not a test run

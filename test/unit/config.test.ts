@@ -1,6 +1,10 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, loadConfig, SERVICE_NAMES } from "../../lib/config";
+import { ConfigError, loadConfig, LOG_LEVELS, SERVICE_NAMES } from "../../lib/config";
+import { describeTransporter, natsOptions } from "../../lib/transport";
+import { brokerOptions } from "../../moleculer.config";
 
 describe("loadConfig defaults (CONTRACT §1)", () => {
 	const config = loadConfig({});
@@ -224,4 +228,136 @@ describe("CORS_ORIGINS", () => {
 		expect(() => loadConfig({ CORS_ORIGINS: "app.example.com" })).toThrow(ConfigError);
 		expect(() => loadConfig({ CORS_ORIGINS: "https://a.example.com/path" })).toThrow(/origins/);
 	});
+});
+
+describe("NAMESPACE and HEALTH_PORT (CONTRACT §3, §7)", () => {
+	it("default to user-backend and 3001; the broker takes its namespace from the configuration", () => {
+		expect(loadConfig({}).namespace).toBe("user-backend");
+		expect(loadConfig({}).healthPort).toBe(3001);
+		expect(loadConfig({ NAMESPACE: "staging", HEALTH_PORT: "0" })).toMatchObject({ namespace: "staging", healthPort: 0 });
+		expect(brokerOptions(loadConfig({})).namespace).toBe("user-backend");
+		expect(brokerOptions(loadConfig({ NAMESPACE: "blue_2" })).namespace).toBe("blue_2");
+	});
+
+	it.each(["a.b", "with space", "*", ">", "-lead", "x".repeat(65)])("refuses NAMESPACE=%s (it becomes part of NATS subjects)", raw => {
+		expect(() => loadConfig({ NAMESPACE: raw })).toThrow(/NAMESPACE must be letters, digits/);
+	});
+
+	it.each([["-1"], ["65536"], ["http"]])("refuses HEALTH_PORT=%s", raw => {
+		expect(() => loadConfig({ HEALTH_PORT: raw })).toThrow(/HEALTH_PORT must be .*between 0 and 65535/);
+	});
+});
+
+describe("LOG_LEVEL", () => {
+	it.each(LOG_LEVELS.map(l => [l]))("accepts %s", level => {
+		expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+	});
+
+	it.each(["verbose", "INFO", "Debug", "warning", "silent", "0"])("refuses %s, naming the allowed values", raw => {
+		expect(() => loadConfig({ LOG_LEVEL: raw })).toThrow(ConfigError);
+		expect(() => loadConfig({ LOG_LEVEL: raw })).toThrow(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (lower case); got "${raw}"`);
+	});
+});
+
+describe("number messages say what is wrong", () => {
+	it.each([
+		["ACCESS_TOKEN_TTL", "-5", "ACCESS_TOKEN_TTL must be between 10 and 86400, got -5"],
+		["ACCESS_TOKEN_TTL", "5", "ACCESS_TOKEN_TTL must be between 10 and 86400, got 5"],
+		["ACCESS_TOKEN_TTL", "ten", 'ACCESS_TOKEN_TTL must be a whole number between 10 and 86400, got "ten"'],
+		["ACCESS_TOKEN_TTL", "1.5", 'ACCESS_TOKEN_TTL must be a whole number between 10 and 86400, got "1.5"'],
+		["PORT", "-1", "PORT must be between 0 and 65535, got -1"],
+		["BCRYPT_ROUNDS", "-12", "BCRYPT_ROUNDS must be between 4 and 20, got -12"]
+	])("%s=%s", (name, raw, message) => {
+		expect(() => loadConfig({ [name]: raw })).toThrow(message);
+	});
+});
+
+describe("MONGO_URI", () => {
+	it("accepts a replica set's host list", () => {
+		const uri = "mongodb://root:p%40ss@mongo-0.mongo:27017,mongo-1.mongo:27017,mongo-2.mongo:27017/userbackend?replicaSet=rs0&authSource=admin";
+		expect(loadConfig({ MONGO_URI: uri }).mongoUri).toBe(uri);
+		expect(loadConfig({ MONGO_URI: "mongodb://[::1]:27017/x" }).mongoUri).toBe("mongodb://[::1]:27017/x");
+	});
+
+	it.each(["mongodb://", "mongodb://a:27017,,b/x", "mongodb+srv://a.example.com:27017/x", "mongodb+srv://a,b/x", "mongodb://a b/x"])("refuses %s without echoing it", raw => {
+		expect(() => loadConfig({ MONGO_URI: raw })).toThrow(/MONGO_URI/);
+	});
+});
+
+describe("TRANSPORTER credentials and TLS (CONTRACT §7)", () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ub-tls-"));
+	const file = (name: string) => {
+		const p = path.join(dir, name);
+		fs.writeFileSync(p, "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+		return p;
+	};
+	const [ca, cert, key] = [file("ca.pem"), file("cert.pem"), file("key.pem")];
+	afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+	it("hands user and password to the NATS client decoded, without the URL (moleculer would keep them encoded)", () => {
+		const options = natsOptions(loadConfig({ TRANSPORTER: "nats://back%40end:p%40ss%3Aw%2Fd@nats.example.com:4222" }));
+		expect(options).toMatchObject({ servers: ["nats.example.com:4222"], user: "back@end", pass: "p@ss:w/d", maxReconnectAttempts: -1 });
+		expect(options).not.toHaveProperty("url");
+		expect(options).not.toHaveProperty("tls");
+		expect(brokerOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })).transporter).toEqual({ type: "NATS", options: natsOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })) });
+	});
+
+	it("reads NATS_TOKEN, and a lone user name in the URL as a token", () => {
+		expect(natsOptions(loadConfig({ TRANSPORTER: "nats://h:4222", NATS_TOKEN: "tok" }))).toMatchObject({ token: "tok" });
+		expect(natsOptions(loadConfig({ TRANSPORTER: "nats://s3cr3t@h:4222" }))).toMatchObject({ token: "s3cr3t" });
+		expect(natsOptions(loadConfig({ TRANSPORTER: "nats://s3cr3t@h:4222" }))).not.toHaveProperty("user");
+	});
+
+	it("requires TLS for tls:// and with NATS_TLS_*: CA, certificate and key as files or inline PEM", () => {
+		expect(natsOptions(loadConfig({ TRANSPORTER: "tls://u:p@nats:4222" }))?.tls).toEqual({});
+		expect(natsOptions(loadConfig({ TRANSPORTER: "tls://nats:4222", NATS_TLS_CA: ca, NATS_TLS_CERT: cert, NATS_TLS_KEY: key }))?.tls).toEqual({ caFile: ca, certFile: cert, keyFile: key });
+		const inline = "-----BEGIN CERTIFICATE-----\\nabc\\n-----END CERTIFICATE-----";
+		expect(natsOptions(loadConfig({ TRANSPORTER: "nats://u:p@nats:4222", NATS_TLS_CA: inline }))?.tls).toEqual({ ca: inline.replace(/\\n/g, "\n") });
+		expect(() => loadConfig({ TRANSPORTER: "tls://nats:4222", NATS_TLS_CA: path.join(dir, "missing.pem") })).toThrow(/NATS_TLS_CA names no file/);
+		expect(() => loadConfig({ TRANSPORTER: "tls://nats:4222", NATS_TLS_CERT: cert })).toThrow("NATS_TLS_CERT and NATS_TLS_KEY must be set together");
+	});
+
+	it("in production, refuses a transporter without credentials unless ALLOW_INSECURE_TRANSPORT=true", () => {
+		const prod = { NODE_ENV: "production", BCRYPT_ROUNDS: "12" };
+		const message = "TRANSPORTER nats://nats:4222 has no credentials, and NODE_ENV=production refuses an unauthenticated transporter";
+		expect(() => loadConfig({ ...prod, TRANSPORTER: "nats://nats:4222" })).toThrow(ConfigError);
+		expect(() => loadConfig({ ...prod, TRANSPORTER: "nats://nats:4222" })).toThrow(message);
+		expect(() => loadConfig({ ...prod, TRANSPORTER: "tls://nats:4222" })).toThrow(/ALLOW_INSECURE_TRANSPORT=true/);
+		expect(loadConfig({ ...prod, TRANSPORTER: "nats://nats:4222", ALLOW_INSECURE_TRANSPORT: "true" }).transporter).toBe("nats://nats:4222");
+		expect(loadConfig({ ...prod, TRANSPORTER: "nats://u:p@nats:4222" }).transporter).toBe("nats://u:p@nats:4222");
+		expect(loadConfig({ ...prod, TRANSPORTER: "nats://nats:4222", NATS_TOKEN: "t" }).natsToken).toBe("t");
+		expect(loadConfig({ ...prod, TRANSPORTER: "tls://nats:4222", NATS_TLS_CERT: cert, NATS_TLS_KEY: key }).natsTls).toEqual({ cert, key });
+		// Outside production, and without a transporter, nothing is required.
+		expect(loadConfig({ TRANSPORTER: "nats://nats:4222" }).transporter).toBe("nats://nats:4222");
+		expect(loadConfig(prod).transporter).toBeUndefined();
+	});
+
+	it("describes the transporter by host and kind of credentials, never with them", () => {
+		const described = [
+			describeTransporter(loadConfig({ TRANSPORTER: "nats://backend:hunter2@nats:4222" })),
+			describeTransporter(loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TOKEN: "hunter2" })),
+			describeTransporter(loadConfig({ TRANSPORTER: "tls://hunter2@nats:4222" }))
+		];
+		expect(described).toEqual(['NATS at nats://nats:4222 (user "backend")', "NATS at nats://nats:4222 (token)", "NATS at tls://nats:4222 (token, TLS)"]);
+		expect(describeTransporter(loadConfig({}))).toBe("none (local calls only)");
+	});
+});
+
+describe("a node that must not start (server.ts)", () => {
+	it("exits with 78 and a clear message when production has an unauthenticated transporter, printing no secret", async () => {
+		const { code, output } = await new Promise<{ code: number | null; output: string }>(resolve => {
+			const child = spawn(process.execPath, ["--disable-warning=DEP0174", "--import", "tsx", "server.ts"], {
+				cwd: path.join(__dirname, "../.."),
+				env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", TRANSPORTER: "nats://nats.internal:4222", NATS_TLS_CA: "-----BEGIN CERTIFICATE-----hidden", HEALTH_PORT: "0", METRICS_PORT: "0" },
+				stdio: ["ignore", "pipe", "pipe"]
+			});
+			let output = "";
+			child.stdout.on("data", c => (output += c));
+			child.stderr.on("data", c => (output += c));
+			child.on("exit", code => resolve({ code, output }));
+		});
+		expect(code).toBe(78);
+		expect(output).toContain("Configuration error: TRANSPORTER nats://nats.internal:4222 has no credentials");
+		expect(output).not.toContain("hidden");
+	}, 30_000);
 });

@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Ajv2019 from "ajv/dist/2019";
@@ -22,8 +23,10 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { loadConfig, SERVICE_NAMES, type ServiceName } from "../../lib/config";
+import { loadConfig, SERVICE_NAMES, VARIABLES, type ServiceName } from "../../lib/config";
 import { loadSigningKey, loadVerificationKeys } from "../../lib/tokens/keys";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -31,14 +34,62 @@ const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "u
 
 type Env = Record<string, string>;
 
-/** Every environment variable the node reads: taken from lib/config.ts itself, so nothing drifts. */
-function configVariables(): Set<string> {
-	const source = read("lib/config.ts");
-	const names = new Set<string>();
-	for (const m of source.matchAll(/\benv(?:, "|\.)([A-Z][A-Z0-9_]+)/g)) names.add(m[1]);
-	return names;
+/** Every environment variable the node reads: lib/config.ts's declared map (proved complete below). */
+const CONFIG_VARS = new Set(Object.keys(VARIABLES));
+
+/** The names `loadConfig` reads from an environment: every key it asks for, set or not. */
+function variablesRead(env: Env): Set<string> {
+	const seen = new Set<string>();
+	const spy = new Proxy(env, {
+		get(target, key) {
+			if (typeof key === "string") seen.add(key);
+			return target[key as string];
+		},
+		has(target, key) {
+			if (typeof key === "string") seen.add(key);
+			return key in target;
+		}
+	});
+	loadConfig(spy);
+	return seen;
 }
-const CONFIG_VARS = configVariables();
+
+/** The services a variable is for, per lib/config.ts. */
+const readers = (name: string): readonly ServiceName[] => {
+	const use = VARIABLES[name as keyof typeof VARIABLES].services;
+	return use === "all" ? SERVICE_NAMES : use;
+};
+
+/**
+ * Variables a deployment file does not give to the services that read them, and why. Everything else in
+ * VARIABLES must reach every service it is for (a Secret reference counts).
+ */
+const NOT_GIVEN: Record<"compose" | "k8s", Record<string, string>> = {
+	compose: {
+		NATS_TOKEN: "NATS logs in with the user and password in TRANSPORTER",
+		NATS_TLS_CA: "NATS is reached inside the compose network without TLS (to add it, mount the files and set these)",
+		NATS_TLS_CERT: "as NATS_TLS_CA",
+		NATS_TLS_KEY: "as NATS_TLS_CA",
+		ALLOW_INSECURE_TRANSPORT: "the transporter carries credentials: nothing insecure to allow"
+	},
+	k8s: {
+		NATS_TOKEN: "NATS logs in with the user and password from the Secret nats-credentials, in TRANSPORTER",
+		NATS_TLS_CA: "NATS is reached inside the cluster behind a NetworkPolicy (to add TLS, mount the files and set these)",
+		NATS_TLS_CERT: "as NATS_TLS_CA",
+		NATS_TLS_KEY: "as NATS_TLS_CA",
+		ALLOW_INSECURE_TRANSPORT: "the transporter carries credentials: nothing insecure to allow"
+	}
+};
+
+/** Checks that `envOf(service)` holds every variable the service reads, apart from the file's NOT_GIVEN. */
+function missingVariables(file: "compose" | "k8s", envOf: (service: ServiceName) => Env): string[] {
+	const missing: string[] = [];
+	for (const name of CONFIG_VARS) {
+		if (NOT_GIVEN[file][name]) continue;
+		for (const service of readers(name)) if (!(name in envOf(service))) missing.push(`${name} → ${service}`);
+	}
+	return missing;
+}
 
 /** A PEM key pair, and the one-line `\n` form the .env instructions produce. */
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -177,11 +228,11 @@ describe("docker-compose.yml", () => {
 			expect(service.build).toBeDefined();
 			const env = envOf(service);
 			expect(env.SERVICES).toBe(name);
-			expect(env.TRANSPORTER).toBe("nats://nats:4222");
+			expect(env.TRANSPORTER).toBe("nats://backend:natsLocalOnly@nats:4222");
 			expect(env.NODE_ID).toBeTruthy();
 			nodeIds.add(env.NODE_ID);
 			expect(service.stop_grace_period).toBeDefined();
-			expect(service.expose ?? []).toContain("3030");
+			expect(service.expose ?? []).toEqual(expect.arrayContaining(["3030", "3001"]));
 		}
 		expect(nodeIds.size).toBe(SERVICE_NAMES.length);
 		// No other container runs the backend.
@@ -194,28 +245,66 @@ describe("docker-compose.yml", () => {
 		expect(compose.services.mailpit.image).toMatch(/^axllent\/mailpit/);
 		expect(compose.services.mailpit.ports).toContain("8025:8025");
 		for (const name of ["users", "auth", "notifications"]) {
-			expect(envOf(compose.services[name]).MONGO_URI).toBe("mongodb://mongo:27017/userbackend");
+			expect(envOf(compose.services[name]).MONGO_URI).toBe("mongodb://root:mongoLocalOnly@mongo:27017/userbackend?authSource=admin");
 			expect(compose.services[name].depends_on.mongo.condition).toBe("service_healthy");
 			expect(compose.services[name].depends_on.nats.condition).toBeDefined();
 		}
 		expect(envOf(compose.services.notifications).SMTP_URL).toBe("smtp://mailpit:1025");
 	});
 
-	it("runs NATS with JetStream on a volume, and MongoDB on a volume with a health check", () => {
+	it("runs NATS with a user and password (no JetStream), and MongoDB with a root account, on a volume with a health check", () => {
 		const nats = compose.services.nats;
 		expect(nats.image).toMatch(/^nats:2/);
-		expect(nats.command).toContain("-js");
-		expect(nats.volumes.some((v: string) => v.endsWith(":/data"))).toBe(true);
-		expect(nats.command.join(" ")).toContain("-sd /data");
+		expect(nats.command).not.toContain("-js");
+		expect(nats.volumes).toBeUndefined();
+		const arg = (flag: string) => nats.command[nats.command.indexOf(flag) + 1];
+		// The nodes log in with what the server requires.
+		for (const name of SERVICE_NAMES) {
+			const transporter = new URL(envOf(compose.services[name]).TRANSPORTER);
+			expect([transporter.username, transporter.password, transporter.hostname]).toEqual([arg("--user"), arg("--pass"), "nats"]);
+		}
+		// …and with what .env gives, when it gives something.
+		const custom = interpolateAll(rawCompose(), { ...filledEnv(), NATS_USER: "ops", NATS_PASSWORD: "Xy12", MONGO_ROOT_USER: "admin", MONGO_ROOT_PASSWORD: "Zw34" }) as any;
+		expect(custom.services.nats.command.join(" ")).toContain("--user ops --pass Xy12");
+		expect(envOf(custom.services.auth).TRANSPORTER).toBe("nats://ops:Xy12@nats:4222");
+		expect(envOf(custom.services.mongo)).toMatchObject({ MONGO_INITDB_ROOT_USERNAME: "admin", MONGO_INITDB_ROOT_PASSWORD: "Zw34" });
+		expect(envOf(custom.services.users).MONGO_URI).toBe("mongodb://admin:Zw34@mongo:27017/userbackend?authSource=admin");
 
 		const mongo = compose.services.mongo;
 		expect(mongo.image).toBe("mongo:7");
+		expect(envOf(mongo)).toEqual({ MONGO_INITDB_ROOT_USERNAME: "root", MONGO_INITDB_ROOT_PASSWORD: "mongoLocalOnly" });
 		expect(mongo.volumes.some((v: string) => v.endsWith(":/data/db"))).toBe(true);
 		expect(mongo.healthcheck.test).toBeDefined();
-		for (const v of [...nats.volumes, ...mongo.volumes]) {
+		for (const v of mongo.volumes) {
 			const source = v.split(":")[0];
 			expect(Object.keys(compose.volumes)).toContain(source);
 		}
+		expect(Object.keys(compose.volumes)).toEqual(["mongo-data"]);
+	});
+
+	it("every backend container's health check asks /ready on HEALTH_PORT, and the gateway waits for healthy users and auth", async () => {
+		for (const name of SERVICE_NAMES) {
+			const service = compose.services[name];
+			expect(envOf(service).HEALTH_PORT).toBe("3001");
+			expect(loadConfig(envOf(service)).healthPort).toBe(3001);
+			const test: string[] = service.healthcheck.test;
+			expect(test[0]).toBe("CMD");
+			expect(test.join(" ")).toContain("/ready");
+		}
+		expect(compose.services.api.depends_on.users.condition).toBe("service_healthy");
+		expect(compose.services.api.depends_on.auth.condition).toBe("service_healthy");
+		await expectHealthCheckOnReady(compose.services.users.healthcheck.test.slice(1));
+	});
+
+	it("gives every variable to every service that reads it (lib/config.ts VARIABLES), the image's ENV included", () => {
+		const imageEnv = dockerfileEnv();
+		const missing = missingVariables("compose", service => ({ ...imageEnv, ...envOf(compose.services[service]) }));
+		expect(missing).toEqual([]);
+		// The cases seen missing before: CORS_ORIGINS reached no one, AUTH_RATE_LIMIT_PER_MINUTE only the gateway.
+		expect(envOf(compose.services.api)).toHaveProperty("CORS_ORIGINS");
+		expect(envOf(compose.services.auth)).toHaveProperty("AUTH_RATE_LIMIT_PER_MINUTE");
+		// What is left out is left out (or the exception above is stale).
+		for (const name of Object.keys(NOT_GIVEN.compose)) for (const service of SERVICE_NAMES) expect([name, service, name in envOf(compose.services[service])]).toEqual([name, service, false]);
 	});
 
 	it("gives each secret only to the container that needs it, and only variables the node knows", () => {
@@ -236,9 +325,11 @@ describe("docker-compose.yml", () => {
 			const config = loadConfig(envOf(withAdmin.services[name]));
 			expect(config.services).toEqual([name]);
 			expect(config.production).toBe(true);
-			expect(config.transporter).toBe("nats://nats:4222");
+			expect(config.transporter).toBe("nats://backend:natsLocalOnly@nats:4222");
 			expect(config.metricsPort).toBe(3030);
-			if (name !== "api") expect(config.mongoUri).toBe("mongodb://mongo:27017/userbackend");
+			expect(config.healthPort).toBe(3001);
+			expect(config.namespace).toBe("user-backend");
+			if (name !== "api") expect(config.mongoUri).toBe("mongodb://root:mongoLocalOnly@mongo:27017/userbackend?authSource=admin");
 		}
 		expect(loadConfig(envOf(withAdmin.services.auth)).adminEmail).toBe("admin@example.com");
 
@@ -257,6 +348,37 @@ describe("docker-compose.yml", () => {
 		const filled = interpolateAll(rawCompose(), env) as any;
 		const signing = loadSigningKey(loadConfig(envOf(filled.services.auth)));
 		expect(loadVerificationKeys(loadConfig(envOf(filled.services.api))).map(k => k.kid)).toEqual([signing.kid]);
+	});
+});
+
+describe("lib/config.ts VARIABLES", () => {
+	it("names exactly the variables loadConfig reads (recorded through a Proxy over the environment)", () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ub-vars-"));
+		const pemFile = path.join(dir, "x.pem");
+		fs.writeFileSync(pemFile, "x");
+		try {
+			const read = new Set<string>();
+			const envs: Env[] = [
+				{},
+				{ NODE_ENV: "production", TRANSPORTER: "tls://u:p@nats:4222", NATS_TLS_CA: pemFile, NATS_TLS_CERT: pemFile, NATS_TLS_KEY: pemFile, MONGO_URI: "mongodb://m/x" },
+				{ ADMIN_EMAIL: "a@example.com", ADMIN_PASSWORD: "a long secret", TRACING_EXPORTER: "zipkin", CORS_ORIGINS: "*" }
+			];
+			for (const env of envs) for (const name of variablesRead(env)) read.add(name);
+			expect([...read].sort()).toEqual([...CONFIG_VARS].sort());
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it("says for each variable which services read it", () => {
+		for (const name of CONFIG_VARS) {
+			const services = readers(name);
+			expect(services.length).toBeGreaterThan(0);
+			for (const s of services) expect(SERVICE_NAMES).toContain(s);
+		}
+		expect(readers("CORS_ORIGINS")).toEqual(["api"]);
+		expect(readers("AUTH_RATE_LIMIT_PER_MINUTE")).toEqual(["auth"]);
+		expect(readers("HEALTH_PORT")).toEqual(SERVICE_NAMES);
 	});
 });
 
@@ -321,6 +443,41 @@ function runHealthcheck(args: string[], env: Env): Promise<number> {
 	});
 }
 
+/** The runtime image's ENV: what every container starts with, before compose's `environment`. */
+function dockerfileEnv(): Env {
+	const runtime = stages(dockerInstructions(read("Dockerfile")))[1];
+	const env: Env = {};
+	for (const i of runtime.filter(i => i.op === "ENV")) for (const m of i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g)) env[m[1]] = m[2];
+	return env;
+}
+
+/** A health-check command, run against a stand-in: passes on /ready 200, fails on 503 and when nothing listens. */
+async function expectHealthCheckOnReady(args: string[], env: Env = {}): Promise<void> {
+	const closed = http.createServer();
+	await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));
+	const closedPort = String((closed.address() as AddressInfo).port);
+	await new Promise(resolve => closed.close(resolve));
+	expect(await runHealthcheck(args, { ...env, HEALTH_PORT: closedPort })).toBe(1);
+
+	let status = 200;
+	const paths: string[] = [];
+	const server = http.createServer((req, res) => {
+		paths.push(req.url ?? "");
+		res.writeHead(req.url === "/ready" ? status : 404).end();
+	});
+	await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+	const port = String((server.address() as AddressInfo).port);
+	try {
+		// Whatever the node runs: the health server is on every node.
+		for (const services of ["api", "users", "auth,notifications", ""]) expect(await runHealthcheck(args, { ...env, SERVICES: services, HEALTH_PORT: port })).toBe(0);
+		status = 503;
+		expect(await runHealthcheck(args, { ...env, SERVICES: "users", HEALTH_PORT: port })).toBe(1);
+	} finally {
+		await new Promise(resolve => server.close(resolve));
+	}
+	expect(new Set(paths)).toEqual(new Set(["/ready"]));
+}
+
 describe("Dockerfile", () => {
 	const instructions = dockerInstructions(read("Dockerfile"));
 	const [build, runtime] = stages(instructions);
@@ -350,50 +507,25 @@ describe("Dockerfile", () => {
 		expect(runtime.findIndex(i => i.op === "USER")).toBeLessThan(runtime.findIndex(i => i.op === "CMD"));
 	});
 
-	it("exposes the API and metrics ports and starts the compiled server", () => {
+	it("exposes the API, metrics and health ports and starts the compiled server", () => {
 		const exposed = runtime.filter(i => i.op === "EXPOSE").flatMap(i => i.args.split(/\s+/));
-		expect(exposed).toEqual(expect.arrayContaining(["3000", "3030"]));
+		expect(exposed).toEqual(expect.arrayContaining(["3000", "3030", "3001"]));
+		expect(dockerfileEnv()).toMatchObject({ NODE_ENV: "production", HEALTH_PORT: "3001", METRICS_PORT: "3030", PORT: "3000" });
 		const cmd = runtime.find(i => i.op === "CMD");
 		expect(JSON.parse(cmd?.args ?? "[]")).toEqual(["node", "--disable-warning=DEP0174", "dist/server.js"]);
 	});
 
-	it("has a HEALTHCHECK on /api/health/live with node's fetch", () => {
+	it("has a HEALTHCHECK on HEALTH_PORT's /ready with node's fetch", () => {
 		expect(healthcheck).toBeDefined();
 		expect(healthArgs[0]).toBe("node");
 		expect(healthArgs.join(" ")).toContain("http://127.0.0.1:");
-		expect(healthArgs.join(" ")).toContain("/api/health/live");
+		expect(healthArgs.join(" ")).toContain("process.env.HEALTH_PORT");
+		expect(healthArgs.join(" ")).toContain("/ready");
 	});
 
-	it("the health check passes on a node without the api service, and checks the gateway where it runs", async () => {
-		// Nothing listens on this port.
-		const closed = http.createServer();
-		await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));
-		const closedPort = String((closed.address() as AddressInfo).port);
-		await new Promise(resolve => closed.close(resolve));
-
-		expect(await runHealthcheck(healthArgs, { SERVICES: "users", PORT: closedPort })).toBe(0);
-		expect(await runHealthcheck(healthArgs, { SERVICES: "auth,notifications", PORT: closedPort })).toBe(0);
-		expect(await runHealthcheck(healthArgs, { SERVICES: "api", PORT: closedPort })).toBe(1);
-		expect(await runHealthcheck(healthArgs, { SERVICES: "users, api", PORT: closedPort })).toBe(1);
-		expect(await runHealthcheck(healthArgs, { PORT: closedPort })).toBe(1); // unset SERVICES = all four
-
-		let status = 200;
-		const paths: string[] = [];
-		const server = http.createServer((req, res) => {
-			paths.push(req.url ?? "");
-			res.writeHead(req.url === "/api/health/live" ? status : 404).end();
-		});
-		await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-		const port = String((server.address() as AddressInfo).port);
-		try {
-			expect(await runHealthcheck(healthArgs, { SERVICES: "api", PORT: port })).toBe(0);
-			expect(await runHealthcheck(healthArgs, { PORT: port })).toBe(0);
-			status = 503;
-			expect(await runHealthcheck(healthArgs, { SERVICES: "api", PORT: port })).toBe(1);
-		} finally {
-			await new Promise(resolve => server.close(resolve));
-		}
-		expect(paths).toEqual(["/api/health/live", "/api/health/live", "/api/health/live"]);
+	it("the health check asks /ready on every node, whatever its services; HEALTH_PORT=0 (off) passes", async () => {
+		await expectHealthCheckOnReady(healthArgs);
+		expect(await runHealthcheck(healthArgs, { HEALTH_PORT: "0" })).toBe(0);
 	});
 
 	it("keeps dependencies, build output, local data and secrets out of the build context", () => {
@@ -418,6 +550,8 @@ const MODELS: Record<string, ModelClass> = {
 	"apps/v1/StatefulSet": StatefulSet,
 	"autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
 	"networking.k8s.io/v1/Ingress": Ingress,
+	"networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+	"batch/v1/Job": Job,
 	"policy/v1/PodDisruptionBudget": PodDisruptionBudget
 };
 
@@ -479,7 +613,8 @@ describe("k8s.yaml", () => {
 			Object.assign(env, configMap.data);
 		}
 		for (const e of container.env ?? []) {
-			if (e.value !== undefined) env[e.name] = e.value;
+			// $(NAME) takes the value of a variable defined before it, as the kubelet does.
+			if (e.value !== undefined) env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name) => env[name] ?? all);
 			else if (e.valueFrom?.fieldRef) {
 				expect(e.valueFrom.fieldRef.fieldPath).toBe("metadata.name");
 				env[e.name] = podName;
@@ -567,19 +702,14 @@ describe("k8s.yaml", () => {
 		}
 	});
 
-	it("probes the gateway's health routes on 3000 and the other services' metrics on 3030", () => {
-		const api = deploymentOf("api");
-		const c = containerOf(api);
-		expect(c.livenessProbe.httpGet.path).toBe("/api/health/live");
-		expect(c.readinessProbe.httpGet.path).toBe("/api/health/ready");
-		expect(portNumber(api, c.livenessProbe.httpGet.port)).toBe(3000);
-		expect(portNumber(api, c.readinessProbe.httpGet.port)).toBe(3000);
-		for (const name of ["users", "auth", "notifications"] as const) {
+	it("probes /live and /ready on HEALTH_PORT in every Deployment (not /metrics)", () => {
+		for (const name of SERVICE_NAMES) {
 			const d = deploymentOf(name);
-			for (const probe of [containerOf(d).livenessProbe, containerOf(d).readinessProbe]) {
-				expect(probe.httpGet.path).toBe("/metrics");
-				expect(portNumber(d, probe.httpGet.port)).toBe(3030);
-			}
+			const c = containerOf(d);
+			const healthPort = loadConfig(podEnv(d, `${name}-0`)).healthPort;
+			expect(healthPort).toBe(3001);
+			expect([name, c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, c.startupProbe?.httpGet.path]).toEqual([name, "/live", "/ready", "/live"]);
+			for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) expect(portNumber(d, probe.httpGet.port)).toBe(healthPort);
 		}
 	});
 
@@ -612,7 +742,7 @@ describe("k8s.yaml", () => {
 		expect(Object.keys(secret.stringData)).toEqual(expect.arrayContaining(["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS", "SMTP_URL", "MONGO_URI", "ADMIN_PASSWORD"]));
 		const secretKeys = (service: ServiceName): string[] =>
 			containerOf(deploymentOf(service))
-				.env.filter((e: any) => e.valueFrom?.secretKeyRef)
+				.env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === "user-backend-secrets")
 				.map((e: any) => e.valueFrom.secretKeyRef.key)
 				.sort();
 		expect(secretKeys("api")).toEqual(["JWT_PUBLIC_KEYS"]);
@@ -629,7 +759,12 @@ describe("k8s.yaml", () => {
 			expect(keys).not.toContain(secretKey);
 		}
 		expect(configMap.data.NODE_ENV).toBe("production");
-		for (const d of deployments) for (const e of containerOf(d).env) expect([e.name, CONFIG_VARS.has(e.name)]).toEqual([e.name, true]);
+		for (const d of deployments) {
+			const env: any[] = containerOf(d).env;
+			// A variable the node does not read is there only to build another's value (NATS_USER → TRANSPORTER).
+			const referenced = (name: string) => env.some(e => typeof e.value === "string" && e.value.includes(`$(${name})`));
+			for (const e of env) expect([e.name, CONFIG_VARS.has(e.name) || referenced(e.name)]).toEqual([e.name, true]);
+		}
 	});
 
 	it("every pod starts with a configuration loadConfig accepts, running only its own service", () => {
@@ -651,13 +786,95 @@ describe("k8s.yaml", () => {
 		expect(() => loadVerificationKeys(api)).toThrow(/JWT_PUBLIC_KEYS/);
 	});
 
-	it("the transporter and the database URLs name Services of this file", () => {
-		const transporter = new URL(configMap.data.TRANSPORTER);
-		const natsService = named("Service", transporter.hostname);
-		expect(natsService).toBeDefined();
-		expect(natsService.spec.ports.map((p: any) => p.port)).toContain(Number(transporter.port));
-		const mongo = new URL(named("Secret", "user-backend-secrets").stringData.MONGO_URI);
-		expect(named("Service", mongo.hostname.split(".")[0])).toBeDefined();
+	it("the transporter names a Service of this file and carries the credentials NATS requires, from its Secret", () => {
+		const credentials = named("Secret", "nats-credentials");
+		expect(Object.keys(credentials.stringData).sort()).toEqual(["NATS_PASSWORD", "NATS_USER"]);
+		expect(configMap.data).not.toHaveProperty("TRANSPORTER");
+		for (const name of SERVICE_NAMES) {
+			const env = podEnv(deploymentOf(name), `${name}-0`);
+			const transporter = new URL(env.TRANSPORTER);
+			expect([transporter.username, transporter.password]).toEqual([credentials.stringData.NATS_USER, credentials.stringData.NATS_PASSWORD]);
+			const natsService = named("Service", transporter.hostname);
+			expect(natsService).toBeDefined();
+			expect(natsService.spec.ports.map((p: any) => p.port)).toContain(Number(transporter.port));
+			// Production accepts it: it has credentials.
+			expect(loadConfig(env).transporter).toBe(env.TRANSPORTER);
+			expect(() => loadConfig({ ...env, TRANSPORTER: `nats://${transporter.host}` })).toThrow(/no credentials/);
+		}
+		// The NATS servers require that user and password.
+		const nats = containerOf(named("StatefulSet", "nats"));
+		const arg = (flag: string) => nats.args[nats.args.indexOf(flag) + 1];
+		expect([arg("--user"), arg("--pass")]).toEqual(["$(NATS_USER)", "$(NATS_PASSWORD)"]);
+		for (const key of ["NATS_USER", "NATS_PASSWORD"]) {
+			expect(nats.env.find((e: any) => e.name === key)?.valueFrom?.secretKeyRef).toEqual({ name: "nats-credentials", key });
+		}
+	});
+
+	it("MongoDB is a 3-member replica set with authentication, and MONGO_URI names the set and its members", () => {
+		const mongo = named("StatefulSet", "mongo");
+		expect(mongo.spec.replicas).toBe(3);
+		const c = containerOf(mongo);
+		expect(c.args.join(" ")).toContain("--replSet rs0");
+		expect(c.args).toContain("--keyFile");
+		expect(c.envFrom.map((f: any) => f.secretRef?.name)).toContain("mongo-credentials");
+		const headless = named("Service", mongo.spec.serviceName);
+		expect(headless.spec.clusterIP).toBe("None");
+		const uri = named("Secret", "user-backend-secrets").stringData.MONGO_URI as string;
+		const hosts = /^mongodb:\/\/[^@]+@([^/]+)\//.exec(uri)?.[1].split(",");
+		expect(hosts).toEqual(Array.from({ length: 3 }, (_, i) => `${mongo.metadata.name}-${i}.${headless.metadata.name}:27017`));
+		expect(new URLSearchParams(uri.split("?")[1]).get("replicaSet")).toBe("rs0");
+		expect(loadConfig({ MONGO_URI: uri }).mongoUri).toBe(uri);
+		// A majority stays through drains.
+		const pdb = byKind("PodDisruptionBudget").find(p => selects(p.spec.selector, mongo.spec.template.metadata.labels));
+		expect(pdb.spec.minAvailable).toBe(2);
+		// The set is initiated, with the same member names.
+		const job = named("Job", "mongo-init-replica-set");
+		const script = containerOf(job).command.join(" ");
+		expect(script).toContain('_id: "rs0"');
+		expect(script).toContain('"mongo-" + i + ".mongo:27017"');
+		expect(script).toContain("NotYetInitialized");
+	});
+
+	it("NetworkPolicies let only the project's pods reach NATS and MongoDB", () => {
+		const policies = byKind("NetworkPolicy");
+		const labelsOf = (component: string) => ({ "app.kubernetes.io/name": "user-backend", "app.kubernetes.io/component": component });
+		/** Whether a policy's ingress admits a pod with these labels on this port. */
+		const admits = (policy: any, labels: Record<string, string>, port: number) =>
+			policy.spec.ingress.some(
+				(rule: any) =>
+					rule.ports.some((p: any) => p.port === port) &&
+					rule.from.every((f: any) => !f.namespaceSelector && !f.ipBlock) &&
+					rule.from.some((f: any) => {
+						const sel = f.podSelector;
+						const matchLabels = Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+						const matchExpressions = (sel.matchExpressions ?? []).every((e: any) => e.operator === "In" && e.values.includes(labels[e.key]));
+						return matchLabels && matchExpressions;
+					})
+			);
+		for (const [target, port, allowed] of [
+			["nats", 4222, ["api", "users", "auth", "notifications"]],
+			["mongo", 27017, ["users", "auth", "notifications", "mongo", "mongo-init"]]
+		] as const) {
+			const set = named("StatefulSet", target);
+			const policy = policies.find(p => selects(p.spec.podSelector, set.spec.template.metadata.labels));
+			expect(policy).toBeDefined();
+			expect(policy.spec.policyTypes).toContain("Ingress");
+			for (const component of allowed) expect([target, component, admits(policy, labelsOf(component), port)]).toEqual([target, component, true]);
+			for (const component of ["intruder", "mongo-init", "nats", "api"].filter(c => !(allowed as readonly string[]).includes(c))) {
+				expect([target, component, admits(policy, labelsOf(component), port)]).toEqual([target, component, false]);
+			}
+			expect(admits(policy, { "app.kubernetes.io/component": allowed[0] }, port)).toBe(false);
+		}
+		// The init Job's pods carry the label the policy admits.
+		expect(named("Job", "mongo-init-replica-set").spec.template.metadata.labels["app.kubernetes.io/component"]).toBe("mongo-init");
+	});
+
+	it("gives every variable to every service that reads it (lib/config.ts VARIABLES); secrets by Secret reference", () => {
+		const envOf = (service: ServiceName) => podEnv(deploymentOf(service), `${service}-0`);
+		expect(missingVariables("k8s", envOf)).toEqual([]);
+		expect(envOf("api")).toHaveProperty("CORS_ORIGINS");
+		expect(envOf("auth")).toHaveProperty("AUTH_RATE_LIMIT_PER_MINUTE");
+		for (const name of Object.keys(NOT_GIVEN.k8s)) for (const service of SERVICE_NAMES) expect([name, service, name in envOf(service)]).toEqual([name, service, false]);
 	});
 
 	it("exposes the gateway through a Service and an Ingress", () => {
@@ -673,27 +890,28 @@ describe("k8s.yaml", () => {
 		for (const p of paths) expect(p.backend.service.name).toBe(service.metadata.name);
 	});
 
-	it("runs NATS (JetStream) and MongoDB as StatefulSets with volume claims and headless Services", () => {
+	it("runs NATS (no JetStream, no volume) and MongoDB (volume claims) as StatefulSets with headless Services", () => {
 		const nats = named("StatefulSet", "nats");
 		const mongo = named("StatefulSet", "mongo");
 		for (const set of [nats, mongo]) {
-			expect(set.spec.volumeClaimTemplates.length).toBeGreaterThan(0);
-			const claim = set.spec.volumeClaimTemplates[0].metadata.name;
-			expect(containerOf(set).volumeMounts.map((m: any) => m.name)).toContain(claim);
 			const headless = named("Service", set.spec.serviceName);
 			expect(headless?.spec.clusterIP).toBe("None");
 			expect(selects(headless.spec.selector, set.spec.template.metadata.labels)).toBe(true);
 			for (const kind of ["requests", "limits"]) expect(containerOf(set).resources?.[kind]).toBeDefined();
 			expect(containerOf(set).readinessProbe).toBeDefined();
 		}
+		const claim = mongo.spec.volumeClaimTemplates[0].metadata.name;
+		expect(containerOf(mongo).volumeMounts.find((m: any) => m.name === claim)?.mountPath).toBe("/data/db");
+		expect(containerOf(mongo).image).toBe("mongo:7");
+
 		const args: string[] = containerOf(nats).args;
-		expect(args).toContain("-js");
-		expect(args.join(" ")).toContain("-sd /data");
-		expect(containerOf(nats).volumeMounts.find((m: any) => m.mountPath === "/data")).toBeDefined();
+		expect(args).not.toContain("-js");
+		expect(args).not.toContain("--jetstream");
+		expect(args).not.toContain("-sd");
+		expect(nats.spec.volumeClaimTemplates).toBeUndefined();
+		expect(read("k8s.yaml")).not.toMatch(/js-enabled|JetStream (on|needs)/);
 		// The cluster routes name the pods through the headless Service, one per replica.
 		const routes = args[args.indexOf("--routes") + 1].split(",");
 		expect(routes).toEqual(Array.from({ length: nats.spec.replicas }, (_, i) => `nats://nats-${i}.${nats.spec.serviceName}:6222`));
-		expect(containerOf(mongo).image).toBe("mongo:7");
-		expect(containerOf(mongo).volumeMounts.find((m: any) => m.mountPath === "/data/db")).toBeDefined();
 	});
 });
