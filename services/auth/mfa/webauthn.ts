@@ -8,6 +8,7 @@ import {
 } from "@simplewebauthn/server";
 import type { WebAuthnConfig } from "../../../lib/config";
 import { ApiError } from "../../../lib/errors";
+import { descriptorOf, userHandleOf, type PasskeyCredential, type PasskeyUser, type StoredPasskey, type VerifiedSignIn } from "./passkey-credential";
 import { WEBAUTHN_CHALLENGE_TTL_MS, type WebAuthnChallenges } from "./webauthn-challenges";
 import { challengeOf, parseAuthenticationResponse, parseRegistrationResponse } from "./webauthn-json";
 
@@ -17,47 +18,10 @@ import { challengeOf, parseAuthenticationResponse, parseRegistrationResponse } f
  * (amr.ts). The RP ID and accepted origins come from the configuration (WEBAUTHN_*), never from the request.
  */
 
-/** What the caller stores of a passkey, and hands back to check a sign-in with it. */
-export interface PasskeyCredential {
-	/** base64url, as the browser names it. */
-	credentialId: string;
-	/** The COSE public key, base64url. */
-	publicKey: string;
-	/** The authenticator's signature counter; 0 for authenticators that do not count. */
-	counter: number;
-	transports: string[];
-}
-
-export interface StoredPasskey extends PasskeyCredential {
-	userId: string;
-}
-
-export interface PasskeyUser {
-	userId: string;
-	email: string;
-	displayName: string;
-}
-
-export interface VerifiedSignIn {
-	userId: string;
-	credentialId: string;
-	/** To store, with a compare-and-set on the old value. */
-	newCounter: number;
-}
-
 const TIMEOUT_MS = WEBAUTHN_CHALLENGE_TTL_MS;
 
 function challengeRefused(): ApiError {
 	return new ApiError("INVALID_TOKEN", "The passkey challenge is unknown, already used or expired; start again", undefined, 400);
-}
-
-/** The user handle is the user's id: random, no personal data, and it names the account in a discoverable sign-in. */
-function userHandle(userId: string): Uint8Array<ArrayBuffer> {
-	return new Uint8Array(Buffer.from(userId, "utf8"));
-}
-
-function descriptor(c: Pick<PasskeyCredential, "credentialId" | "transports">): { id: string; transports: string[] } {
-	return { id: c.credentialId, transports: c.transports };
 }
 
 export class RelyingParty {
@@ -72,11 +36,11 @@ export class RelyingParty {
 			rpName: this.config.rpName,
 			rpID: this.config.rpId,
 			userName: user.email,
-			userID: userHandle(user.userId),
+			userID: userHandleOf(user.userId),
 			userDisplayName: user.displayName || user.email,
 			timeout: TIMEOUT_MS,
 			attestationType: "none",
-			excludeCredentials: existing.map(descriptor),
+			excludeCredentials: existing.map(descriptorOf),
 			authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "required" }
 		});
 		await this.challenges.remember(options.challenge, "registration", user.userId);
@@ -119,7 +83,7 @@ export class RelyingParty {
 			rpID: this.config.rpId,
 			timeout: TIMEOUT_MS,
 			userVerification: "required",
-			...(user ? { allowCredentials: user.passkeys.map(descriptor) } : {})
+			...(user ? { allowCredentials: user.passkeys.map(descriptorOf) } : {})
 		});
 		await this.challenges.remember(options.challenge, "authentication", user?.userId ?? null);
 		return { challengeId: options.challenge, options };
@@ -142,7 +106,7 @@ export class RelyingParty {
 		const handle = response.response.userHandle;
 		// A discoverable sign-in learns the account from the authenticator: it must name it (WebAuthn §7.2).
 		if (taken.userId === null && handle === undefined) throw refused("the authenticator named no user");
-		if (handle !== undefined && handle !== Buffer.from(passkey.userId, "utf8").toString("base64url")) throw refused("the user handle does not match");
+		if (handle !== undefined && handle !== Buffer.from(userHandleOf(passkey.userId)).toString("base64url")) throw refused("the user handle does not match");
 		try {
 			const result = await verifyAuthenticationResponse({
 				response,

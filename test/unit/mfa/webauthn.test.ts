@@ -1,5 +1,6 @@
 import type { WebAuthnConfig } from "../../../lib/config";
-import { RelyingParty, type PasskeyCredential, type StoredPasskey } from "../../../services/auth/mfa/webauthn";
+import type { PasskeyCredential, StoredPasskey } from "../../../services/auth/mfa/passkey-credential";
+import { RelyingParty } from "../../../services/auth/mfa/webauthn";
 import { WEBAUTHN_CHALLENGE_TTL_MS, WebAuthnChallenges, type WebAuthnChallengeRecord } from "../../../services/auth/mfa/webauthn-challenges";
 import { memoryCollection, movableClock } from "./memory-collection";
 import { SoftAuthenticator } from "./soft-authenticator";
