@@ -117,8 +117,22 @@ export interface Config {
 	logLevel: LogLevel;
 	/** Where trace spans go: off unless set (`console` in development; `zipkin`, `jaeger` or `event` in production). */
 	tracingExporter?: "console" | "zipkin" | "jaeger" | "event";
+	/** The product's name: TOTP issuer in authenticator apps, default WebAuthn RP name. */
+	appName: string;
+	/** Encrypts TOTP secrets at rest (32 bytes, base64 or hex); see services/auth/mfa/encryption-keys.ts. */
+	mfaEncryptionKey?: string;
+	/** Earlier MFA_ENCRYPTION_KEY values, still accepted for decryption while secrets are re-encrypted. */
+	mfaEncryptionKeys: string[];
+	webauthn: WebAuthnConfig;
 	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
 	tracingEndpoint?: string;
+}
+
+/** The WebAuthn relying party (CONTRACT §4): passkeys are bound to the RP ID and accepted from these origins only. */
+export interface WebAuthnConfig {
+	rpId: string;
+	rpName: string;
+	origins: string[];
 }
 
 const TRACING_EXPORTERS = ["console", "zipkin", "jaeger", "event"] as const;
@@ -266,6 +280,28 @@ function corsOrigins(env: Env): string[] | undefined {
 	return origins;
 }
 
+/**
+ * WEBAUTHN_ORIGINS defaults to APP_URL's origin and WEBAUTHN_RP_ID to its host name. Browsers refuse an RP ID
+ * that is not the origin's host or a parent domain of it, so such a setting is refused here, at start.
+ */
+function webauthn(env: Env, appUrl: string, appName: string): WebAuthnConfig {
+	const origins = (text(env, "WEBAUTHN_ORIGINS") ?? new URL(appUrl).origin).split(",").map(o => o.trim().replace(/\/+$/, "")).filter(Boolean);
+	const rpId = (text(env, "WEBAUTHN_RP_ID") ?? new URL(appUrl).hostname).toLowerCase();
+	for (const origin of origins) {
+		let parsed: URL;
+		try {
+			parsed = new URL(origin);
+		} catch {
+			throw new ConfigError(`WEBAUTHN_ORIGINS must list origins such as https://app.example.com, got "${origin}"`);
+		}
+		if (parsed.origin !== origin) throw new ConfigError(`WEBAUTHN_ORIGINS entries are origins (scheme://host[:port]) only, got "${origin}"`);
+		if (parsed.hostname !== rpId && !parsed.hostname.endsWith(`.${rpId}`)) {
+			throw new ConfigError(`WEBAUTHN_RP_ID "${rpId}" must be the host of every WEBAUTHN_ORIGINS entry or a parent domain of it; "${origin}" is not`);
+		}
+	}
+	return { rpId, rpName: text(env, "WEBAUTHN_RP_NAME") ?? appName, origins };
+}
+
 /** Reads CONTRACT §1 from the environment. Throws ConfigError on a value the node must not run with. */
 export function loadConfig(env: Env = process.env): Config {
 	const production = env.NODE_ENV === "production";
@@ -278,6 +314,8 @@ export function loadConfig(env: Env = process.env): Config {
 	if ((adminEmail === undefined) !== (adminPassword === undefined)) {
 		throw new ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
 	}
+
+	const appName = text(env, "APP_NAME") ?? "User backend";
 
 	return {
 		production,
@@ -310,6 +348,10 @@ export function loadConfig(env: Env = process.env): Config {
 		adminPassword,
 		logLevel: logLevel(env),
 		tracingExporter: tracingExporter(env),
+		appName,
+		mfaEncryptionKey: text(env, "MFA_ENCRYPTION_KEY"),
+		mfaEncryptionKeys: (text(env, "MFA_ENCRYPTION_KEYS") ?? "").split(",").map(k => k.trim()).filter(Boolean),
+		webauthn: webauthn(env, appUrl, appName),
 		tracingEndpoint: url(env, "TRACING_ENDPOINT", ["http:", "https:"])
 	};
 }

@@ -34,3 +34,19 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const AUDIT_OUTCOMES = ["success", "failure"] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Second factors a login can be finished with (CONTRACT §4, `methods` of the mfaRequired answer). */
+export const MFA_METHODS = ["totp", "recovery", "passkey"] as const;
+export type MfaMethod = (typeof MFA_METHODS)[number];
+
+/** What a user showed to sign in; services/auth/mfa/amr.ts turns them into `amr` claims. */
+export const AUTH_FACTORS = ["password", "totp", "recovery-code", "passkey"] as const;
+export type AuthFactor = (typeof AUTH_FACTORS)[number];
+
+/** Authentication method references (RFC 8176) the access tokens carry. */
+export const AMR_VALUES = ["pwd", "otp", "hwk", "mfa"] as const;
+export type Amr = (typeof AMR_VALUES)[number];
+
+/** The two WebAuthn ceremonies a stored challenge belongs to. */
+export const WEBAUTHN_CEREMONIES = ["registration", "authentication"] as const;
+export type WebAuthnCeremony = (typeof WEBAUTHN_CEREMONIES)[number];

@@ -17,6 +17,9 @@ export const ERROR_TYPES = {
 	UNSUPPORTED_MEDIA_TYPE: { code: 415, name: "UnsupportedMediaTypeError", message: "The request body must be JSON (Content-Type: application/json)" },
 	VALIDATION_ERROR: { code: 422, name: "ValidationError", message: "Parameters validation error!" },
 	WEAK_PASSWORD: { code: 422, name: "WeakPasswordError", message: "The password is too weak" },
+	/** 401 when finishing a login, 422 elsewhere (the caller passes the code): the type is the same. */
+	INVALID_MFA_CODE: { code: 422, name: "InvalidMfaCodeError", message: "The code is wrong or was already used" },
+	MFA_REQUIRED: { code: 403, name: "MfaRequiredError", message: "A current code from your authenticator app is required" },
 	TOO_MANY_ATTEMPTS: { code: 429, name: "TooManyAttemptsError", message: "Too many failed attempts; try again later" },
 	RATE_LIMITED: { code: 429, name: "RateLimitedError", message: "Too many requests; try again later" },
 	BAD_REQUEST: { code: 400, name: "BadRequestError", message: "The request body is not valid JSON" },
@@ -61,4 +64,9 @@ export function invalidLink(): ApiError {
 /** 429s carry when to come back; the gateway turns `retryAfter` into the Retry-After header. */
 export function throttled(type: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED", retryAfterSeconds: number): ApiError {
 	return new ApiError(type, undefined, { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
+}
+
+/** A wrong, reused or malformed second-factor code: 401 while finishing a login, 422 on every other route. */
+export function invalidMfaCode(atLogin: boolean): ApiError {
+	return new ApiError("INVALID_MFA_CODE", undefined, undefined, atLogin ? 401 : 422);
 }

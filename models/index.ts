@@ -3,7 +3,7 @@
  * the embedded store builds its own (single-field) indexes from them.
  */
 import { Schema, model, type Model } from "mongoose";
-import { AUDIT_OUTCOMES, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES } from "../lib/enums";
+import { AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
 
 const id = { type: String, required: true };
 
@@ -196,6 +196,91 @@ export const DeliveryModel = model(
 			sentAt: { type: Date, default: null }
 		},
 		{ collection: "deliveries", versionKey: false }
+	)
+);
+
+/** A user's TOTP factor (one per user), its secret sealed by services/auth/mfa/secret-box.ts. */
+export const MfaFactorModel = model(
+	"MfaFactor",
+	new Schema(
+		{
+			_id: id, // the user's id
+			secretCiphertext: { type: String, required: true },
+			/** The key that sealed the secret: find what still needs re-sealing after a key rotation. */
+			keyId: { type: String, required: true, index: true },
+			/** Null until the user confirms a first code; an unconfirmed factor is not on. */
+			confirmedAt: { type: Date, default: null },
+			/** The last TOTP step accepted: a code of this step or an earlier one is refused (used once). */
+			lastUsedStep: { type: Number, default: null },
+			createdAt: { type: Date, required: true },
+			updatedAt: { type: Date, required: true }
+		},
+		{ collection: "mfa_factors", versionKey: false }
+	)
+);
+
+export const RecoveryCodeModel = model(
+	"RecoveryCode",
+	new Schema(
+		{
+			_id: id, // SHA-256 of the user's id and the code (services/auth/mfa/recovery-codes.ts)
+			userId: { type: String, required: true, index: true },
+			createdAt: { type: Date, required: true },
+			usedAt: { type: Date, default: null }
+		},
+		{ collection: "recovery_codes", versionKey: false }
+	)
+);
+
+export const PasskeyModel = model(
+	"Passkey",
+	new Schema(
+		{
+			_id: id, // the id clients use (/passkeys/:id); credential IDs are long and the authenticator's
+			credentialId: { type: String, required: true, unique: true },
+			userId: { type: String, required: true, index: true },
+			/** COSE public key, base64url. */
+			publicKey: { type: String, required: true },
+			counter: { type: Number, required: true },
+			transports: { type: [String], default: [] },
+			name: { type: String, required: true },
+			createdAt: { type: Date, required: true },
+			lastUsedAt: { type: Date, default: null }
+		},
+		{ collection: "passkeys", versionKey: false }
+	)
+);
+
+/** Logins waiting for their second factor (services/auth/mfa/mfa-token.ts). */
+export const MfaChallengeModel = model(
+	"MfaChallenge",
+	new Schema(
+		{
+			_id: id, // the mfaToken's hash
+			userId: { type: String, required: true, index: true },
+			methods: { type: [String], enum: MFA_METHODS, required: true },
+			factors: { type: [String], enum: AUTH_FACTORS, required: true },
+			createdAt: { type: Date, required: true },
+			expiresAt: { type: Date, required: true, expires: 0 },
+			attempts: { type: Number, default: 0 },
+			spentAt: { type: Date, default: null }
+		},
+		{ collection: "mfa_challenges", versionKey: false }
+	)
+);
+
+/** WebAuthn ceremonies in progress, shared by every auth replica (services/auth/mfa/webauthn-challenges.ts). */
+export const WebAuthnChallengeModel = model(
+	"WebAuthnChallenge",
+	new Schema(
+		{
+			_id: id, // the challenge
+			ceremony: { type: String, required: true, enum: WEBAUTHN_CEREMONIES },
+			userId: { type: String, default: null },
+			createdAt: { type: Date, required: true },
+			expiresAt: { type: Date, required: true, expires: 0 }
+		},
+		{ collection: "webauthn_challenges", versionKey: false }
 	)
 );
 
