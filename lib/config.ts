@@ -63,7 +63,14 @@ export const VARIABLES = {
 	ADMIN_PASSWORD: { services: AUTH },
 	LOG_LEVEL: { services: "all" },
 	TRACING_EXPORTER: { services: "all" },
-	TRACING_ENDPOINT: { services: "all" }
+	TRACING_ENDPOINT: { services: "all" },
+	// Second factors: TOTP secrets are sealed and passkeys verified by auth; the name shows in authenticator apps.
+	APP_NAME: { services: AUTH },
+	MFA_ENCRYPTION_KEY: { services: AUTH },
+	MFA_ENCRYPTION_KEYS: { services: AUTH },
+	WEBAUTHN_RP_ID: { services: AUTH },
+	WEBAUTHN_RP_NAME: { services: AUTH },
+	WEBAUTHN_ORIGINS: { services: AUTH }
 } as const satisfies Record<string, VariableUse>;
 export type VariableName = keyof typeof VARIABLES;
 

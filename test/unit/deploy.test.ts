@@ -158,9 +158,12 @@ function rawCompose(): any {
 	return parse(read("docker-compose.yml"), { merge: true });
 }
 
+/** A sealing key for TOTP secrets, as `openssl rand -base64 32` makes one. */
+const MFA_KEY = Buffer.alloc(32, 7).toString("base64");
+
 /** The env `docker compose` would interpolate with: .env.example with the keys filled in, as the README says. */
 function filledEnv(): Env {
-	return { ...parseDotenv(read(".env.example")), JWT_PRIVATE_KEY: PRIVATE_PEM, JWT_PUBLIC_KEYS: PUBLIC_PEM };
+	return { ...parseDotenv(read(".env.example")), JWT_PRIVATE_KEY: PRIVATE_PEM, JWT_PUBLIC_KEYS: PUBLIC_PEM, MFA_ENCRYPTION_KEY: MFA_KEY };
 }
 
 function composeValidator(): ValidateFunction {
@@ -217,6 +220,7 @@ describe("docker-compose.yml", () => {
 		const env = parseDotenv(read(".env.example"));
 		expect(() => interpolateAll(rawCompose(), env)).toThrow(/JWT_(PRIVATE_KEY|PUBLIC_KEYS)/);
 		expect(() => interpolateAll(rawCompose(), { ...env, JWT_PUBLIC_KEYS: PUBLIC_PEM })).toThrow(/JWT_PRIVATE_KEY/);
+		expect(() => interpolateAll(rawCompose(), { ...env, JWT_PUBLIC_KEYS: PUBLIC_PEM, JWT_PRIVATE_KEY: PRIVATE_PEM })).toThrow(/MFA_ENCRYPTION_KEY/);
 		expect(() => interpolateAll(rawCompose(), { ...env, JWT_PRIVATE_KEY: PRIVATE_PEM })).toThrow(/JWT_PUBLIC_KEYS/);
 	});
 
@@ -344,7 +348,7 @@ describe("docker-compose.yml", () => {
 	});
 
 	it("accepts the one-line PEM form the .env.example instructions produce", () => {
-		const env = parseDotenv(`${read(".env.example")}\nJWT_PRIVATE_KEY="${oneLine(PRIVATE_PEM)}"\nJWT_PUBLIC_KEYS="${oneLine(PUBLIC_PEM)}"\n`);
+		const env = parseDotenv(`${read(".env.example")}\nJWT_PRIVATE_KEY="${oneLine(PRIVATE_PEM)}"\nJWT_PUBLIC_KEYS="${oneLine(PUBLIC_PEM)}"\nMFA_ENCRYPTION_KEY=${MFA_KEY}\n`);
 		const filled = interpolateAll(rawCompose(), env) as any;
 		const signing = loadSigningKey(loadConfig(envOf(filled.services.auth)));
 		expect(loadVerificationKeys(loadConfig(envOf(filled.services.api))).map(k => k.kid)).toEqual([signing.kid]);
@@ -747,7 +751,7 @@ describe("k8s.yaml", () => {
 				.sort();
 		expect(secretKeys("api")).toEqual(["JWT_PUBLIC_KEYS"]);
 		expect(secretKeys("users")).toEqual(["MONGO_URI"]);
-		expect(secretKeys("auth")).toEqual(["ADMIN_PASSWORD", "JWT_PRIVATE_KEY", "MONGO_URI"]);
+		expect(secretKeys("auth")).toEqual(["ADMIN_PASSWORD", "JWT_PRIVATE_KEY", "MFA_ENCRYPTION_KEY", "MFA_ENCRYPTION_KEYS", "MONGO_URI"]);
 		expect(secretKeys("notifications")).toEqual(["MONGO_URI", "SMTP_URL"]);
 		for (const d of deployments) expect(containerOf(d).envFrom.some((f: any) => f.secretRef)).toBe(false);
 	});

@@ -1,7 +1,7 @@
 import type { Clock } from "../../../lib/clock";
 import type { Collection } from "../../../lib/collection";
 import type { AuthFactor, MfaMethod } from "../../../lib/enums";
-import { hashToken, randomToken } from "../../../lib/tokens/opaque";
+import { hashToken, randomToken } from "../tokens/opaque";
 
 /**
  * The login challenge between the first factor and the second (CONTRACT §4): `POST /login` hands out an

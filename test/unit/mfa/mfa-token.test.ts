@@ -1,5 +1,5 @@
 import { MFA_TOKEN_MAX_FAILURES, MFA_TOKEN_TTL_MS, MfaTokens, type MfaChallengeRecord } from "../../../services/auth/mfa/mfa-token";
-import { hashToken } from "../../../lib/tokens/opaque";
+import { hashToken } from "../../../services/auth/tokens/opaque";
 import { memoryCollection, movableClock } from "./memory-collection";
 
 async function setup() {
