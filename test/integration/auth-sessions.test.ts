@@ -403,14 +403,19 @@ describe("auth: tokens and sessions", () => {
 			expect(await works(tokens)).toBe(true);
 		});
 
-		it("answers unknown auth routes and wrong methods with 404 NOT_FOUND, not a stack", async () => {
-			for (const [method, route] of [
-				["GET", `${AUTH}/login`],
-				["POST", `${AUTH}/nope`],
-				["PUT", `${AUTH}/sessions`]
+		it("answers an unknown auth route with 404 NOT_FOUND, not a stack", async () => {
+			const res = await app.request("POST", `${AUTH}/nope`, { body: {}, token: tokens.accessToken });
+			expectError(res, 404, "NOT_FOUND");
+		});
+
+		it("answers a known auth path with the wrong method with 405 METHOD_NOT_ALLOWED and Allow", async () => {
+			for (const [method, route, allow] of [
+				["GET", `${AUTH}/login`, "POST, OPTIONS"],
+				["PUT", `${AUTH}/sessions`, "GET, OPTIONS"]
 			]) {
 				const res = await app.request(method, route, { body: method === "GET" ? undefined : {}, token: tokens.accessToken });
-				expectError(res, 404, "NOT_FOUND");
+				expectError(res, 405, "METHOD_NOT_ALLOWED");
+				expect(res.headers.get("allow")).toBe(allow);
 			}
 		});
 	});
