@@ -410,7 +410,7 @@ describe("auth: tokens and sessions", () => {
 		it("answers a known auth path with the wrong method with 405 METHOD_NOT_ALLOWED and Allow", async () => {
 			for (const [method, route, allow] of [
 				["GET", `${AUTH}/login`, "POST, OPTIONS"],
-				["PUT", `${AUTH}/sessions`, "GET, OPTIONS"]
+				["PUT", `${AUTH}/sessions`, "GET, HEAD, OPTIONS"]
 			]) {
 				const res = await app.request(method, route, { body: method === "GET" ? undefined : {}, token: tokens.accessToken });
 				expectError(res, 405, "METHOD_NOT_ALLOWED");
