@@ -7,6 +7,7 @@ import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import type { Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
+import type { AccessSubject } from "../../lib/tokens/access";
 import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
@@ -14,6 +15,7 @@ import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
 import type { CredentialRecord } from "./password/credentials";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
 
 export interface NewUser {
@@ -70,7 +72,7 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+	accessToken(subject: AccessSubject): string;
 }
 
 export interface AuthStores {
@@ -84,7 +86,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
 >;
 
 /** Everything a flow may use. */
@@ -100,6 +102,8 @@ export interface AuthKit {
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
+	factors: SecondFactors;
 }
 
 /** Where a request came from, as the gateway saw it. */
