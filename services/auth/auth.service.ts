@@ -90,6 +90,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			logout: {
 				auth: "required",
+				enrolment: true,
 				summary: "End this session",
 				handler: forCaller(logout)
 			},

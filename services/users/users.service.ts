@@ -56,6 +56,8 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 			me: {
 				...IDEMPOTENT,
 				auth: "required",
+				// Also for a token limited to second-factor enrolment (MFA_REQUIRED_ROLES): who is signing in.
+				enrolment: true,
 				summary: "The signed-in user",
 				handler(this: UsersThis, ctx: Ctx): Promise<PublicUser> {
 					return publicUser(this.core.store, ctx.meta.user!.id);

@@ -5,7 +5,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { IDEMPOTENT } from "../../../lib/fault-tolerance";
-import { ID_PARAM, PASSWORD_PARAM, RECOVERY_CODE_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../../lib/params";
+import { ID_PARAM, MFA_TOKEN_PARAM, PASSWORD_PARAM, RECOVERY_CODE_PARAM, TOTP_CODE_PARAM } from "../../../lib/params";
 import { logInWithCode } from "../flows/login-mfa";
 import { confirmTotp, disableTotp, renewRecoveryCodes, resetFactors, setUpTotp, showFactors } from "../flows/mfa-enrolment";
 import { forCaller, withParams, type AuthHost } from "../kit";
@@ -51,7 +51,7 @@ export const MFA_ACTIONS: ServiceSchema<object, Record<string, never>, object, A
 
 	loginMfa: {
 		summary: "Finish a sign-in with a TOTP code or a recovery code and the mfaToken from /login",
-		params: { mfaToken: TOKEN_PARAM, code: { ...TOTP_CODE_PARAM, optional: true }, recoveryCode: { ...RECOVERY_CODE_PARAM, optional: true }, $$strict: true },
+		params: { mfaToken: MFA_TOKEN_PARAM, code: { ...TOTP_CODE_PARAM, optional: true }, recoveryCode: { ...RECOVERY_CODE_PARAM, optional: true }, $$strict: true },
 		handler: withParams(logInWithCode)
 	},
 
