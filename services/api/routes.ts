@@ -92,7 +92,7 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "POST", path: "/mfa/totp/setup", action: "auth.totpSetup", tag: "mfa", status: 200, response: "TotpSetup", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.totpSetup },
 			{ method: "POST", path: "/mfa/totp/confirm", action: "auth.totpConfirm", tag: "mfa", status: 200, response: "RecoveryCodes", errors: [BAD_CODE, "NOT_FOUND"], examples: EXAMPLES.totpConfirm },
 			{ method: "DELETE", path: "/mfa/totp", action: "auth.totpDisable", tag: "mfa", status: 204, errors: ["INVALID_CREDENTIALS", BAD_CODE, "NOT_FOUND"] },
-			{ method: "POST", path: "/mfa/recovery-codes", action: "auth.renewRecoveryCodes", tag: "mfa", status: 200, response: "RecoveryCodes", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.totpConfirm },
+			{ method: "POST", path: "/mfa/recovery-codes", action: "auth.renewRecoveryCodes", tag: "mfa", status: 200, response: "RecoveryCodes", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.renewRecoveryCodes },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
 			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
 		]
