@@ -10,7 +10,7 @@ import type { PasskeyRecord } from "../../services/auth/mfa/second-factors";
 import { startApp, type TestApp } from "../helpers/app";
 import { TestClock } from "../helpers/clock";
 import { freePort } from "../helpers/ferretdb";
-import { Secrets, decodeJwt, expectError, login, mailsTo, registerUser, type TestUser } from "../helpers/kit";
+import { Secrets, decodeJwt, expectError, login, registerUser, type TestUser } from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 const ADMIN_EMAIL = "mfa-root@example.com";
