@@ -5,8 +5,8 @@
 import type { Clock } from "../../lib/clock";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import type { Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
+import type { AccessSubject } from "../../lib/tokens/access";
 import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
@@ -14,6 +14,7 @@ import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
 import type { CredentialRecord } from "./password/credentials";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
 
 /** The `users` service: accounts live there, credentials and sessions here. */
@@ -62,7 +63,7 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+	accessToken(subject: AccessSubject): string;
 }
 
 export interface AuthStores {
@@ -76,7 +77,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
 >;
 
 /** Everything a flow may use. */
@@ -92,6 +93,8 @@ export interface AuthKit {
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
+	factors: SecondFactors;
 }
 
 /** Where a request came from, as the gateway saw it. */
