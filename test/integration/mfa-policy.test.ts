@@ -13,7 +13,7 @@ const ADMIN_PASSWORD = "policy root passphrase";
 
 describe("MFA_REQUIRED_ROLES", () => {
 	let app: TestApp;
-	const clock = new TestClock();
+	const clock = new TestClock(Date.now());
 	const secrets = new Secrets();
 	const code = (secret: string) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: clock.now() });
 

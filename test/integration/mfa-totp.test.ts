@@ -27,7 +27,7 @@ interface Enrolled extends TestUser {
 describe("second factors: TOTP and recovery codes", () => {
 	let app: TestApp;
 	let metricsUrl: string;
-	const clock = new TestClock();
+	const clock = new TestClock(Date.now());
 	const secrets = new Secrets();
 	/** The admin, signed in afresh: the tests move the clock past an access token's life. */
 	const admin = () => login(app, ADMIN_EMAIL, ADMIN_PASSWORD, { secrets });
