@@ -5,16 +5,17 @@ import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
 import { signAccessToken } from "../../lib/tokens/access";
+import { OUTBOX_DEPTH } from "../../lib/metrics";
 import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
+import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, OutboxModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
-import { linkTokenFor } from "./flows/links";
+import { linkEmailFor, linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
@@ -22,6 +23,7 @@ import { register, resendVerification, verifyEmail } from "./flows/registration"
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import { Outbox, type OutboxRecord } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
@@ -39,9 +41,27 @@ type AuthThis = Service &
 		auditLog: Collection<AuditRecord>;
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
-		isStopping: boolean;
+		outbox: Outbox;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
+
+/** A hand-over is given up (and retried by the outbox) after this long: well inside the outbox lease. */
+const HAND_OVER_TIMEOUT_MS = 5_000;
+
+/** The outbox relay of this replica: hands messages to `notifications` over the broker. */
+function relayOver(service: AuthThis, store: Collection<OutboxRecord>, kit: AuthKit): Outbox {
+	const metrics = service.broker.isMetricsEnabled() ? service.broker.metrics : null;
+	if (metrics && !metrics.getMetric(OUTBOX_DEPTH.name)) metrics.register({ type: "gauge", ...OUTBOX_DEPTH });
+	return new Outbox({
+		store,
+		handOver: (action, params) => service.broker.call(action, params, { timeout: HAND_OVER_TIMEOUT_MS }),
+		resolveLink: (kind, address) => linkEmailFor(kit, kind, address),
+		clock: kit.clock,
+		count: result => service.countMetric("outbox", { result }),
+		depth: pending => metrics?.set(OUTBOX_DEPTH.name, pending),
+		logger: service.logger
+	});
+}
 
 /**
  * Accounts' credentials, sessions and tokens, one-time links, login throttling and the audit trail. Each action
@@ -50,7 +70,7 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "outbox"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
@@ -194,7 +214,6 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
-			this.isStopping = false;
 			this.auditLog = this.collection(AuditModel);
 			this.core = {
 				settings: config,
@@ -213,18 +232,19 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				metrics: { count: (key, labels) => this.countMetric(key, labels) },
 				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
 				logger: this.logger,
-				broker: this.broker,
-				stopping: () => this.isStopping
+				outbox: { add: message => this.outbox.add(message) }
 			};
+			this.outbox = relayOver(this, this.collection<OutboxRecord>(OutboxModel), requestKit(this.core, this.broker, {}));
 		},
 
 		async started(this: AuthThis) {
+			this.outbox.start();
 			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
 			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
 		},
 
 		async stopped(this: AuthThis) {
-			this.isStopping = true;
+			await this.outbox.stop();
 			await this.hasher.destroy();
 		}
 	};

@@ -10,6 +10,7 @@ import { apiError } from "../../../lib/errors";
 import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import type { AuditInput } from "../../../services/auth/audit/trail";
+import type { AddressLinkKind } from "../../../services/auth/outbox";
 import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 
 export class FakeClock {
@@ -102,6 +103,8 @@ export interface TestKit {
 	hasher: FakeHasher;
 	emails: EmailRequest[];
 	notices: InAppRequest[];
+	/** Link e-mails asked for by address (written to the outbox; resolved by the relay with linkEmailFor). */
+	linkRequests: Array<{ kind: AddressLinkKind; address: string }>;
 	audit: AuditInput[];
 	metrics: Array<[string, Record<string, string>]>;
 	revoked: RevokedSession[];
@@ -114,7 +117,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 	const users = new FakeUsers(clock);
 	const hasher = new FakeHasher();
 	const pending: Array<Promise<void>> = [];
-	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], linkRequests: [] as TestKit["linkRequests"], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
 	const kit: AuthKit = {
 		settings: { ...SETTINGS, ...settings },
 		clock,
@@ -129,7 +132,11 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		hasher,
 		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
 		users,
-		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
+		mail: {
+			sendEmail: async e => void t.emails.push(e),
+			notifyInApp: async n => void t.notices.push(n),
+			sendLinkTo: async (kind, address) => void t.linkRequests.push({ kind, address })
+		},
 		audit: { record: async e => void t.audit.push(e) },
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
