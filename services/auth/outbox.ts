@@ -1,7 +1,7 @@
 /**
  * The durable hand-over of e-mails and in-app notices to `notifications` (CONTRACT §7): a flow writes the
  * message into auth's own store (`mail_outbox`) before the request is answered, and this relay hands it
- * over afterwards — at once (a kick) and, for what is left after a crash, a NATS restart or `notifications`
+ * over — at once and, for what is left after a crash, a NATS restart or `notifications`
  * being away, by polling — until `notifications` has acknowledged it; only then is the row removed. Each
  * message carries its row's id as idempotency key, which `notifications` stores as the record's `_id`, so a
  * message relayed twice (a lost acknowledgement, an expired lease) is queued once. Replicas claim a row with
@@ -88,11 +88,32 @@ export class Outbox {
 		return new Date(this.ports.clock.now());
 	}
 
-	/** Writes the message; the answer may be given once this resolves. Relaying starts at once, behind. */
+	/**
+	 * Writes the message; the answer may be given once this resolves. An e-mail or notice is handed over at
+	 * once too, under a lease taken with the write (so the relay leaves it alone), as before the outbox: it is
+	 * usually at `notifications` by the time the request is answered. A link request by address is only
+	 * written here (its resolution must not cost the request time) and relayed behind.
+	 */
 	async add(message: OutboxMessage): Promise<void> {
 		const now = this.now();
-		await this.ports.store.insert({ _id: randomUUID(), message, status: "pending", attempts: 0, nextAttemptAt: now, lockedUntil: null, lastError: null, createdAt: now });
-		this.kick();
+		const handNow = message.action !== "link";
+		const row: OutboxRecord = {
+			_id: randomUUID(),
+			message,
+			status: "pending",
+			attempts: 0,
+			nextAttemptAt: now,
+			lockedUntil: handNow ? new Date(now.getTime() + this.timing.leaseMs) : null,
+			lastError: null,
+			createdAt: now
+		};
+		await this.ports.store.insert(row);
+		if (!handNow) {
+			this.kick();
+			return;
+		}
+		// Written: whatever happens now, the relay has it (after the lease, if this process dies).
+		await this.relay(row).catch(err => this.ports.logger.error("Outbox: could not record a hand-over:", (err as Error).message));
 	}
 
 	/** Messages left by a crash, and retries that come due, are picked up by polling. */
