@@ -5,7 +5,6 @@ import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
 import { signAccessToken } from "../../lib/tokens/access";
-import { OUTBOX_DEPTH } from "../../lib/metrics";
 import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
@@ -15,7 +14,7 @@ import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
-import { linkEmailFor, linkTokenFor } from "./flows/links";
+import { linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
@@ -23,7 +22,8 @@ import { register, resendVerification, verifyEmail } from "./flows/registration"
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
-import { Outbox, type OutboxRecord } from "./outbox";
+import { outboxRelay } from "./hand-over";
+import type { Outbox, OutboxRecord } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
@@ -44,24 +44,6 @@ type AuthThis = Service &
 		outbox: Outbox;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
-
-/** A hand-over is given up (and retried by the outbox) after this long: well inside the outbox lease. */
-const HAND_OVER_TIMEOUT_MS = 5_000;
-
-/** The outbox relay of this replica: hands messages to `notifications` over the broker. */
-function relayOver(service: AuthThis, store: Collection<OutboxRecord>, kit: AuthKit): Outbox {
-	const metrics = service.broker.isMetricsEnabled() ? service.broker.metrics : null;
-	if (metrics && !metrics.getMetric(OUTBOX_DEPTH.name)) metrics.register({ type: "gauge", ...OUTBOX_DEPTH });
-	return new Outbox({
-		store,
-		handOver: (action, params) => service.broker.call(action, params, { timeout: HAND_OVER_TIMEOUT_MS }),
-		resolveLink: (kind, address) => linkEmailFor(kit, kind, address),
-		clock: kit.clock,
-		count: result => service.countMetric("outbox", { result }),
-		depth: pending => metrics?.set(OUTBOX_DEPTH.name, pending),
-		logger: service.logger
-	});
-}
 
 /**
  * Accounts' credentials, sessions and tokens, one-time links, login throttling and the audit trail. Each action
@@ -195,6 +177,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			}
 		},
 
+		events: {
+			"$services.changed"(this: AuthThis) {
+				if (this.broker.registry.getServiceList({ onlyAvailable: true }).some(s => s.name === "notifications")) {
+					void this.outbox.retryNow().catch(err => this.logger.warn("Outbox: could not reschedule:", (err as Error).message));
+				}
+			}
+		},
+
 		methods: {
 			kit(this: AuthThis, ctx: Ctx<unknown>): AuthKit {
 				return requestKit(this.core, ctx, ctx.meta);
@@ -234,7 +224,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				logger: this.logger,
 				outbox: { add: message => this.outbox.add(message) }
 			};
-			this.outbox = relayOver(this, this.collection<OutboxRecord>(OutboxModel), requestKit(this.core, this.broker, {}));
+			this.outbox = outboxRelay(this, this.collection<OutboxRecord>(OutboxModel), requestKit(this.core, this.broker, {}));
 		},
 
 		async started(this: AuthThis) {

@@ -139,6 +139,13 @@ export class Outbox {
 		while (this.draining) await this.draining;
 	}
 
+	/** `notifications` is (back) there: what waits for it is due now, not after its backoff. */
+	async retryNow(): Promise<void> {
+		const now = this.now();
+		await this.ports.store.updateMany({ status: "pending", nextAttemptAt: { $gt: now } }, { $set: { nextAttemptAt: now } });
+		this.kick();
+	}
+
 	pending(): Promise<number> {
 		return this.ports.store.count({ status: "pending" });
 	}

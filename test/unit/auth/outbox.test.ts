@@ -123,6 +123,21 @@ describe("Outbox", () => {
 		expect(await rows.count({})).toBe(0);
 	});
 
+	it("relays at once, not after its backoff, when notifications is back (retryNow)", async () => {
+		const { outbox, rows, notifications } = await setup();
+		notifications.away = true;
+		await outbox.add({ action: "send", email: welcome });
+		expect(await rows.findOne({})).toMatchObject({ attempts: 1 });
+		notifications.away = false;
+		outbox.kick();
+		await outbox.idle();
+		expect(await rows.count({})).toBe(1); // not due yet
+		await outbox.retryNow();
+		await outbox.idle();
+		expect(await rows.count({})).toBe(0);
+		expect(await notifications.sent()).toEqual(["ada@example.com Welcome!"]);
+	});
+
 	it("hands a message over again when the acknowledgement was lost, and notifications queues it once", async () => {
 		const { outbox, rows, clock, notifications, counted } = await setup();
 		notifications.loseNextAnswer = true;
