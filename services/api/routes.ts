@@ -161,9 +161,10 @@ export function findRoute(method: string, path: string): Route | undefined {
 	return routesOf(path).find(route => route.method === method.toUpperCase());
 }
 
-/** The `Allow` header of a known path: its routes' methods, and OPTIONS, which the gateway answers itself. */
+/** The `Allow` header of a known path: its routes' methods, HEAD wherever GET is, and OPTIONS, which the gateway answers itself. */
 export function allowHeader(path: string): string | undefined {
-	const methods = [...new Set(routesOf(path).map(route => route.method))];
+	const methods: string[] = [...new Set(routesOf(path).map(route => route.method))];
+	if (methods.includes("GET")) methods.splice(methods.indexOf("GET") + 1, 0, "HEAD");
 	return methods.length ? [...methods, "OPTIONS"].join(", ") : undefined;
 }
 

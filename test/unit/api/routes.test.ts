@@ -23,7 +23,7 @@ describe("the route table", () => {
 	});
 
 	it("names the methods of a known path in Allow, and none for an unknown one", () => {
-		expect(allowHeader("/api/v1/users/me")).toBe("GET, PATCH, DELETE, OPTIONS");
+		expect(allowHeader("/api/v1/users/me")).toBe("GET, HEAD, PATCH, DELETE, OPTIONS");
 		expect(allowHeader("/api/v1/auth/login")).toBe("POST, OPTIONS");
 		expect(allowHeader("/api/v1/users/me/extra")).toBeUndefined();
 		expect(routesOf("/nope")).toEqual([]);

@@ -7,11 +7,11 @@ import { randomUUID } from "node:crypto";
 import { MemoryAdapter } from "moleculer-db";
 import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import type { AuditInput } from "../../../services/auth/audit/trail";
 import type { AddressLinkKind } from "../../../services/auth/outbox";
-import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
