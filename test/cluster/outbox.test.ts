@@ -171,14 +171,14 @@ describe("outbox: a promised e-mail arrives once, whatever fails", () => {
 		await startNode("auth-2", ["auth"]);
 		await notifications.kill("SIGTERM");
 		const awayFrom = Date.now();
-		let i = 0;
-		while (Date.now() - awayFrom < AWAY_MS) {
+		// 40 registrations spread over the whole absence, a forgotten password for every fourth: 50 e-mails.
+		for (let i = 0; i < 40; i++) {
+			await new Promise(r => setTimeout(r, Math.max(0, awayFrom + (i * AWAY_MS) / 40 - Date.now())));
 			const email = `b-${i}-${tag}@example.com`;
 			expect(await register(run, email)).toBe(201);
 			if (i % 4 === 0) expect(await forgot(run, email, true)).toBe(202);
-			i++;
-			await new Promise(r => setTimeout(r, 2_000));
 		}
+		await new Promise(r => setTimeout(r, Math.max(0, awayFrom + AWAY_MS - Date.now())));
 		// Nothing was sent while it was away: the first of these had waited the whole time when it comes back.
 		expect(run.tally(mail.messages).delivered).toBe(0);
 		console.log(`(b) in the outbox when notifications returns: ${await outboxDepth()}`);
@@ -187,8 +187,7 @@ describe("outbox: a promised e-mail arrives once, whatever fails", () => {
 		const tally = await settle(run, 90_000);
 		expect(await outboxDepth()).toBe(0);
 		console.log(`(b) the first promise waited ${Math.round((back - awayFrom) / 1000)} s for notifications; all arrived within ${Math.round((Date.now() - back) / 1000) - 3} s of its return`);
-		expect(tally).toEqual({ expected: run.promised.length, delivered: run.promised.length, duplicated: 0 });
-		expect(run.promised.length).toBeGreaterThan(50);
+		expect(tally).toEqual({ expected: 50, delivered: 50, duplicated: 0 });
 	}, AWAY_MS + 150_000);
 
 	it("(c) NATS restarts in the middle of registrations and password resets: every promised e-mail arrives once", async () => {
@@ -198,24 +197,25 @@ describe("outbox: a promised e-mail arrives once, whatever fails", () => {
 		let stop = false;
 		const traffic = (async () => {
 			for (let i = 0; !stop; i++) {
-				const email = `c-${i}-${tag}@example.com`;
-				statuses.push(await register(run, email));
-				// Earlier runs' users, never sent a reset before: a 202 even while NATS is down is a promise.
-				const earlier = `a-${5 + (i % 5)}-${tag}@example.com`;
-				if (i < 5) statuses.push(await forgot(run, earlier, true));
+				statuses.push(await register(run, `c-${i}-${tag}@example.com`));
 				await new Promise(r => setTimeout(r, 200));
 			}
 		})();
 		await new Promise(r => setTimeout(r, 3_000));
+		// Answered 202 just before NATS dies: the relay resolves these addresses (over NATS) after the answer.
+		// Earlier runs' users who were never sent a reset.
+		const resets = await Promise.all([5, 6, 7, 8, 9].map(i => forgot(run, `a-${i}-${tag}@example.com`, true)));
 		await nats.stop("SIGKILL");
 		await new Promise(r => setTimeout(r, 1_500));
 		await nats.start();
 		await new Promise(r => setTimeout(r, 6_000));
 		stop = true;
 		await traffic;
-		console.log(`(c) answers: ${JSON.stringify(statuses.reduce<Record<number, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {}))}`);
+		console.log(`(c) registrations answered: ${JSON.stringify(statuses.reduce<Record<number, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {}))}`);
+		expect(resets).toEqual([202, 202, 202, 202, 202]);
+		// Six seconds after NATS is back, registrations are served again.
+		expect(await register(run, `c-after-${tag}@example.com`)).toBe(201);
 		const tally = await settle(run, 90_000);
 		expect(tally).toEqual({ expected: run.promised.length, delivered: run.promised.length, duplicated: 0 });
-		expect(run.promised.length).toBeGreaterThan(10);
 	}, 180_000);
 });
