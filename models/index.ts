@@ -201,6 +201,28 @@ export const DeliveryModel = model(
 	)
 );
 
+/**
+ * auth's outbox: e-mails and in-app notices written before the request is answered and relayed to
+ * `notifications` until it has taken them (services/auth/outbox.ts). Never a token: links are minted as
+ * the e-mail is sent.
+ */
+export const OutboxModel = model(
+	"OutboxMessage",
+	new Schema(
+		{
+			_id: id, // the idempotency key the message is handed over with
+			message: { type: Schema.Types.Mixed, required: true },
+			status: { type: String, required: true, enum: ["pending", "refused"], index: true },
+			attempts: { type: Number, default: 0 },
+			nextAttemptAt: { type: Date, required: true, index: true },
+			lockedUntil: { type: Date, default: null },
+			lastError: { type: String, default: null },
+			createdAt: { type: Date, required: true }
+		},
+		{ collection: "mail_outbox", versionKey: false, minimize: false }
+	)
+);
+
 /** A user's TOTP factor (one per user), its secret sealed by services/auth/mfa/secret-box.ts. */
 export const MfaFactorModel = model(
 	"MfaFactor",

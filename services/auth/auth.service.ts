@@ -4,12 +4,9 @@ import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../lib/params";
-import { signAccessToken } from "../../lib/tokens/access";
-import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, MfaChallengeModel, MfaFactorModel, OneTimeTokenModel, PasskeyModel, RateLimitModel, RecoveryCodeModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
@@ -21,10 +18,10 @@ import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
-import { loadSecretBox } from "./mfa/encryption-keys";
 import { MFA_ACTIONS } from "./mfa/mfa.actions";
-import { secondFactorsOver } from "./mfa/second-factors";
+import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import type { Outbox } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
@@ -44,7 +41,7 @@ type AuthThis = Service &
 		auditLog: Collection<AuditRecord>;
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
-		isStopping: boolean;
+		outbox: Outbox;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
 
@@ -55,7 +52,7 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges", "outbox"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
@@ -182,6 +179,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			}
 		},
 
+		events: {
+			"$services.changed"(this: AuthThis) {
+				if (this.broker.registry.getServiceList({ onlyAvailable: true }).some(s => s.name === "notifications")) {
+					void this.outbox.retryNow().catch(err => this.logger.warn("Outbox: could not reschedule:", (err as Error).message));
+				}
+			}
+		},
+
 		methods: {
 			kit(this: AuthThis, ctx: Ctx<unknown>): AuthKit {
 				return requestKit(this.core, ctx, ctx.meta);
@@ -196,47 +201,17 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 		},
 
 		created(this: AuthThis) {
-			const signingKey = loadSigningKey(config);
-			const { clock } = deps;
-			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
-			this.hasher = new PasswordHasher(config.bcryptRounds);
-			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
-			this.isStopping = false;
-			this.auditLog = this.collection(AuditModel);
-			this.core = {
-				settings: config,
-				clock,
-				stores: {
-					credentials: this.collection(CredentialModel),
-					sessions: this.collection(SessionModel),
-					spentTokens: this.collection(SpentTokenModel),
-					oneTimeTokens: this.collection(OneTimeTokenModel),
-					throttles: this.collection(LoginThrottleModel),
-					emailChanges: this.collection(EmailChangeModel)
-				},
-				auditLog: this.auditLog,
-				factors: secondFactorsOver(
-					{ totp: this.collection(MfaFactorModel), recoveryCodes: this.collection(RecoveryCodeModel), mfaChallenges: this.collection(MfaChallengeModel), passkeys: this.collection(PasskeyModel) },
-					loadSecretBox(config),
-					clock
-				),
-				hasher: this.hasher,
-				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
-				metrics: { count: (key, labels) => this.countMetric(key, labels) },
-				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
-				logger: this.logger,
-				broker: this.broker,
-				stopping: () => this.isStopping
-			};
+			Object.assign(this, openAuth(this, config, deps));
 		},
 
 		async started(this: AuthThis) {
+			this.outbox.start();
 			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
 			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
 		},
 
 		async stopped(this: AuthThis) {
-			this.isStopping = true;
+			await this.outbox.stop();
 			await this.hasher.destroy();
 		}
 	};

@@ -13,6 +13,7 @@ import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
+import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
 import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
@@ -30,10 +31,15 @@ export interface UsersPort {
 	promoteAdmin(id: string): Promise<void>;
 }
 
-/** E-mail and in-app notices, handed over to `notifications`; a hand-over never fails the request. */
+/**
+ * E-mail and in-app notices for `notifications`, written to auth's outbox: once a call resolves the message
+ * survives any crash and is relayed until `notifications` has taken it (./outbox.ts).
+ */
 export interface MailPort {
 	sendEmail(email: EmailRequest): Promise<void>;
 	notifyInApp(notice: InAppRequest): Promise<void>;
+	/** A link e-mail for whoever owns `address`, if anyone: decided when relayed (links.ts, linkEmailFor). */
+	sendLinkTo(kind: AddressLinkKind, address: string): Promise<void>;
 }
 
 /** The audit trail; who, from where and when are filled in by the port. Never throws. */

@@ -5,17 +5,19 @@ import type { AuthUser } from "../../../lib/types";
 import { ensurePasswordPolicy, passwordMatches, setPassword } from "../password/credentials";
 import { securityNotice } from "../hand-over";
 import type { AuthKit } from "../ports";
-import { consumeLink, sendLink } from "./links";
+import { consumeLink } from "./links";
 import { requireStepUp } from "./step-up";
 import { endSessions } from "./sessions";
 
-/** Answered at once and alike whether or not the account exists; the work goes on behind. */
-export function forgotPassword(kit: AuthKit, { email }: { email: string }): null {
-	kit.background.run("password reset", async () => {
+/**
+ * Answered at once and alike whether or not the account exists: the request itself is written to the
+ * outbox (the same write for any address) before the answer, and the relay decides who gets an e-mail.
+ */
+export async function forgotPassword(kit: AuthKit, { email }: { email: string }): Promise<null> {
+	await kit.mail.sendLinkTo("password-reset", email);
+	kit.background.run("password reset audit", async () => {
 		const user = await kit.users.findByEmail(email);
 		await kit.audit.record({ type: "password.forgot", subjectId: user?.id ?? null, details: { address: emailKey(email), known: !!user } });
-		if (!user || user.status !== "active") return;
-		await sendLink(kit, "password-reset", user);
 	});
 	return null;
 }

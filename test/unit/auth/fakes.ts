@@ -13,6 +13,7 @@ import type { AccessSubject } from "../../../lib/tokens/access";
 import type { AuditInput } from "../../../services/auth/audit/trail";
 import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
 import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
+import type { AddressLinkKind } from "../../../services/auth/outbox";
 import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 
 export class FakeClock {
@@ -107,6 +108,8 @@ export interface TestKit {
 	hasher: FakeHasher;
 	emails: EmailRequest[];
 	notices: InAppRequest[];
+	/** Link e-mails asked for by address (written to the outbox; resolved by the relay with linkEmailFor). */
+	linkRequests: Array<{ kind: AddressLinkKind; address: string }>;
 	audit: AuditInput[];
 	metrics: Array<[string, Record<string, string>]>;
 	revoked: RevokedSession[];
@@ -121,7 +124,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 	const users = new FakeUsers(clock);
 	const hasher = new FakeHasher();
 	const pending: Array<Promise<void>> = [];
-	const t = { clock, users, hasher, signed: [] as AccessSubject[], emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const t = { clock, users, hasher, signed: [] as AccessSubject[], emails: [] as EmailRequest[], notices: [] as InAppRequest[], linkRequests: [] as TestKit["linkRequests"], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
 	const kit: AuthKit = {
 		settings: { ...SETTINGS, ...settings },
 		clock,
@@ -146,7 +149,11 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		hasher,
 		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
 		users,
-		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
+		mail: {
+			sendEmail: async e => void t.emails.push(e),
+			notifyInApp: async n => void t.notices.push(n),
+			sendLinkTo: async (kind, address) => void t.linkRequests.push({ kind, address })
+		},
 		audit: { record: async e => void t.audit.push(e) },
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
