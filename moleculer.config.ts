@@ -1,6 +1,7 @@
 import { Validators, type BrokerOptions, type Middleware, type ServiceBroker } from "moleculer";
 import type { Config } from "./lib/config";
 import { HealthMiddleware } from "./lib/health-server";
+import { EventLoopMetricsMiddleware } from "./lib/metrics";
 import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
 
@@ -106,6 +107,7 @@ export function brokerOptions(config: Config): BrokerOptions {
 			AccessControlMiddleware,
 			...["Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"],
 			transporterLog(config),
+			EventLoopMetricsMiddleware(),
 			...(config.healthPort ? [HealthMiddleware(config.healthPort)] : [])
 		]
 	};
