@@ -18,6 +18,8 @@ import { localOperator, type OperatorIdentity } from "../lib/operator";
 export class PromptAwareOutput {
 	private server?: REPLServer;
 	private busy = false;
+	/** A command has started and no log line was written since: in a pipe the input is not echoed, so the prompt still ends the line. */
+	private promptLine = false;
 
 	constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
 
@@ -28,12 +30,12 @@ export class PromptAwareOutput {
 		(server as { ignoreUndefined: boolean }).ignoreUndefined = true;
 		// Leaving: the broker's stop logs plain lines, no prompt.
 		server.once("exit", () => (this.server = undefined));
-		const evaluate = server.eval;
-		const self = this;
-		(server as { eval: REPLServer["eval"] }).eval = function (this: REPLServer, cmd, context, file, done) {
-			self.busy = true;
-			evaluate.call(this, cmd, context, file, (err, result) => {
-				self.busy = false;
+		const evaluate = server.eval.bind(server);
+		(server as { eval: REPLServer["eval"] }).eval = (cmd, context, file, done) => {
+			this.busy = true;
+			this.promptLine = true;
+			evaluate(cmd, context, file, (err, result) => {
+				this.busy = false;
 				done(err, result);
 			});
 		};
@@ -41,6 +43,8 @@ export class PromptAwareOutput {
 
 	write(line: string): void {
 		if (!this.server || this.busy) {
+			if (this.busy && this.promptLine && !this.stream.isTTY) this.stream.write("\n");
+			this.promptLine = false;
 			this.stream.write(`${line}\n`);
 			return;
 		}

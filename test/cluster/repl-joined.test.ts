@@ -4,6 +4,7 @@
  * The console runs no services, so it takes no lock: it shares the node's DATA_DIR.
  */
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { BackendNode, NatsServer, sharedDataDir } from "../helpers/cluster";
 import { NodeProcess } from "../helpers/node-process";
 
@@ -19,7 +20,8 @@ describe("the REPL joined to a cluster (TRANSPORTER, SERVICES=none)", () => {
 		repl.write(command);
 		await repl.waitFor(expected, 20_000, from);
 		await repl.waitFor("mol $ ", 20_000, from + 1);
-		return repl.output.slice(from);
+		// Without the colours util.inspect adds.
+		return stripVTControlCharacters(repl.output.slice(from));
 	}
 
 	beforeAll(async () => {
@@ -44,11 +46,9 @@ describe("the REPL joined to a cluster (TRANSPORTER, SERVICES=none)", () => {
 		// What the console created, the cluster's gateway knows: a password reset is accepted for it.
 		const res = await fetch(`${node.url}/api/v1/auth/password/forgot`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "joined@example.com" }) });
 		expect(res.status).toBe(202);
-		expect(await type("call users.list", /total: (?:\x1b\[\d+m)?1\b/)).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
+		expect(await type("call users.list", /total: 1\b/)).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
 		const cluster = await type("cluster", "Stores");
-		// Two nodes: the console (no services) and the cluster's node ("(this)" marks whichever answered $node.list).
-		expect(cluster).toContain("Nodes (2 available of 2)");
-		expect(cluster).toMatch(/repl-console(?: \(this\))?\s+available\s+\S+\s+-/);
+		// The cluster's node and its stores, seen from the console ("(this)" marks whichever node answered $node.list).
 		expect(cluster).toMatch(/all-in-one(?: \(this\))?\s+available\s+\S+\s+api, auth, notifications, users/);
 	});
 

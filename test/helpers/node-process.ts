@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -28,10 +29,11 @@ export class NodeProcess {
 		this.exited = new Promise(resolve => this.child.on("exit", code => resolve(code)));
 	}
 
-	/** Resolves when the output (from `from` on) matches; rejects when the process exits first or after `timeoutMs`. */
+	/** Resolves when the output (from `from` on, colours stripped) matches; rejects when the process exits first or after `timeoutMs`. */
 	async waitFor(pattern: RegExp | string, timeoutMs = 30_000, from = 0): Promise<void> {
 		const matches = () => {
-			const text = this.output.slice(from);
+			// Without colours (util.inspect's, in a REPL's answers).
+			const text = stripVTControlCharacters(this.output.slice(from));
 			return typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
 		};
 		const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { freePort } from "../helpers/ferretdb";
 import { NodeProcess } from "../helpers/node-process";
 
@@ -24,14 +25,15 @@ describe("the REPL process (npm run repl)", () => {
 		await repl.waitFor(expected, timeoutMs, from);
 		// Until the prompt is back: the command is over.
 		await repl.waitFor(PROMPT, timeoutMs, from + 1);
-		return repl.output.slice(from);
+		// Without the colours util.inspect adds.
+		return stripVTControlCharacters(repl.output.slice(from));
 	}
 
 	const post = (p: string, body: unknown) => fetch(`http://127.0.0.1:${port}/api/v1/auth${p}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 	beforeAll(async () => {
 		port = await freePort();
-		const store = process.env.TEST_STORE === "mongo" ? { MONGO_URI: `${process.env.TEST_MONGO_URI}/ub_repl_${process.pid}` } : {};
+		const store: Record<string, string> = process.env.TEST_STORE === "mongo" ? { MONGO_URI: `${process.env.TEST_MONGO_URI}/ub_repl_${process.pid}` } : {};
 		repl = new NodeProcess("repl.ts", {
 			HOME: home,
 			DATA_DIR: path.join(home, "data"),
@@ -64,9 +66,9 @@ describe("the REPL process (npm run repl)", () => {
 	});
 
 	it("`call` on an admin-only action works as the operator, without hand-written meta, and is audited as the operator", async () => {
-		expect(await type("call users.list", /total: (?:\x1b\[\d+m)?1\b/)).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
+		expect(await type("call users.list", /total: 1\b/)).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
 		const audit = await type('call auth.auditList {"type":"user.roles"}', /actorId:/);
-		expect(audit).toMatch(/actorId: (?:\x1b\[\d+m)?'operator:[\w.-]+@[\w.-]+'/);
+		expect(audit).toMatch(/actorId: 'operator:[\w.-]+@[\w.-]+'/);
 		expect(await type("audit-verify", "Audit trail")).toMatch(/Audit trail intact: \d+ entries checked\./);
 	});
 
@@ -93,7 +95,7 @@ describe("the REPL process (npm run repl)", () => {
 	it("log lines never garble the prompt: each starts a line of its own, never after the prompt or inside a command's line", () => {
 		const lines = [...repl.output.matchAll(LOG_LINE)];
 		expect(lines.length).toBeGreaterThan(10);
-		for (const m of lines) expect(m.index === 0 ? "\n" : repl.output[m.index! - 1]).toBe("\n");
+		for (const m of lines) expect({ line: m[0], before: m.index === 0 ? "\n" : repl.output.slice(Math.max(0, m.index! - 40), m.index) }).toEqual({ line: m[0], before: expect.stringMatching(/\n$/) });
 		expect(repl.output).not.toMatch(/mol \$ \[\d{2}:/);
 	});
 
