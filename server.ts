@@ -1,6 +1,7 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
+import { lockDataDir, needsDataDirLock } from "./lib/data-dir-lock";
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api/api.service";
@@ -24,10 +25,10 @@ export function createBroker(config: Config, overrides: Partial<BrokerOptions> =
 	return broker;
 }
 
-async function main(): Promise<void> {
-	let config: Config;
+/** Runs `build`; a configuration the node must not start with stops the process with exit code 78 (EX_CONFIG). */
+export function orExitOnConfigError<T>(build: () => T): T {
 	try {
-		config = loadConfig();
+		return build();
 	} catch (err) {
 		if (err instanceof ConfigError) {
 			console.error(`Configuration error: ${err.message}`);
@@ -35,16 +36,18 @@ async function main(): Promise<void> {
 		}
 		throw err;
 	}
-	let broker: ServiceBroker;
-	try {
-		broker = createBroker(config);
-	} catch (err) {
-		if (err instanceof ConfigError) {
-			console.error(`Configuration error: ${err.message}`);
-			process.exit(78);
-		}
-		throw err;
-	}
+}
+
+/** The node's broker, after the checks every start makes: a valid configuration, and the lock on an embedded store's DATA_DIR. */
+export function prepareNode(config: Config, overrides: Partial<BrokerOptions> = {}): ServiceBroker {
+	// One process per embedded store (CONTRACT §7): released when the process exits.
+	if (needsDataDirLock(config)) orExitOnConfigError(() => lockDataDir(config.dataDir));
+	return orExitOnConfigError(() => createBroker(config, overrides));
+}
+
+async function main(): Promise<void> {
+	const config = orExitOnConfigError(() => loadConfig());
+	const broker = prepareNode(config);
 	// The broker stops gracefully on SIGTERM/SIGINT, finishing in-flight requests (tracking).
 	await broker.start();
 }

@@ -191,10 +191,12 @@ function flag(env: Env, name: VariableName, fallback: boolean): boolean {
 function services(env: Env): ServiceName[] {
 	const raw = text(env, "SERVICES");
 	if (raw === undefined) return [...SERVICE_NAMES];
+	// A node of no services: the REPL joined to a cluster as an operator's console (`npm run repl`).
+	if (raw === "none") return [];
 	const names = raw.split(",").map(s => s.trim()).filter(Boolean);
 	const unknown = names.filter(n => !(SERVICE_NAMES as readonly string[]).includes(n));
 	if (unknown.length > 0 || names.length === 0) {
-		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")}; unknown: ${unknown.join(",") || "(empty)"}`);
+		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")} (or be none); unknown: ${unknown.join(",") || "(empty)"}`);
 	}
 	return [...new Set(names)] as ServiceName[];
 }

@@ -2,6 +2,7 @@
 
 import type { Amr, EmailTemplate, LinkKind, MfaMethod, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
+import type { OperatorIdentity } from "./operator";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -49,6 +50,8 @@ export type AuthFailure = "invalid" | "expired" | "revoked";
 /** Context meta set by the gateway and read by actions. */
 export interface AppMeta {
 	user?: AuthUser | null;
+	/** Set only by the REPL's broker: an operator's console (lib/operator.ts). */
+	operator?: OperatorIdentity;
 	authFailure?: AuthFailure;
 	clientIp?: string;
 	userAgent?: string;

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from "moleculer";
 import { apiError } from "../lib/errors";
+import { operatorOf, operatorUser } from "../lib/operator";
 import type { AccessRule, AppMeta } from "../lib/types";
 
 /** The action definition as the middleware sees it: the access rule is declared on the action itself. */
@@ -16,6 +17,9 @@ export const AccessControlMiddleware: Middleware = {
 		const roles = action.roles;
 		if (action.auth !== "required" && !roles?.length) return next;
 		return function checkAccess(ctx: Context<unknown, AppMeta>) {
+			// An operator's console (lib/operator.ts) acts as an admin, recorded as `operator:<name>`.
+			const operator = operatorOf(ctx.meta);
+			if (operator) ctx.meta.user = operatorUser(operator);
 			const user = ctx.meta.user;
 			if (!user) {
 				return Promise.reject(ctx.meta.authFailure ? apiError("INVALID_TOKEN") : apiError("UNAUTHORIZED"));

@@ -3,6 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
+import { recordHttpRequest, registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
 import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
 import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
 import { authenticate } from "./authenticate";
@@ -11,7 +12,7 @@ import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
-import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
+import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath, routesOf } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -40,6 +41,16 @@ type GatewayThis = Service & {
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
+
+/** Counts the request when its answer is sent: by route template (never the raw URL, which holds ids). */
+function measureRequest(registry: MetricRegistry, req: IncomingMessage, res: ServerResponse): void {
+	const started = process.hrtime.bigint();
+	// Now: moleculer-web rewrites `req.url` relative to the route it matches.
+	const route = routesOf(requestPath(req.url ?? "/"))[0]?.fullPath ?? "unmatched";
+	res.once("finish", () => {
+		recordHttpRequest(registry, { method: req.method ?? "GET", route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+	});
+}
 
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock } = deps;
@@ -173,6 +184,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			},
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				if (this.broker.isMetricsEnabled()) measureRequest(this.broker.metrics as unknown as MetricRegistry, req, res);
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
@@ -202,6 +214,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		},
 
 		created(this: GatewayThis) {
+			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
 			this.revocations = new RevocationSet();
 			this.revocationsLoaded = false;

@@ -44,10 +44,11 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 			list: {
 				...IDEMPOTENT,
 				auth: "required",
-				summary: "The signed-in user's in-app notifications, newest first",
-				params: { ...PAGING_PARAMS },
-				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>): Promise<Page<NotificationView> & { unread: number }> {
-					return this.inbox.list(ctx.meta.user!.id, ctx.params.page, ctx.params.pageSize);
+				summary: "The signed-in user's in-app notifications, newest first: all, or only the unread (unread=true) or read (unread=false) ones",
+				params: { ...PAGING_PARAMS, unread: { type: "boolean", convert: true, optional: true }, $$strict: true },
+				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number; unread?: boolean }>): Promise<Page<NotificationView> & { unread: number }> {
+					const { page, pageSize, unread } = ctx.params;
+					return this.inbox.list(ctx.meta.user!.id, page, pageSize, unread === undefined ? "all" : unread ? "unread" : "read");
 				}
 			},
 

@@ -86,12 +86,15 @@ export interface NotificationRecord {
 	readAt: Date | null;
 }
 
+/** Which of a user's notices a listing shows. */
+export type NoticeFilter = "all" | "unread" | "read";
+
 /** The in-app notices, always of one user. */
 export interface InboxStore {
 	insert(notice: NotificationRecord): Promise<void>;
 	/** Newest first. */
-	page(userId: string, offset: number, limit: number): Promise<NotificationRecord[]>;
-	count(userId: string, unreadOnly: boolean): Promise<number>;
+	page(userId: string, shown: NoticeFilter, offset: number, limit: number): Promise<NotificationRecord[]>;
+	count(userId: string, shown: NoticeFilter): Promise<number>;
 	find(userId: string, id: string): Promise<NotificationRecord | null>;
 	/** Marks the user's unread notices (the one with this id, or all) as read at `at`. */
 	markRead(userId: string, id: string | undefined, at: Date): Promise<void>;

@@ -1,6 +1,6 @@
 /** The notifications service's collections behind its store ports. */
 import type { Collection, Filter } from "../../lib/collection";
-import type { DeliveryRecord, DeliveryStore, InboxStore, NotificationRecord } from "./ports";
+import type { DeliveryRecord, DeliveryStore, InboxStore, NoticeFilter, NotificationRecord } from "./ports";
 
 export function collectionDeliveryStore(deliveries: Collection<DeliveryRecord>): DeliveryStore {
 	return {
@@ -17,13 +17,19 @@ export function collectionDeliveryStore(deliveries: Collection<DeliveryRecord>):
 	};
 }
 
+function noticeQuery(userId: string, shown: NoticeFilter): Filter {
+	if (shown === "unread") return { userId, readAt: null };
+	if (shown === "read") return { userId, readAt: { $ne: null } };
+	return { userId };
+}
+
 export function collectionInboxStore(notifications: Collection<NotificationRecord>): InboxStore {
 	return {
 		insert: async notice => {
 			await notifications.insert(notice);
 		},
-		page: (userId, offset, limit) => notifications.find({ userId }, { sort: ["-createdAt", "-_id"], limit, offset }),
-		count: (userId, unreadOnly) => notifications.count(unreadOnly ? { userId, readAt: null } : { userId }),
+		page: (userId, shown, offset, limit) => notifications.find(noticeQuery(userId, shown), { sort: ["-createdAt", "-_id"], limit, offset }),
+		count: (userId, shown) => notifications.count(noticeQuery(userId, shown)),
 		find: (userId, id) => notifications.findOne({ _id: id, userId }),
 		markRead: async (userId, id, at) => {
 			const filter: Filter = id ? { _id: id, userId, readAt: null } : { userId, readAt: null };

@@ -144,4 +144,17 @@ describe("AccessControlMiddleware.localAction", () => {
 			await expect(wrap(next, { roles: ["admin"] })(fakeCtx({ user: admin }))).resolves.toBe("handler result");
 		});
 	});
+
+	it("lets an operator's console (meta.operator) through as an admin, recorded as operator:<name>", async () => {
+		const ctx = fakeCtx({ operator: { name: "ops@host" } });
+		await expect(wrap(next, { name: "users.list", roles: ["admin"] })(ctx)).resolves.toBe("handler result");
+		expect((ctx.meta as AppMeta).user).toEqual({ id: "operator:ops@host", sid: "operator", roles: ["user", "admin"] });
+	});
+
+	it("ignores a malformed operator field", async () => {
+		for (const operator of [{ name: "" }, { name: "has space" }, { name: 7 }, "ops"]) {
+			const err = await rejection(wrap(next, { name: "users.list", roles: ["admin"] })(fakeCtx({ operator } as unknown as AppMeta)));
+			expect(err.type).toBe("UNAUTHORIZED");
+		}
+	});
 });
