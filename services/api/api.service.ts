@@ -12,6 +12,9 @@ import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
 import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
+import { sessionCookieOf, sessionCookies, wantsCookieSession } from "./session-cookie";
+import { createDocsHandler } from "../../web/docs";
+import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -28,6 +31,9 @@ interface GatewayRequest extends IncomingMessage {
 	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
 	originalUrl?: string;
 	query?: Record<string, unknown>;
+	$params?: Record<string, unknown>;
+	/** A browser session: tokens go into (and come from) the session cookie (./session-cookie.ts). */
+	$cookieSession?: boolean;
 }
 
 type GatewayThis = Service & {
@@ -36,6 +42,8 @@ type GatewayThis = Service & {
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
+	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
+	pages?: WebHandler[];
 	loadRevocations(): Promise<void>;
 };
 
@@ -44,6 +52,7 @@ type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
+	const cookies = sessionCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -54,16 +63,35 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
 		// The success status is the route table's: handlers only return data.
-		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
+		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
+			if (!req.$cookieSession) return data;
+			// A browser session: the refresh token goes into the cookie, not the body; a session route that
+			// hands out no token (logout) has ended it, so the cookie goes.
+			const tokens = data as { refreshToken?: unknown } | null;
+			if (typeof tokens?.refreshToken === "string") {
+				res.setHeader("Set-Cookie", cookies.set(tokens.refreshToken));
+				const { refreshToken: _inCookie, ...rest } = tokens;
+				return rest;
+			}
+			if (route?.sessionCookie) res.setHeader("Set-Cookie", cookies.clear());
 			return data;
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
 			checkBodyRequest(req);
+			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
+			const cookie = route?.sessionCookie ? sessionCookieOf(req) : undefined;
+			if (cookie !== undefined) {
+				// CSRF: the cookie counts only from our own pages' origins.
+				if (!cookies.originAllowed(req)) throw apiError("FORBIDDEN", "The session cookie is accepted only from this site's own pages (Origin)");
+				req.$cookieSession = true;
+				if (req.$params && req.$params.refreshToken === undefined) req.$params.refreshToken = cookie;
+			}
+			if (wantsCookieSession(req)) req.$cookieSession = true;
 		}
 	}));
 
@@ -103,6 +131,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				}
 				if (res.headersSent) return;
 				if (mapped.status === 405 && allow) mapped.headers.Allow = allow;
+				// A browser session whose refresh token was refused: the cookie is of no more use.
+				if (req.$cookieSession && mapped.status === 401 && (req.$alias?.action ? routeOf.get(req.$alias.action)?.sessionCookie : false)) mapped.headers["Set-Cookie"] = cookies.clear();
 				// RFC 6750: a 401 names the scheme, and says so when the token sent was refused.
 				if (mapped.status === 401) mapped.headers["WWW-Authenticate"] = req.$ctx?.meta.authFailure ? 'Bearer error="invalid_token"' : "Bearer";
 				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
@@ -173,6 +203,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			},
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				// The hosted pages, their assets and /api/docs answer with their own headers (CSP for pages).
+				if (this.pages?.some(handler => handler(req, res))) return;
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
@@ -204,6 +236,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			this.revocations = new RevocationSet();
 			this.revocationsLoaded = false;
 			this.stopping = false;
+			if (config.hostedPages) {
+				const webDir = findWebDir();
+				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
+			}
 		},
 
 		started(this: GatewayThis) {

@@ -19,10 +19,11 @@ import { clearThrottle, logIn } from "./flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
-import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
+import { endUserSessions, listSessions, logoutAll, purgeUser, removeSession, revokedSessions, signOut } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
 import { PasswordHasher } from "./password/hasher";
+import { successorKey, successorSecret } from "./tokens/opaque";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
@@ -84,9 +85,12 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				handler: withParams(refresh)
 			},
 			logout: {
-				auth: "required",
-				summary: "End this session",
-				handler: forCaller(logout)
+				// Bearer, or the session's refresh token (the browser session's cookie): see signOut.
+				summary: "End this session: the signed-in one, or the one a refresh token (body or browser-session cookie) belongs to",
+				params: { refreshToken: { ...TOKEN_PARAM, optional: true }, $$strict: true },
+				handler(this: AuthThis, ctx: Ctx<{ refreshToken?: string }>) {
+					return signOut(this.kit(ctx), ctx.meta, ctx.params);
+				}
 			},
 			logoutAll: {
 				auth: "required",
@@ -151,8 +155,9 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			endUserSessions: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { userId: { type: "string" } },
+				roles: ["admin"],
+				summary: "End every session of a user (admin)",
+				params: { userId: ID_PARAM },
 				handler: withParams(endUserSessions)
 			},
 			purgeUser: {
@@ -192,6 +197,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			const signingKey = loadSigningKey(config);
 			const { clock } = deps;
 			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
+			const serverKey = successorKey(signingKey.privateKey);
 			this.hasher = new PasswordHasher(config.bcryptRounds);
 			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
 			this.isStopping = false;
@@ -210,6 +216,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				auditLog: this.auditLog,
 				hasher: this.hasher,
 				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
+				successor: { of: secret => successorSecret(serverKey, secret) },
 				metrics: { count: (key, labels) => this.countMetric(key, labels) },
 				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
 				logger: this.logger,

@@ -7,7 +7,7 @@ import type { PublicUser } from "../../lib/user-schema";
 import type { AuditRecord } from "./audit/chain";
 import { appendAudit, auditEvent } from "./audit/trail";
 import { mailPort } from "./hand-over";
-import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasswordHashing, UsersPort } from "./ports";
+import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasswordHashing, RefreshSuccessor, UsersPort } from "./ports";
 
 /** What a request's context (or, outside a request, the broker) offers: calls and broadcasts. */
 export interface Bus {
@@ -23,6 +23,7 @@ export interface AuthCore {
 	auditLog: Collection<AuditRecord>;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
+	successor: RefreshSuccessor;
 	metrics: MetricsPort;
 	background: BackgroundPort;
 	logger: Pick<Logger, "warn" | "error">;

@@ -11,6 +11,7 @@ import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/ty
 import type { PublicUser } from "../../../lib/user-schema";
 import type { AuditInput } from "../../../services/auth/audit/trail";
 import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { successorSecret } from "../../../services/auth/tokens/opaque";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -87,9 +88,13 @@ export class FakeHasher implements PasswordHashing {
 	}
 }
 
+/** The server key of refresh-token successors (any 32 bytes will do in the fakes). */
+export const SUCCESSOR_KEY = Buffer.alloc(32, 7);
+
 export const SETTINGS: AuthSettings = {
 	accessTokenTtl: 900,
 	refreshTokenTtl: 2_592_000,
+	refreshReuseInterval: 10,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
 	emailVerificationRequired: true
@@ -128,6 +133,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		},
 		hasher,
 		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
+		successor: { of: secret => successorSecret(SUCCESSOR_KEY, secret) },
 		users,
 		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
 		audit: { record: async e => void t.audit.push(e) },
