@@ -23,6 +23,15 @@ export interface UserRecord {
 	lastLoginAt: Date | null;
 }
 
+/** A new account, as auth asks `users.create` for one. */
+export interface NewUser {
+	email: string;
+	displayName?: string;
+	locale?: string;
+	roles?: Role[];
+	emailVerified?: boolean;
+}
+
 /** The caller, as the gateway established it from a verified access token. */
 export interface AuthUser {
 	id: string;

@@ -81,7 +81,7 @@ export const SpentTokenModel = model(
 	)
 );
 
-/** The audit trail: hash-chained, append-only (lib/audit.ts). */
+/** The audit trail: hash-chained, append-only (services/auth/audit/). */
 const auditSchema = new Schema(
 	{
 		_id: id,
@@ -125,7 +125,7 @@ export const EmailChangeModel = model(
 	)
 );
 
-/** Short-lived mutexes (lib/lock.ts). */
+/** Short-lived mutexes (services/users/lock.ts). */
 export const LockModel = model(
 	"Lock",
 	new Schema({ _id: id, expiresAt: { type: Date, required: true, expires: 0 } }, { collection: "locks", versionKey: false })

@@ -7,7 +7,7 @@ import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import type { Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
@@ -15,14 +15,6 @@ import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
 import type { CredentialRecord } from "./password/credentials";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
-
-export interface NewUser {
-	email: string;
-	displayName?: string;
-	locale?: string;
-	roles?: Role[];
-	emailVerified?: boolean;
-}
 
 /** The `users` service: accounts live there, credentials and sessions here. */
 export interface UsersPort {

@@ -17,11 +17,11 @@ import {
 	ROLES_PARAM,
 	STATUS_PARAM
 } from "../../lib/params";
-import type { AppMeta, Page, ServiceDeps, UserRecord } from "../../lib/types";
+import type { AppMeta, NewUser, Page, ServiceDeps, UserRecord } from "../../lib/types";
 import { USER_LIMITS, type PublicUser } from "../../lib/user-schema";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { LockModel, UserModel } from "../../models";
-import { createUser, listUsers, publicUser, recordLogin, setEmail, updateProfile, updateUser, userByEmail, userById, type NewUser } from "./accounts";
+import { createUser, listUsers, publicUser, recordLogin, setEmail, updateProfile, updateUser, userByEmail, userById } from "./accounts";
 import { changeByAdmin, type AdminPatch } from "./admin-change";
 import { deleteAccount, deleteOwnAccount } from "./deletion";
 import { collectionLockTable, tableMutex, type LockRecord } from "./lock";

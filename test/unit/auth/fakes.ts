@@ -7,10 +7,10 @@ import { randomUUID } from "node:crypto";
 import { MemoryAdapter } from "moleculer-db";
 import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import type { AuditInput } from "../../../services/auth/audit/trail";
-import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 import { successorSecret } from "../../../services/auth/tokens/opaque";
 
 export class FakeClock {
