@@ -112,7 +112,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
 			cors: config.corsOrigins
 				? {
-						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+						// APP_URL's origin too: the hosted pages' own requests carry it.
+						origin: config.corsOrigins.includes("*") ? "*" : [...new Set([...config.corsOrigins, new URL(config.appUrl).origin])],
 						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Content-Type", "Authorization"],
 						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
