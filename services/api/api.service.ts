@@ -12,7 +12,7 @@ import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
 import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
-import { sessionCookieOf, sessionCookies, wantsCookieSession } from "./session-cookie";
+import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
 import { createDocsHandler } from "../../web/docs";
 import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
@@ -25,15 +25,12 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
 
-interface GatewayRequest extends IncomingMessage {
+interface GatewayRequest extends SessionRequest {
 	$alias?: { action?: string };
 	$ctx?: Context<unknown, AppMeta>;
 	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
 	originalUrl?: string;
 	query?: Record<string, unknown>;
-	$params?: Record<string, unknown>;
-	/** A browser session: tokens go into (and come from) the session cookie (./session-cookie.ts). */
-	$cookieSession?: boolean;
 }
 
 type GatewayThis = Service & {
@@ -67,31 +64,14 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
-			if (!req.$cookieSession) return data;
-			// A browser session: the refresh token goes into the cookie, not the body; a session route that
-			// hands out no token (logout) has ended it, so the cookie goes.
-			const tokens = data as { refreshToken?: unknown } | null;
-			if (typeof tokens?.refreshToken === "string") {
-				res.setHeader("Set-Cookie", cookies.set(tokens.refreshToken));
-				const { refreshToken: _inCookie, ...rest } = tokens;
-				return rest;
-			}
-			if (route?.sessionCookie) res.setHeader("Set-Cookie", cookies.clear());
-			return data;
+			return giveSessionCookie(cookies, req, res, data, route?.sessionCookie === true);
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
 			checkBodyRequest(req);
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
-			const cookie = route?.sessionCookie ? sessionCookieOf(req) : undefined;
-			if (cookie !== undefined) {
-				// CSRF: the cookie counts only from our own pages' origins.
-				if (!cookies.originAllowed(req)) throw apiError("FORBIDDEN", "The session cookie is accepted only from this site's own pages (Origin)");
-				req.$cookieSession = true;
-				if (req.$params && req.$params.refreshToken === undefined) req.$params.refreshToken = cookie;
-			}
-			if (wantsCookieSession(req)) req.$cookieSession = true;
+			takeSessionCookie(cookies, req, route?.sessionCookie === true);
 		}
 	}));
 

@@ -5,8 +5,9 @@
  * SameSite already keeps other sites' requests from carrying it, the Origin check is the second line (CSRF)
  * and also covers same-site origins that are not ours.
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../../lib/config";
+import { apiError } from "../../lib/errors";
 import { API_PREFIX } from "./routes";
 
 export const SESSION_COOKIE = "refresh_token";
@@ -55,4 +56,39 @@ export function sessionCookies(config: Pick<Config, "appUrl" | "corsOrigins" | "
 		set: token => `${SESSION_COOKIE}=${token}; ${attributes}; Max-Age=${config.refreshTokenTtl}`,
 		clear: () => `${SESSION_COOKIE}=; ${attributes}; Max-Age=0`
 	};
+}
+
+/** A gateway request as these steps see it: its merged parameters, and whether it is a browser session. */
+export interface SessionRequest extends IncomingMessage {
+	$params?: Record<string, unknown>;
+	$cookieSession?: boolean;
+}
+
+/**
+ * Before the action. On a route that takes the cookie (`acceptsCookie`), a request carrying it must come from
+ * an allowed Origin (else 403 FORBIDDEN); the cookie then stands in for a missing `refreshToken`.
+ */
+export function takeSessionCookie(cookies: SessionCookies, req: SessionRequest, acceptsCookie: boolean): void {
+	const cookie = acceptsCookie ? sessionCookieOf(req) : undefined;
+	if (cookie !== undefined) {
+		if (!cookies.originAllowed(req)) throw apiError("FORBIDDEN", "The session cookie is accepted only from this site's own pages (Origin)");
+		req.$cookieSession = true;
+		if (req.$params && req.$params.refreshToken === undefined) req.$params.refreshToken = cookie;
+	}
+	if (wantsCookieSession(req)) req.$cookieSession = true;
+}
+
+/**
+ * After the action, in a browser session: a refresh token goes into the cookie and out of the body; a route
+ * that takes the cookie and hands out no token (logout) has ended the session, so the cookie goes.
+ */
+export function giveSessionCookie(cookies: SessionCookies, req: SessionRequest, res: ServerResponse, data: unknown, acceptsCookie: boolean): unknown {
+	if (!req.$cookieSession) return data;
+	const tokens = data as { refreshToken?: unknown } | null;
+	if (typeof tokens?.refreshToken === "string") {
+		res.setHeader("Set-Cookie", cookies.set(tokens.refreshToken));
+		return Object.fromEntries(Object.entries(tokens).filter(([key]) => key !== "refreshToken"));
+	}
+	if (acceptsCookie) res.setHeader("Set-Cookie", cookies.clear());
+	return data;
 }

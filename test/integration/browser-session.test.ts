@@ -78,7 +78,7 @@ describe("cookie sessions (X-Session: cookie)", () => {
 		const acc = await registerUser(app, { secrets });
 		const { cookie, res: signedIn } = await cookieLogin(acc.email, acc.password);
 		for (const origin of [undefined, "https://evil.example", "null", "http://localhost:3001"]) {
-			const headers = origin === undefined ? {} : { Origin: origin };
+			const headers: Record<string, string> = origin === undefined ? {} : { Origin: origin };
 			const refused = await withCookie("POST", `${AUTH}/refresh`, cookie, headers);
 			expectError(refused, 403, "FORBIDDEN");
 			expect(refused.headers.getSetCookie()).toEqual([]);
