@@ -1,6 +1,6 @@
 import { PAGING_PARAMS } from "../lib/params";
 import type { Page } from "../lib/types";
-import { call, command, CommandError, formatTable, oneLine, type Caller, type CommandOutput } from "./command";
+import { call, command, OPERATOR, CommandError, formatTable, oneLine, type Caller, type CommandOutput } from "./command";
 
 /** Operator commands on the e-mail queue: what gave up, and sending it again. */
 
@@ -29,7 +29,7 @@ function parseLimit(limit: unknown): number | undefined {
 export function listFailedMail(caller: Caller, limit?: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const n = parseLimit(limit);
-		const page = await call<Page<FailedDelivery>>(caller, "notifications.failedDeliveries", n === undefined ? {} : { pageSize: n });
+		const page = await call<Page<FailedDelivery>>(caller, "notifications.failedDeliveries", n === undefined ? {} : { pageSize: n }, OPERATOR);
 		const rows = Array.isArray(page?.rows) ? page.rows : [];
 		if (rows.length === 0) return "No failed e-mail deliveries.";
 		const table = formatTable(
@@ -44,7 +44,7 @@ export function listFailedMail(caller: Caller, limit?: unknown): Promise<Command
 export function retryMail(caller: Caller, id?: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const one = typeof id === "string" && id.trim() ? id.trim() : undefined;
-		const { retried } = await call<{ retried: number }>(caller, "notifications.retryDeliveries", one ? { id: one } : {});
+		const { retried } = await call<{ retried: number }>(caller, "notifications.retryDeliveries", one ? { id: one } : {}, OPERATOR);
 		if (!retried) return one ? `No failed delivery with id ${one}; nothing queued.` : "No failed e-mail deliveries; nothing queued.";
 		return `Queued ${retried} deliver${retried === 1 ? "y" : "ies"} again.`;
 	});

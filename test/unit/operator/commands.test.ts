@@ -124,7 +124,7 @@ describe("user-disable / user-enable", () => {
 	it("enables through users.adminUpdate {id, status: active}", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user({ status: "disabled" }), "users.adminUpdate": p => user({ status: p.status }) });
 		const out = await setUserStatus(caller, "ada@example.com", "active");
-		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Enabled ada@example.com: they can sign in again." });
 	});
 
@@ -198,7 +198,7 @@ describe("sessions-end", () => {
 	it("calls auth.endUserSessions {userId} and prints how many ended", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user(), "auth.endUserSessions": () => 3 });
 		const out = await endSessions(caller, "ada@example.com");
-		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Ended 3 sessions of ada@example.com." });
 	});
 
@@ -229,7 +229,7 @@ describe("mail-failed", () => {
 	it("lists failed deliveries via notifications.failedDeliveries {pageSize} as a table", async () => {
 		const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf(failed) });
 		const out = await listFailedMail(caller, "5");
-		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { pageSize: 5 }, opts: undefined }]);
+		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { pageSize: 5 }, opts: OPERATOR }]);
 		expect(out.ok).toBe(true);
 		const lines = out.text.split("\n");
 		expect(lines[0]).toMatch(/^id\s+to\s+template\s+attempts\s+created\s+last error$/);
@@ -276,7 +276,7 @@ describe("mail-retry", () => {
 	it("retries one delivery by id", async () => {
 		const caller = fakeCaller({ "notifications.retryDeliveries": () => ({ retried: 1 }) });
 		expect(await retryMail(caller, "d1")).toEqual({ ok: true, text: "Queued 1 delivery again." });
-		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: undefined });
+		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: OPERATOR });
 	});
 
 	it("retries all without an id", async () => {
@@ -431,7 +431,7 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 		]);
 		expect(await run("user-disable", caller, { email: "x@example.com", options: {} })).toEqual([["error", "No user with that e-mail: x@example.com"]]);
 		await run("mail-failed", caller, { options: { limit: "3" } });
-		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { pageSize: 3 }, opts: undefined });
+		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { pageSize: 3 }, opts: OPERATOR });
 	});
 
 	it("hands mail-retry its optional id", async () => {
