@@ -52,7 +52,9 @@ export const VARIABLES = {
 	JWT_ISSUER: { services: ["api", "auth"] },
 	JWT_AUDIENCE: { services: ["api", "auth"] },
 	ACCESS_TOKEN_TTL: { services: AUTH },
-	REFRESH_TOKEN_TTL: { services: AUTH },
+	// auth rotates refresh tokens; the gateway gives the browser-session cookie the same lifetime.
+	REFRESH_TOKEN_TTL: { services: ["api", "auth"] },
+	REFRESH_REUSE_INTERVAL: { services: AUTH },
 	SESSION_MAX_LIFETIME: { services: AUTH },
 	BCRYPT_ROUNDS: { services: AUTH },
 	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
@@ -60,6 +62,7 @@ export const VARIABLES = {
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
 	CORS_ORIGINS: { services: API },
+	HOSTED_PAGES: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
 	ADMIN_PASSWORD: { services: AUTH },
 	LOG_LEVEL: { services: "all" },
@@ -113,6 +116,8 @@ export interface Config {
 	jwtAudience: string;
 	accessTokenTtl: number;
 	refreshTokenTtl: number;
+	/** Seconds during which a just-spent refresh token still gets its successor (two tabs, a retry); 0 = never. */
+	refreshReuseInterval: number;
 	/** Absolute session lifetime: refreshing never carries a session past it. */
 	sessionMaxLifetime: number;
 	bcryptRounds: number;
@@ -122,6 +127,8 @@ export interface Config {
 	trustProxy: boolean;
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
+	/** The gateway serves the hosted pages (web/) at the root of PORT, and /api/docs. */
+	hostedPages: boolean;
 	adminEmail?: string;
 	adminPassword?: string;
 	logLevel: LogLevel;
@@ -358,6 +365,7 @@ export function loadConfig(env: Env = process.env): Config {
 		jwtAudience: text(env, "JWT_AUDIENCE") ?? "user-backend",
 		accessTokenTtl: integer(env, "ACCESS_TOKEN_TTL", 900, 10, 86_400),
 		refreshTokenTtl: integer(env, "REFRESH_TOKEN_TTL", 2_592_000, 60, 31_536_000),
+		refreshReuseInterval: integer(env, "REFRESH_REUSE_INTERVAL", 10, 0, 300),
 		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
@@ -365,6 +373,7 @@ export function loadConfig(env: Env = process.env): Config {
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
 		corsOrigins: corsOrigins(env),
+		hostedPages: flag(env, "HOSTED_PAGES", true),
 		adminEmail,
 		adminPassword,
 		logLevel: logLevel(env),

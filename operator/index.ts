@@ -84,7 +84,7 @@ export function replCommands(out?: Printer): ReplCommand[] {
 			"mail-failed",
 			"List e-mail deliveries that gave up, newest first",
 			(b, a) => listFailedMail(b, a.options?.limit),
-			{ options: [{ option: "-l, --limit <n>", description: `How many to list (1-${FAILED_LIMIT_MAX}, default 50)` }] },
+			{ options: [{ option: "-l, --limit <n>", description: `How many to list (1-${FAILED_LIMIT_MAX}, default 20)` }] },
 			out
 		),
 		define("mail-retry [id]", "Send failed e-mails again: the one with this id, or all", (b, a) => retryMail(b, a.id), {}, out),

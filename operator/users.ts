@@ -56,7 +56,7 @@ export function setUserStatus(caller: Caller, email: unknown, status: UserStatus
 	return command(async () => {
 		const user = await findUser(caller, email);
 		if (user.status === status) return `${user.email} is already ${status}; nothing changed.`;
-		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, status });
+		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, status }, OPERATOR);
 		return status === "disabled"
 			? `Disabled ${updated.email}: they can no longer sign in, and their sessions were ended.`
 			: `Enabled ${updated.email}: they can sign in again.`;
@@ -68,7 +68,7 @@ export function setAdmin(caller: Caller, email: unknown, grant: boolean): Promis
 	return command(async () => {
 		const user = await findUser(caller, email);
 		if (isAdmin(user) === grant) return `${user.email} ${grant ? "is already" : "is not"} an admin; nothing changed.`;
-		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, roles: grant ? ADMIN_ROLES : USER_ROLES });
+		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, roles: grant ? ADMIN_ROLES : USER_ROLES }, OPERATOR);
 		return `${updated.email} ${grant ? "is now an admin" : "is no longer an admin"} (roles: ${updated.roles.join(", ")}); their sessions were ended, so the change applies when they sign in again.`;
 	});
 }
@@ -77,7 +77,7 @@ export function setAdmin(caller: Caller, email: unknown, grant: boolean): Promis
 export function endSessions(caller: Caller, email: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const user = await findUser(caller, email);
-		const ended = await call<number>(caller, "auth.endUserSessions", { userId: user.id });
+		const ended = await call<number>(caller, "auth.endUserSessions", { userId: user.id }, OPERATOR);
 		const count = typeof ended === "number" ? ended : 0;
 		return `Ended ${count} session${count === 1 ? "" : "s"} of ${user.email}.`;
 	});

@@ -13,6 +13,9 @@ import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
 import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath, routesOf } from "./routes";
+import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
+import { createDocsHandler } from "../../web/docs";
+import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -23,7 +26,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
 
-interface GatewayRequest extends IncomingMessage {
+interface GatewayRequest extends SessionRequest {
 	$alias?: { action?: string };
 	$ctx?: Context<unknown, AppMeta>;
 	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
@@ -37,6 +40,8 @@ type GatewayThis = Service & {
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
+	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
+	pages?: WebHandler[];
 	loadRevocations(): Promise<void>;
 };
 
@@ -55,6 +60,7 @@ function measureRequest(registry: MetricRegistry, req: IncomingMessage, res: Ser
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
+	const cookies = sessionCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -65,16 +71,18 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		// Client mistakes are answered, not logged as errors.
 		logging: true,
 		// The success status is the route table's: handlers only return data.
-		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
+		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
-			return data;
+			return giveSessionCookie(cookies, req, res, data, route?.sessionCookie === true);
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
 			checkBodyRequest(req);
+			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
+			takeSessionCookie(cookies, req, route?.sessionCookie === true);
 		}
 	}));
 
@@ -95,7 +103,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
 			cors: config.corsOrigins
 				? {
-						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+						// APP_URL's origin too: the hosted pages' own requests carry it.
+						origin: config.corsOrigins.includes("*") ? "*" : [...new Set([...config.corsOrigins, new URL(config.appUrl).origin])],
 						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Content-Type", "Authorization"],
 						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
@@ -114,6 +123,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				}
 				if (res.headersSent) return;
 				if (mapped.status === 405 && allow) mapped.headers.Allow = allow;
+				// A browser session whose refresh token was refused: the cookie is of no more use.
+				if (req.$cookieSession && mapped.status === 401 && (req.$alias?.action ? routeOf.get(req.$alias.action)?.sessionCookie : false)) mapped.headers["Set-Cookie"] = cookies.clear();
 				// RFC 6750: a 401 names the scheme, and says so when the token sent was refused.
 				if (mapped.status === 401) mapped.headers["WWW-Authenticate"] = req.$ctx?.meta.authFailure ? 'Bearer error="invalid_token"' : "Bearer";
 				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
@@ -185,6 +196,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
 				if (this.broker.isMetricsEnabled()) measureRequest(this.broker.metrics as unknown as MetricRegistry, req, res);
+				// The hosted pages, their assets and /api/docs answer with their own headers (CSP for pages).
+				if (this.pages?.some(handler => handler(req, res))) return;
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
@@ -219,6 +232,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			this.revocations = new RevocationSet();
 			this.revocationsLoaded = false;
 			this.stopping = false;
+			if (config.hostedPages) {
+				const webDir = findWebDir();
+				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
+			}
 		},
 
 		started(this: GatewayThis) {

@@ -34,6 +34,11 @@ export interface RouteSpec {
 	/** A status besides success that is not an error body, with its response schema. */
 	alternative?: { status: number; response: string; description: string };
 	examples?: RouteExamples;
+	/**
+	 * Takes the browser session's refresh-token cookie in place of a `refreshToken` body, from an allowed
+	 * Origin only (CONTRACT §5; services/api/session-cookie.ts).
+	 */
+	sessionCookie?: true;
 }
 
 export interface RouteGroup {
@@ -80,8 +85,18 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 				errors: ["INVALID_TOKEN", { type: "INVALID_MFA_CODE", status: 401 }, "TOO_MANY_ATTEMPTS", "ACCOUNT_DISABLED"],
 				examples: EXAMPLES.loginMfa
 			},
-			{ method: "POST", path: "/refresh", action: "auth.refresh", tag: "auth", status: 200, response: "TokenResponse", errors: ["INVALID_TOKEN", "TOKEN_REUSED", "ACCOUNT_DISABLED"], examples: EXAMPLES.refresh },
-			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204 },
+			{
+				method: "POST",
+				path: "/refresh",
+				action: "auth.refresh",
+				tag: "auth",
+				status: 200,
+				response: "TokenResponse",
+				errors: ["INVALID_TOKEN", "TOKEN_REUSED", "ACCOUNT_DISABLED"],
+				examples: EXAMPLES.refresh,
+				sessionCookie: true
+			},
+			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204, errors: ["UNAUTHORIZED", "INVALID_TOKEN"], sessionCookie: true },
 			{ method: "POST", path: "/logout-all", action: "auth.logoutAll", tag: "auth", status: 204 },
 			{ method: "GET", path: "/sessions", action: "auth.sessions", tag: "auth", status: 200, response: "SessionList" },
 			{ method: "DELETE", path: "/sessions/:id", action: "auth.removeSession", tag: "auth", status: 204, errors: ["NOT_FOUND"] },
@@ -108,7 +123,15 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND"] },
 			{ method: "PATCH", path: "/:id", action: "users.update", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND", "LAST_ADMIN"] },
 			{ method: "DELETE", path: "/:id", action: "users.remove", tag: "admin", status: 204, errors: ["NOT_FOUND", "LAST_ADMIN"] },
-			{ method: "DELETE", path: "/:id/mfa", action: "auth.resetMfa", tag: "admin", status: 204, errors: ["NOT_FOUND"] }
+			{ method: "DELETE", path: "/:id/mfa", action: "auth.resetMfa", tag: "admin", status: 204, errors: ["NOT_FOUND"] },
+			{ method: "DELETE", path: "/:userId/sessions", action: "auth.endUserSessions", tag: "admin", status: 204 }
+		]
+	},
+	{
+		prefix: `${API_PREFIX}/deliveries`,
+		routes: [
+			{ method: "GET", path: "/", action: "notifications.failedDeliveries", tag: "admin", status: 200, response: "DeliveryPage" },
+			{ method: "POST", path: "/retry", action: "notifications.retryDeliveries", tag: "admin", status: 200, response: "RetryResult" }
 		]
 	},
 	{

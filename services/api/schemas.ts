@@ -26,13 +26,13 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 	User: USER_SCHEMA as unknown as JsonSchema,
 	TokenResponse: {
 		type: "object",
-		required: ["accessToken", "refreshToken", "tokenType", "expiresIn", "user"],
+		required: ["accessToken", "tokenType", "expiresIn", "user"],
 		properties: {
 			accessToken: {
 				type: "string",
 				description: `JWT (PS256 or ES256), verify with /.well-known/jwks.json. Its \`amr\` claim (RFC 8176, of ${AMR_VALUES.join(", ")}) says how the user signed in; \`scope: "mfa-enrolment"\` marks a token that reaches only the enrolment routes (MFA_REQUIRED_ROLES)`
 			},
-			refreshToken: { type: "string", description: "Opaque; single use" },
+			refreshToken: { type: "string", description: "Opaque; single use. Left out with `X-Session: cookie`: then it is in the httpOnly session cookie" },
 			tokenType: { const: "Bearer" },
 			expiresIn: { type: "integer", description: "Seconds until the access token expires" },
 			user: ref("User")
@@ -126,6 +126,21 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		}
 	},
 	AuditPage: page("AuditEntry"),
+	Delivery: {
+		type: "object",
+		required: ["id", "to", "template", "status", "attempts", "lastError", "createdAt"],
+		properties: {
+			id: { type: "string" },
+			to: { type: "string" },
+			template: { type: "string" },
+			status: { type: "string" },
+			attempts: { type: "integer" },
+			lastError: { type: ["string", "null"] },
+			createdAt: iso
+		}
+	},
+	DeliveryPage: page("Delivery"),
+	RetryResult: { type: "object", required: ["retried"], properties: { retried: { type: "integer", description: "How many e-mails were queued again" } } },
 	AuditVerdict: {
 		type: "object",
 		required: ["ok", "checked"],

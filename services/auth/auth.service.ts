@@ -16,7 +16,7 @@ import { clearThrottle, logIn } from "./flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
-import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
+import { endUserSessions, listSessions, logoutAll, purgeUser, removeSession, revokedSessions, signOut } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { MFA_ACTIONS } from "./mfa/mfa.actions";
 import { openAuth } from "./core";
@@ -86,10 +86,12 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				handler: withParams(refresh)
 			},
 			logout: {
-				auth: "required",
-				enrolment: true,
-				summary: "End this session",
-				handler: forCaller(logout)
+				// Bearer, or the session's refresh token (the browser session's cookie): see signOut.
+				summary: "End this session: the signed-in one, or the one a refresh token (body or browser-session cookie) belongs to",
+				params: { refreshToken: { ...TOKEN_PARAM, optional: true }, $$strict: true },
+				handler(this: AuthThis, ctx: Ctx<{ refreshToken?: string }>) {
+					return signOut(this.kit(ctx), ctx.meta, ctx.params);
+				}
 			},
 			logoutAll: {
 				auth: "required",
@@ -155,8 +157,9 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			endUserSessions: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { userId: { type: "string" } },
+				roles: ["admin"],
+				summary: "End every session of a user (admin)",
+				params: { userId: ID_PARAM },
 				handler: withParams(endUserSessions)
 			},
 			purgeUser: {

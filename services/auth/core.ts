@@ -30,6 +30,7 @@ import { loadSecretBox } from "./mfa/encryption-keys";
 import { secondFactorsOver } from "./mfa/second-factors";
 import type { Outbox, OutboxRecord } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
+import { successorKey, successorSecret } from "./tokens/opaque";
 
 export interface AuthParts {
 	core: AuthCore;
@@ -45,6 +46,7 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 	const signingKey = loadSigningKey(config);
 	const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
 	const hasher = new PasswordHasher(config.bcryptRounds);
+	const successorSecretKey = successorKey(signingKey.privateKey);
 	const auditLog = service.collection<AuditRecord>(AuditModel);
 	const parts = {} as AuthParts;
 	const core: AuthCore = {
@@ -71,6 +73,7 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 		),
 		hasher,
 		signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
+		successor: { of: secret => successorSecret(successorSecretKey, secret) },
 		metrics: { count: (key, labels) => service.countMetric(key, labels) },
 		background: { run: (what, work) => void work().catch(err => service.logger.error(`Background ${what} failed:`, (err as Error).message)) },
 		logger: service.logger,

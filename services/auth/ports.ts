@@ -72,6 +72,14 @@ export interface AccessTokenSigner {
 	accessToken(subject: AccessSubject): string;
 }
 
+/**
+ * The successor of a refresh-token secret: HMAC(server key, presented secret). Deterministic, so a token
+ * presented again within REFRESH_REUSE_INTERVAL gets the same successor without it being stored anywhere.
+ */
+export interface RefreshSuccessor {
+	of(presentedSecret: string): string;
+}
+
 export interface AuthStores {
 	credentials: Collection<CredentialRecord>;
 	sessions: Collection<SessionRecord>;
@@ -83,7 +91,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
+	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
 >;
 
 /** Everything a flow may use. */
@@ -93,6 +101,7 @@ export interface AuthKit {
 	stores: AuthStores;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
+	successor: RefreshSuccessor;
 	users: UsersPort;
 	mail: MailPort;
 	audit: AuditPort;

@@ -40,7 +40,8 @@ export interface DeliveryStore {
 	/** Compare-and-set: true only for the one caller that found it pending with the claim it read. */
 	claim(delivery: DeliveryRecord, until: Date): Promise<boolean>;
 	update(id: string, set: Partial<DeliveryRecord>): Promise<void>;
-	failed(limit: number): Promise<DeliveryRecord[]>;
+	/** Failed deliveries, newest first: one page of them, and how many there are. */
+	failed(page: number, pageSize: number): Promise<{ rows: DeliveryRecord[]; total: number }>;
 	/** Sets `set` on the failed delivery with this id, or on all failed ones: how many. */
 	updateFailed(id: string | undefined, set: Partial<DeliveryRecord>): Promise<number>;
 }

@@ -12,7 +12,13 @@ export function collectionDeliveryStore(deliveries: Collection<DeliveryRecord>):
 		update: async (id, set) => {
 			await deliveries.updateById(id, { $set: set });
 		},
-		failed: limit => deliveries.find({ status: "failed" }, { sort: ["-createdAt"], limit }),
+		failed: async (page, pageSize) => {
+			const [rows, total] = await Promise.all([
+				deliveries.find({ status: "failed" }, { sort: ["-createdAt"], limit: pageSize, offset: (page - 1) * pageSize }),
+				deliveries.count({ status: "failed" })
+			]);
+			return { rows, total };
+		},
 		updateFailed: (id, set) => deliveries.updateMany(id ? { _id: id, status: "failed" } : { status: "failed" }, { $set: set })
 	};
 }

@@ -238,7 +238,9 @@ describe("attack: replaying a spent refresh token", () => {
 		expect(newest.status).toBe(200);
 		expect((await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken })).status).toBe(200);
 
-		// The thief replays the stolen (spent) first token.
+		// The thief replays the stolen (spent) first token, after REFRESH_REUSE_INTERVAL (within it, it would
+		// still get the successor: two tabs refreshing at once).
+		app.clock.advance(10_001);
 		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: first.refreshToken } }), 401, "TOKEN_REUSED");
 
 		expectError(await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken }), 401, "INVALID_TOKEN");

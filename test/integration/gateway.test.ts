@@ -211,7 +211,7 @@ describe("API gateway", () => {
 			["POST", "/api/v1/auth/nope"],
 			["GET", "/api/nope"],
 			["GET", "/nope"],
-			["GET", "/"]
+			["GET", "/login/extra"]
 		])("%s %s is 404 NOT_FOUND with a JSON error body", async (method, path) => {
 			const res = await call(method, path, { token: user.accessToken });
 			expectError(res, 404, "NOT_FOUND");

@@ -15,6 +15,7 @@ import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
 import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
 import type { AddressLinkKind } from "../../../services/auth/outbox";
 import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { successorSecret } from "../../../services/auth/tokens/opaque";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -91,9 +92,13 @@ export class FakeHasher implements PasswordHashing {
 	}
 }
 
+/** The server key of refresh-token successors (any 32 bytes will do in the fakes). */
+export const SUCCESSOR_KEY = Buffer.alloc(32, 7);
+
 export const SETTINGS: AuthSettings = {
 	accessTokenTtl: 900,
 	refreshTokenTtl: 2_592_000,
+	refreshReuseInterval: 10,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
 	emailVerificationRequired: true,
@@ -148,6 +153,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		),
 		hasher,
 		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
+		successor: { of: secret => successorSecret(SUCCESSOR_KEY, secret) },
 		users,
 		mail: {
 			sendEmail: async e => void t.emails.push(e),

@@ -33,8 +33,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
 		const row = this.rows.get(id);
 		if (row) Object.assign(row, structuredClone(set));
 	}
-	async failed(limit: number) {
-		return [...this.rows.values()].filter(d => d.status === "failed").slice(0, limit);
+	async failed(page: number, pageSize: number) {
+		const failed = [...this.rows.values()].filter(d => d.status === "failed");
+		return { rows: failed.slice((page - 1) * pageSize, page * pageSize), total: failed.length };
 	}
 	async updateFailed(id: string | undefined, set: Partial<DeliveryRecord>) {
 		const rows = [...this.rows.values()].filter(d => d.status === "failed" && (id === undefined || d._id === id));

@@ -130,7 +130,7 @@ describe("user-disable / user-enable", () => {
 	it("enables through users.adminUpdate {id, status: active}", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user({ status: "disabled" }), "users.adminUpdate": p => user({ status: p.status }) });
 		const out = await setUserStatus(caller, "ada@example.com", "active");
-		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Enabled ada@example.com: they can sign in again." });
 	});
 
@@ -204,7 +204,7 @@ describe("sessions-end", () => {
 	it("calls auth.endUserSessions {userId} and prints how many ended", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user(), "auth.endUserSessions": () => 3 });
 		const out = await endSessions(caller, "ada@example.com");
-		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Ended 3 sessions of ada@example.com." });
 	});
 
@@ -230,10 +230,12 @@ describe("mail-failed", () => {
 		{ id: "d1", to: "ada@example.com", template: "verify-email", status: "failed", attempts: 12, lastError: null, createdAt: "2026-01-01T00:00:00.000Z" }
 	];
 
-	it("lists failed deliveries via notifications.failedDeliveries {limit} as a table", async () => {
-		const caller = fakeCaller({ "notifications.failedDeliveries": () => failed });
+	const pageOf = (rows: typeof failed) => ({ rows, total: rows.length, page: 1, pageSize: 20, totalPages: 1 });
+
+	it("lists failed deliveries via notifications.failedDeliveries {pageSize} as a table", async () => {
+		const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf(failed) });
 		const out = await listFailedMail(caller, "5");
-		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { limit: 5 }, opts: undefined }]);
+		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { pageSize: 5 }, opts: OPERATOR }]);
 		expect(out.ok).toBe(true);
 		const lines = out.text.split("\n");
 		expect(lines[0]).toMatch(/^id\s+to\s+template\s+attempts\s+created\s+last error$/);
@@ -244,26 +246,26 @@ describe("mail-failed", () => {
 	});
 
 	it("leaves the limit to the service when none is given", async () => {
-		const caller = fakeCaller({ "notifications.failedDeliveries": () => [] });
+		const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 		expect(await listFailedMail(caller)).toEqual({ ok: true, text: "No failed e-mail deliveries." });
 		expect(caller.calls[0].params).toEqual({});
 	});
 
-	it("refuses a limit that is not a whole number from 1 to 1000, without calling", async () => {
-		for (const bad of ["abc", "0", "-3", "1.5", "1001", true]) {
-			const caller = fakeCaller({ "notifications.failedDeliveries": () => [] });
+	it("refuses a limit that is not a whole number from 1 to 100, without calling", async () => {
+		for (const bad of ["abc", "0", "-3", "1.5", "101", true]) {
+			const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 			const out = await listFailedMail(caller, bad);
-			expect(out).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 1000" });
+			expect(out).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 100" });
 			expect(caller.calls).toHaveLength(0);
 		}
-		const numeric = fakeCaller({ "notifications.failedDeliveries": () => [] });
+		const numeric = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 		await listFailedMail(numeric, 7);
-		expect(numeric.calls[0].params).toEqual({ limit: 7 });
+		expect(numeric.calls[0].params).toEqual({ pageSize: 7 });
 	});
 
 	it("keeps each error on one line and hides credentials in it", async () => {
 		const row = { ...failed[0], lastError: "connect failed smtp://bob:secret@mail.example.com\nsecond line" };
-		const out = await listFailedMail(fakeCaller({ "notifications.failedDeliveries": () => [row] }));
+		const out = await listFailedMail(fakeCaller({ "notifications.failedDeliveries": () => pageOf([row]) }));
 		expect(out.text).toContain("smtp://***@mail.example.com");
 		expect(out.text).not.toContain("secret");
 		expect(out.text).not.toContain("second line");
@@ -280,7 +282,7 @@ describe("mail-retry", () => {
 	it("retries one delivery by id", async () => {
 		const caller = fakeCaller({ "notifications.retryDeliveries": () => ({ retried: 1 }) });
 		expect(await retryMail(caller, "d1")).toEqual({ ok: true, text: "Queued 1 delivery again." });
-		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: undefined });
+		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: OPERATOR });
 	});
 
 	it("retries all without an id", async () => {
@@ -421,7 +423,7 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			expect(c.description!.length).toBeGreaterThan(10);
 			expect(typeof c.action).toBe("function");
 		}
-		expect(commands.find(c => c.command === "mail-failed")!.options).toEqual([{ option: "-l, --limit <n>", description: expect.stringMatching(/1-1000/) }]);
+		expect(commands.find(c => c.command === "mail-failed")!.options).toEqual([{ option: "-l, --limit <n>", description: expect.stringMatching(/1-100,/) }]);
 	});
 
 	/** Runs a command the way moleculer-repl does: action(broker, { ...namedArgs, options }, helpers). */
@@ -434,13 +436,13 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 	}
 
 	it("passes the REPL's arguments and prints the result (errors to stderr, in one line)", async () => {
-		const caller = fakeCaller({ "users.findByEmail": p => (p.email === "ada@example.com" ? user() : null), "notifications.failedDeliveries": () => [] });
+		const caller = fakeCaller({ "users.findByEmail": p => (p.email === "ada@example.com" ? user() : null), "notifications.failedDeliveries": () => ({ rows: [], total: 0, page: 1, pageSize: 20, totalPages: 0 }) });
 		expect(await run("user", caller, { email: "ada@example.com", options: {}, rawCommand: "user ada@example.com" })).toEqual([
 			["log", expect.stringMatching(/^id\s+u1\n/)]
 		]);
 		expect(await run("user-disable", caller, { email: "x@example.com", options: {} })).toEqual([["error", "No user with that e-mail: x@example.com"]]);
 		await run("mail-failed", caller, { options: { limit: "3" } });
-		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { limit: 3 }, opts: undefined });
+		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { pageSize: 3 }, opts: OPERATOR });
 	});
 
 	it("hands mail-retry its optional id", async () => {
