@@ -3,16 +3,17 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
-import { recordHttpRequest, registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
+import { registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
 import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
 import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
+import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
-import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath, routesOf } from "./routes";
+import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
 import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
 import { createDocsHandler } from "../../web/docs";
 import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
@@ -46,16 +47,6 @@ type GatewayThis = Service & {
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
-
-/** Counts the request when its answer is sent: by route template (never the raw URL, which holds ids). */
-function measureRequest(registry: MetricRegistry, req: IncomingMessage, res: ServerResponse): void {
-	const started = process.hrtime.bigint();
-	// Now: moleculer-web rewrites `req.url` relative to the route it matches.
-	const route = routesOf(requestPath(req.url ?? "/"))[0]?.fullPath ?? "unmatched";
-	res.once("finish", () => {
-		recordHttpRequest(registry, { method: req.method ?? "GET", route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
-	});
-}
 
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock } = deps;
