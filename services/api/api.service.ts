@@ -11,6 +11,7 @@ import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
+import { VerifiedTokenCache } from "./token-cache";
 import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
@@ -33,6 +34,7 @@ interface GatewayRequest extends IncomingMessage {
 type GatewayThis = Service & {
 	keys: Map<string, VerificationKey>;
 	revocations: RevocationSet;
+	tokenCache: VerifiedTokenCache;
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
@@ -161,13 +163,14 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
 				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
 					this.revocations.add(ctx.params.sessions);
+					this.tokenCache.dropSessions(new Set(ctx.params.sessions.map(s => s.id)));
 				}
 			}
 		},
 
 		methods: {
-			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
-				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, config }, clock.now());
+			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): Readonly<AuthUser> | null {
+				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, cache: this.tokenCache, config }, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
 				return caller && "id" in caller ? caller : null;
 			},
@@ -202,12 +205,16 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		created(this: GatewayThis) {
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
 			this.revocations = new RevocationSet();
+			this.tokenCache = new VerifiedTokenCache();
 			this.revocationsLoaded = false;
 			this.stopping = false;
 		},
 
 		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => this.revocations.prune(clock.now()), 60_000);
+			this.pruneTimer = setInterval(() => {
+				this.revocations.prune(clock.now());
+				this.tokenCache.prune(clock.now());
+			}, 60_000);
 			this.pruneTimer.unref();
 			// Not awaited: the gateway answers liveness at once and readiness once this is done.
 			void this.loadRevocations();
