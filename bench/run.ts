@@ -11,6 +11,7 @@
  * table); BENCH_STORES (default embedded,mongo); BCRYPT_ROUNDS (default 12).
  */
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,6 +22,7 @@ import { loadSigningKey } from "../lib/tokens/keys";
 import { NatsServer } from "../test/helpers/cluster";
 import { FerretDb, ferretdbBinary } from "../test/helpers/ferretdb";
 import { MailCatcher } from "../test/helpers/mail-catcher";
+import { algorithmCosts } from "./algorithms";
 import { call, loop, percentile, startBaseline, startNode, type Server } from "./harness";
 import { SEED_PASSWORD, seedEmail, seedEmbedded, seedMongo } from "./seed";
 
@@ -244,8 +246,15 @@ async function main(): Promise<void> {
 	execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: path.join(__dirname, ".."), stdio: "inherit" });
 	const mail = new MailCatcher();
 	const dataDir = tempDir();
-	// One key for every process of the run (the nodes, the baseline): the dev key under DATA_DIR.
-	loadSigningKey({ ...loadConfig({}), dataDir });
+	// One key for every process of the run (the nodes, the baseline): the dev key under DATA_DIR, or an
+	// RSA / P-256 key put there first (BENCH_JWT_KEY=rsa|ec) to compare the algorithms end to end.
+	if (process.env.BENCH_JWT_KEY) {
+		const pair = process.env.BENCH_JWT_KEY === "ec" ? generateKeyPairSync("ec", { namedCurve: "prime256v1" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+		fs.mkdirSync(path.join(dataDir, "keys"), { recursive: true });
+		fs.writeFileSync(path.join(dataDir, "keys", "jwt-private.pem"), pair.privateKey.export({ type: "pkcs8", format: "pem" }));
+	}
+	const signing = loadSigningKey({ ...loadConfig({}), dataDir });
+	console.error(`Access tokens: ${signing.alg}`);
 	const env: Record<string, string> = {
 		DATA_DIR: dataDir,
 		SMTP_URL: await mail.start(),
@@ -260,6 +269,12 @@ async function main(): Promise<void> {
 		console.error(`Reads, writes and logins (${SECONDS} s each):`);
 		const { natsServerBinary } = await import("../test/helpers/cluster");
 		await reads(env, hash, !!natsServerBinary());
+		for (const cost of algorithmCosts()) {
+			row(
+				`JWT ${cost.alg} (${cost.key})${cost.alg === signing.alg ? ", this run's" : ""}`,
+				"unsupported" in cost ? `not supported by jsonwebtoken (${cost.unsupported})` : `sign ${fmt(cost.signUs)} µs, verify ${fmt(cost.verifyUs)} µs, ${cost.tokenChars} chars`
+			);
+		}
 		if (SIZES.length) {
 			console.error("How cost grows (p50 / p99 ms):");
 			for (const store of STORES) {

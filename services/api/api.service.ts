@@ -53,8 +53,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		authentication: true,
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
-		// Client mistakes are answered, not logged as errors.
-		logging: true,
+		// No per-request log lines (the settings below turn them all off), and so none of the work moleculer-web
+		// does for them on every request even when nothing is printed (timing, colouring the status line).
+		// Errors are logged by onError, client mistakes are answered, not logged.
+		logging: false,
 		// The success status is the route table's: handlers only return data.
 		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
