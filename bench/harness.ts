@@ -97,7 +97,12 @@ export async function call<T = unknown>(url: string, method: string, body?: unkn
 	const headers: Record<string, string> = {};
 	if (body !== undefined) headers["content-type"] = "application/json";
 	if (token) headers.authorization = `Bearer ${token}`;
-	const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+	// A kept-alive socket the server has just closed (its keep-alive timeout) fails at once: once more on another.
+	const res = await fetch(url, init).catch(err => {
+		if ((err as { cause?: { code?: string } }).cause?.code !== "UND_ERR_SOCKET") throw err;
+		return fetch(url, init);
+	});
 	const text = await res.text();
 	return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
@@ -116,14 +121,15 @@ export interface LoopResult {
 	failures: number;
 }
 
-/**
- * `workers` loops running `step` for `seconds`; each worker keeps its own state (e.g. its refresh token).
- * A step returns false for a failed request.
- */
-export async function loop<S>(workers: number, seconds: number, init: (i: number) => Promise<S>, step: (state: S) => Promise<boolean>): Promise<LoopResult> {
-	// One after another: a login each would otherwise queue behind the others' hashes.
-	const states: S[] = [];
-	for (let i = 0; i < workers; i++) states.push(await init(i));
+/** One state a worker (e.g. its refresh token), made one after another: logins would queue behind each other's hashes. */
+export async function states<S>(workers: number, init: (i: number) => Promise<S>): Promise<S[]> {
+	const made: S[] = [];
+	for (let i = 0; i < workers; i++) made.push(await init(i));
+	return made;
+}
+
+/** A loop per state running `step` for `seconds`; a step returns false for a failed request. */
+export async function loop<S>(states: S[], seconds: number, step: (state: S) => Promise<boolean>): Promise<LoopResult> {
 	const latencies: number[] = [];
 	let failures = 0;
 	const started = performance.now();
