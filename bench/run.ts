@@ -251,7 +251,7 @@ function table(header: string[], body: string[][]): string {
 
 async function main(): Promise<void> {
 	console.error("Building dist/ (what npm start runs)…");
-	execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: path.join(__dirname, ".."), stdio: "inherit" });
+	execFileSync(process.execPath, [path.join(__dirname, "../scripts/build-if-stale.js")], { stdio: "inherit" });
 	const mail = new MailCatcher();
 	const dataDir = tempDir();
 	// One key for every process of the run (the nodes, the baseline): the dev key under DATA_DIR, or an
