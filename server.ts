@@ -4,24 +4,31 @@ import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/co
 import { lockDataDir, needsDataDirLock } from "./lib/data-dir-lock";
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
-import apiService from "./services/api/api.service";
-import authService from "./services/auth/auth.service";
-import notificationsService from "./services/notifications/notifications.service";
-import usersService from "./services/users/users.service";
 import { version } from "./package.json";
 
-const FACTORIES: Record<ServiceName, (config: Config, deps: ServiceDeps) => ServiceSchema> = {
-	api: (config, deps) => apiService(config, deps, version),
-	users: usersService,
-	auth: authService,
-	notifications: notificationsService
+type Factory = (config: Config, deps: ServiceDeps) => ServiceSchema;
+
+/*
+ * Each service's code (and what it pulls in: mongoose and the models, moleculer-web, the hashing pool…) is
+ * loaded only on a node that runs it: a gateway alone stays small.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const FACTORIES: Record<ServiceName, () => Factory> = {
+	api: () => {
+		const api = (require("./services/api/api.service") as typeof import("./services/api/api.service")).default;
+		return (config, deps) => api(config, deps, version);
+	},
+	users: () => (require("./services/users/users.service") as typeof import("./services/users/users.service")).default,
+	auth: () => (require("./services/auth/auth.service") as typeof import("./services/auth/auth.service")).default,
+	notifications: () => (require("./services/notifications/notifications.service") as typeof import("./services/notifications/notifications.service")).default
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A broker running the services this node's configuration names. Tests pass `deps` (a clock they move). */
 export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}, deps: Partial<ServiceDeps> = {}): ServiceBroker {
 	const broker = new ServiceBroker({ ...brokerOptions(config), ...overrides });
 	const all: ServiceDeps = { clock: systemClock, ...deps };
-	for (const name of config.services) broker.createService(FACTORIES[name](config, all));
+	for (const name of config.services) broker.createService(FACTORIES[name]()(config, all));
 	return broker;
 }
 

@@ -13,6 +13,7 @@ import { servedDocument } from "./openapi";
 import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
+import { VerifiedTokenCache } from "./token-cache";
 import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
 import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
 import { createDocsHandler } from "../../web/docs";
@@ -38,6 +39,7 @@ interface GatewayRequest extends SessionRequest {
 type GatewayThis = Service & {
 	keys: Map<string, VerificationKey>;
 	revocations: RevocationSet;
+	tokenCache: VerifiedTokenCache;
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
@@ -59,8 +61,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		authentication: true,
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
-		// Client mistakes are answered, not logged as errors.
-		logging: true,
+		// No per-request log lines (the settings below turn them all off), and so none of the work moleculer-web
+		// does for them on every request even when nothing is printed (timing, colouring the status line).
+		// Errors are logged by onError, client mistakes are answered, not logged.
+		logging: false,
 		// The success status is the route table's: handlers only return data.
 		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
@@ -174,13 +178,14 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
 				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
 					this.revocations.add(ctx.params.sessions);
+					this.tokenCache.dropSessions(new Set(ctx.params.sessions.map(s => s.id)));
 				}
 			}
 		},
 
 		methods: {
-			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
-				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, config }, clock.now());
+			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): Readonly<AuthUser> | null {
+				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, cache: this.tokenCache, config }, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
 				return caller && "id" in caller ? caller : null;
 			},
@@ -221,6 +226,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
 			this.revocations = new RevocationSet();
+			this.tokenCache = new VerifiedTokenCache();
 			this.revocationsLoaded = false;
 			this.stopping = false;
 			if (config.hostedPages) {
@@ -230,7 +236,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		},
 
 		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => this.revocations.prune(clock.now()), 60_000);
+			this.pruneTimer = setInterval(() => {
+				this.revocations.prune(clock.now());
+				this.tokenCache.prune(clock.now());
+			}, 60_000);
 			this.pruneTimer.unref();
 			// Not awaited: the gateway answers liveness at once and readiness once this is done.
 			void this.loadRevocations();
