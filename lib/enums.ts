@@ -24,7 +24,9 @@ export const EMAIL_TEMPLATES = [
 	"password-reset",
 	"password-changed",
 	"sessions-ended",
-	"account-deleted"
+	"account-deleted",
+	"mfa-passkey-added",
+	"mfa-passkey-removed"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

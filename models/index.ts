@@ -3,7 +3,7 @@
  * the embedded store builds its own (single-field) indexes from them.
  */
 import { Schema, model, type Model } from "mongoose";
-import { AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
+import { AMR_VALUES, AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
 
 const id = { type: String, required: true };
 
@@ -56,7 +56,9 @@ export const SessionModel = model(
 			ip: { type: String, default: null },
 			revokedAt: { type: Date, default: null, index: true },
 			/** Until when the gateways must refuse this session's access tokens. */
-			revokedUntil: { type: Date, default: null }
+			revokedUntil: { type: Date, default: null },
+			/** How the user signed in (RFC 8176), carried by every access token of the session. */
+			amr: { type: [String], enum: AMR_VALUES, default: null }
 		},
 		{ collection: "sessions", versionKey: false }
 	)

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { AuthFailure } from "../types";
-import type { Role } from "../enums";
+import type { Amr, Role } from "../enums";
 import type { SigningKey, VerificationKey } from "./keys";
 
 export interface AccessTokenOptions {
@@ -15,6 +15,8 @@ export interface AccessClaims {
 	sub: string;
 	sid: string;
 	roles: Role[];
+	/** How the user signed in (RFC 8176), e.g. ["pwd"] or ["hwk", "mfa"]; absent on tokens minted before it existed. */
+	amr?: Amr[];
 	iss: string;
 	aud: string;
 	iat: number;
@@ -23,12 +25,13 @@ export interface AccessClaims {
 }
 
 export function signAccessToken(
-	subject: { userId: string; sessionId: string; roles: Role[] },
+	subject: { userId: string; sessionId: string; roles: Role[]; amr?: Amr[] },
 	key: SigningKey,
 	opts: AccessTokenOptions & { /** Milliseconds since the epoch (the caller's clock); the system time when absent. */ now?: number }
 ): string {
 	const iat = opts.now === undefined ? {} : { iat: Math.floor(opts.now / 1000) };
-	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...iat }, key.privateKey, {
+	const amr = subject.amr?.length ? { amr: subject.amr } : {};
+	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...amr, ...iat }, key.privateKey, {
 		algorithm: key.alg,
 		keyid: key.kid,
 		header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE },

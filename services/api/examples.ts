@@ -33,5 +33,16 @@ export const EXAMPLES = {
 	refresh: { request: { refreshToken: TOKENS.refreshToken }, response: TOKENS },
 	me: { response: USER },
 	updateMe: { request: { displayName: "Ada L.", timezone: "Europe/London" }, response: { ...USER, displayName: "Ada L.", timezone: "Europe/London" } },
-	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } }
+	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } },
+	passkeyRegister: {
+		request: {
+			name: "Laptop",
+			response: { id: "q0bWJ4k3c2Vh", rawId: "q0bWJ4k3c2Vh", type: "public-key", response: { clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0", attestationObject: "o2NmbXRkbm9uZQ", transports: ["internal"] }, clientExtensionResults: {} }
+		},
+		response: { id: "3b4f1d0e-2c6a-4f8e-9d17-5a0b8c2e6f31", name: "Laptop", createdAt: "2025-01-16T08:05:00.000Z", lastUsedAt: null }
+	},
+	passkeyLoginOptions: {
+		request: {},
+		response: { challengeId: "dGhlIGNoYWxsZW5nZQ", options: { challenge: "dGhlIGNoYWxsZW5nZQ", timeout: 300000, rpId: "example.com", userVerification: "required" } }
+	}
 };

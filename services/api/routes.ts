@@ -48,6 +48,9 @@ export const API_PREFIX = "/api/v1";
 /** A one-time link from an e-mail that is unknown, spent or expired: 400 (lib/errors.ts invalidLink). */
 const BAD_LINK: RouteError = { type: "INVALID_TOKEN", status: 400 };
 
+/** A WebAuthn challenge that is unknown, spent or expired (services/auth/mfa/webauthn.ts): 400, start again. */
+const PASSKEY_CHALLENGE_REFUSED: RouteError = { type: "INVALID_TOKEN", status: 400 };
+
 export const ROUTE_GROUPS: RouteGroup[] = [
 	{
 		prefix: `${API_PREFIX}/auth`,
@@ -75,7 +78,39 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "POST", path: "/password/reset", action: "auth.resetPassword", tag: "auth", status: 204, errors: [BAD_LINK, "WEAK_PASSWORD"] },
 			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204, errors: ["INVALID_CREDENTIALS", "WEAK_PASSWORD"] },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
-			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
+			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 },
+			{ method: "POST", path: "/passkeys/register/options", action: "auth.passkeyRegisterOptions", tag: "passkeys", status: 200, response: "PasskeyCreationOptions", errors: ["NOT_FOUND"] },
+			{
+				method: "POST",
+				path: "/passkeys/register/verify",
+				action: "auth.passkeyRegister",
+				tag: "passkeys",
+				status: 201,
+				response: "PasskeyEnrolled",
+				errors: [PASSKEY_CHALLENGE_REFUSED, "NOT_FOUND"],
+				examples: EXAMPLES.passkeyRegister
+			},
+			{
+				method: "POST",
+				path: "/passkeys/login/options",
+				action: "auth.passkeyLoginOptions",
+				tag: "passkeys",
+				status: 200,
+				response: "PasskeyRequestOptions",
+				errors: ["INVALID_TOKEN"],
+				examples: EXAMPLES.passkeyLoginOptions
+			},
+			{
+				method: "POST",
+				path: "/passkeys/login/verify",
+				action: "auth.passkeyLogin",
+				tag: "passkeys",
+				status: 200,
+				response: "TokenResponse",
+				errors: [PASSKEY_CHALLENGE_REFUSED, "INVALID_TOKEN", "INVALID_CREDENTIALS", "EMAIL_NOT_VERIFIED", "ACCOUNT_DISABLED"]
+			},
+			{ method: "PATCH", path: "/passkeys/:id", action: "auth.passkeyRename", tag: "passkeys", status: 200, response: "Passkey", errors: ["NOT_FOUND"] },
+			{ method: "DELETE", path: "/passkeys/:id", action: "auth.passkeyRemove", tag: "passkeys", status: 204, errors: ["NOT_FOUND"] }
 		]
 	},
 	{

@@ -9,7 +9,7 @@ import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
+import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, MfaChallengeModel, MfaFactorModel, OneTimeTokenModel, PasskeyModel, RateLimitModel, RecoveryCodeModel, SessionModel, SpentTokenModel, WebAuthnChallengeModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
@@ -22,11 +22,13 @@ import { register, resendVerification, verifyEmail } from "./flows/registration"
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import { passkeyDecoysFor } from "./mfa/passkey-credential";
+import { PASSKEY_ACTIONS, PASSKEY_IP_LIMITED } from "./mfa/passkey.actions";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -54,7 +56,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", refresh: "noStore" }
+			after: { login: "noStore", refresh: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -141,6 +143,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				}
 			},
 			...AUDIT_ACTIONS,
+			...PASSKEY_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
@@ -205,13 +208,19 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 					spentTokens: this.collection(SpentTokenModel),
 					oneTimeTokens: this.collection(OneTimeTokenModel),
 					throttles: this.collection(LoginThrottleModel),
-					emailChanges: this.collection(EmailChangeModel)
+					emailChanges: this.collection(EmailChangeModel),
+					mfaFactors: this.collection(MfaFactorModel),
+					recoveryCodes: this.collection(RecoveryCodeModel),
+					mfaChallenges: this.collection(MfaChallengeModel),
+					passkeys: this.collection(PasskeyModel),
+					webauthnChallenges: this.collection(WebAuthnChallengeModel)
 				},
 				auditLog: this.auditLog,
 				hasher: this.hasher,
 				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
 				metrics: { count: (key, labels) => this.countMetric(key, labels) },
 				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
+				passkeyDecoys: passkeyDecoysFor(signingKey.privateKey),
 				logger: this.logger,
 				broker: this.broker,
 				stopping: () => this.isStopping

@@ -7,7 +7,7 @@ import type { PublicUser } from "../../lib/user-schema";
 import type { AuditRecord } from "./audit/chain";
 import { appendAudit, auditEvent } from "./audit/trail";
 import { mailPort } from "./hand-over";
-import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasswordHashing, UsersPort } from "./ports";
+import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasskeyDecoys, PasswordHashing, UsersPort } from "./ports";
 
 /** What a request's context (or, outside a request, the broker) offers: calls and broadcasts. */
 export interface Bus {
@@ -25,6 +25,7 @@ export interface AuthCore {
 	signer: AccessTokenSigner;
 	metrics: MetricsPort;
 	background: BackgroundPort;
+	passkeyDecoys: PasskeyDecoys;
 	logger: Pick<Logger, "warn" | "error">;
 	/** For hand-overs retried after the request: the broker itself. */
 	broker: Bus;

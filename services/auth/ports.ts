@@ -5,13 +5,18 @@
 import type { Clock } from "../../lib/clock";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import type { Role } from "../../lib/enums";
+import type { Amr, Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
 import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
+import type { MfaChallengeRecord } from "./mfa/mfa-token";
+import type { PasskeyRecord } from "./mfa/passkey-credential";
+import type { RecoveryCodeRecord } from "./mfa/recovery-codes";
+import type { MfaFactorRecord } from "./mfa/totp-factors";
+import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
 import type { CredentialRecord } from "./password/credentials";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
@@ -70,7 +75,7 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+	accessToken(subject: { userId: string; sessionId: string; roles: Role[]; amr?: Amr[] }): string;
 }
 
 export interface AuthStores {
@@ -80,11 +85,24 @@ export interface AuthStores {
 	oneTimeTokens: Collection<OneTimeTokenRecord>;
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
+	mfaFactors: Collection<MfaFactorRecord>;
+	recoveryCodes: Collection<RecoveryCodeRecord>;
+	mfaChallenges: Collection<MfaChallengeRecord>;
+	passkeys: Collection<PasskeyRecord>;
+	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
+}
+
+/**
+ * A stand-in credential ID for an address with no passkeys (unknown, or none enrolled), the same on every
+ * replica and every request: a sign-in by e-mail then cannot tell which addresses have an account.
+ */
+export interface PasskeyDecoys {
+	credentialIdFor(address: string): string;
 }
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "webauthn"
 >;
 
 /** Everything a flow may use. */
@@ -100,6 +118,7 @@ export interface AuthKit {
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	passkeyDecoys: PasskeyDecoys;
 }
 
 /** Where a request came from, as the gateway saw it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { SpentTokenKind } from "../../lib/enums";
+import type { Amr, SpentTokenKind } from "../../lib/enums";
 import type { RevokedSession, SessionView, TokenResponse } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuthKit, ClientInfo } from "./ports";
@@ -17,6 +17,8 @@ export interface SessionRecord {
 	ip: string | null;
 	revokedAt: Date | null;
 	revokedUntil: Date | null;
+	/** How the user signed in (RFC 8176): every access token of the session says so, refreshed ones too. */
+	amr?: Amr[] | null;
 }
 
 /** A used token, by hash (see SpentTokenModel). */
@@ -53,7 +55,7 @@ export function revocation(now: number, accessTokenTtlSeconds: number): { revoke
 }
 
 /** A new session for a signed-in user, with the secret of its first refresh token (stored only hashed). */
-export async function startSession(kit: AuthKit, userId: string, client: ClientInfo): Promise<{ session: SessionRecord; secret: string }> {
+export async function startSession(kit: AuthKit, userId: string, client: ClientInfo, amr?: Amr[]): Promise<{ session: SessionRecord; secret: string }> {
 	const secret = randomToken();
 	const now = kit.clock.now();
 	const { refreshTokenTtl, sessionMaxLifetime } = kit.settings;
@@ -67,15 +69,16 @@ export async function startSession(kit: AuthKit, userId: string, client: ClientI
 		userAgent: client.userAgent?.slice(0, 512) ?? null,
 		ip: client.ip ?? null,
 		revokedAt: null,
-		revokedUntil: null
+		revokedUntil: null,
+		amr: amr ?? null
 	});
 	return { session, secret };
 }
 
 /** The answer of login and refresh: a fresh access token and the session's current refresh token. */
-export function tokenResponse(kit: AuthKit, user: PublicUser, sessionId: string, secret: string): TokenResponse {
+export function tokenResponse(kit: AuthKit, user: PublicUser, sessionId: string, secret: string, amr?: Amr[] | null): TokenResponse {
 	return {
-		accessToken: kit.signer.accessToken({ userId: user.id, sessionId, roles: user.roles }),
+		accessToken: kit.signer.accessToken({ userId: user.id, sessionId, roles: user.roles, ...(amr ? { amr } : {}) }),
 		refreshToken: formatRefreshToken(sessionId, secret),
 		tokenType: "Bearer",
 		expiresIn: kit.settings.accessTokenTtl,

@@ -107,6 +107,16 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		subject: "Your account was deleted",
 		greeting,
 		paragraphs: ["Your account and its data have been deleted. We are sorry to see you go."]
+	}),
+	"mfa-passkey-added": ({ data }, greeting) => ({
+		subject: "A passkey was added to your account",
+		greeting,
+		paragraphs: [`A passkey named "${data.passkeyName ?? "Passkey"}" was just added to your account: it can now sign you in without a password.`, NOT_YOU]
+	}),
+	"mfa-passkey-removed": ({ data }, greeting) => ({
+		subject: "A passkey was removed from your account",
+		greeting,
+		paragraphs: [`The passkey named "${data.passkeyName ?? "Passkey"}" was just removed from your account and can no longer sign you in.`, NOT_YOU]
 	})
 };
 

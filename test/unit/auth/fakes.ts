@@ -92,7 +92,8 @@ export const SETTINGS: AuthSettings = {
 	refreshTokenTtl: 2_592_000,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
-	emailVerificationRequired: true
+	emailVerificationRequired: true,
+	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] }
 };
 
 export interface TestKit {
@@ -124,16 +125,23 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			spentTokens: await memoryCollection("spent_tokens"),
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
-			emailChanges: await memoryCollection("email_changes")
+			emailChanges: await memoryCollection("email_changes"),
+			mfaFactors: await memoryCollection("mfa_factors"),
+			recoveryCodes: await memoryCollection("recovery_codes"),
+			mfaChallenges: await memoryCollection("mfa_challenges"),
+			passkeys: await memoryCollection("passkeys", ["credentialId"]),
+			webauthnChallenges: await memoryCollection("webauthn_challenges")
 		},
 		hasher,
-		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
+		// The amr (when the flow gives one) is part of the fake token, so tests can read it back.
+		signer: { accessToken: ({ userId, sessionId, amr }) => `access:${userId}:${sessionId}:${clock.now()}${amr ? `:${amr.join(",")}` : ""}` },
 		users,
 		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
 		audit: { record: async e => void t.audit.push(e) },
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
-		background: { run: (_what, work) => void pending.push(work()) }
+		background: { run: (_what, work) => void pending.push(work()) },
+		passkeyDecoys: { credentialIdFor: address => `decoy-${Buffer.from(address).toString("base64url")}` }
 	};
 	return { ...t, kit, background: async () => void (await Promise.all(pending)) };
 }
