@@ -7,7 +7,8 @@ type RuledAction = AccessRule & { name?: string };
 
 /**
  * Enforces `auth: "required"` and `roles: [...]` declared on actions, in one place, on the node that runs
- * the action: 401 without a valid token (the gateway says why in `meta.authFailure`), 403 without the role.
+ * the action: 401 without a valid token (the gateway says why in `meta.authFailure`), 403 without the role,
+ * 403 MFA_REQUIRED for a token limited to second-factor enrolment on an action not marked `enrolment`.
  */
 export const AccessControlMiddleware: Middleware = {
 	name: "AccessControl",
@@ -18,6 +19,9 @@ export const AccessControlMiddleware: Middleware = {
 			const user = ctx.meta.user;
 			if (!user) {
 				return Promise.reject(ctx.meta.authFailure ? apiError("INVALID_TOKEN") : apiError("UNAUTHORIZED"));
+			}
+			if (user.enrolmentOnly && action.enrolment !== true) {
+				return Promise.reject(apiError("MFA_REQUIRED", "Set up a second factor first: until then this token reaches only the enrolment routes"));
 			}
 			if (roles?.length && !roles.some(r => user.roles.includes(r))) {
 				return Promise.reject(apiError("FORBIDDEN"));

@@ -57,8 +57,8 @@ export const SessionModel = model(
 			revokedAt: { type: Date, default: null, index: true },
 			/** Until when the gateways must refuse this session's access tokens. */
 			revokedUntil: { type: Date, default: null },
-			/** How the user signed in (RFC 8176), carried by every access token of the session. */
-			amr: { type: [String], enum: AMR_VALUES, default: null }
+			/** How the user signed in (RFC 8176): every access token of the session carries it. */
+			amr: { type: [String], enum: AMR_VALUES, default: undefined }
 		},
 		{ collection: "sessions", versionKey: false }
 	)
@@ -82,7 +82,7 @@ export const SpentTokenModel = model(
 	)
 );
 
-/** The audit trail: hash-chained, append-only (lib/audit.ts). */
+/** The audit trail: hash-chained, append-only (services/auth/audit/). */
 const auditSchema = new Schema(
 	{
 		_id: id,
@@ -126,7 +126,7 @@ export const EmailChangeModel = model(
 	)
 );
 
-/** Short-lived mutexes (lib/lock.ts). */
+/** Short-lived mutexes (services/users/lock.ts). */
 export const LockModel = model(
 	"Lock",
 	new Schema({ _id: id, expiresAt: { type: Date, required: true, expires: 0 } }, { collection: "locks", versionKey: false })

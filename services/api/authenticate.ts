@@ -1,5 +1,5 @@
 import type { Config } from "../../lib/config";
-import { verifyAccessToken } from "../../lib/tokens/access";
+import { MFA_ENROLMENT_SCOPE, verifyAccessToken } from "../../lib/tokens/access";
 import type { VerificationKey } from "../../lib/tokens/keys";
 import type { AuthFailure, AuthUser } from "../../lib/types";
 import type { RevocationSet } from "./revocations";
@@ -22,5 +22,6 @@ export function authenticate(header: string | undefined, verifier: Verifier, now
 	const result = verifyAccessToken(match[1], verifier.keys, { issuer: verifier.config.jwtIssuer, audience: verifier.config.jwtAudience }, now);
 	if ("failure" in result) return result;
 	if (verifier.revocations.has(result.claims.sid, now)) return { failure: "revoked" };
-	return { id: result.claims.sub, sid: result.claims.sid, roles: result.claims.roles };
+	const { sub, sid, roles, amr, scope } = result.claims;
+	return { id: sub, sid, roles, ...(amr ? { amr } : {}), ...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {}) };
 }

@@ -3,7 +3,7 @@ import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
-import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
+import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../lib/params";
 import { signAccessToken } from "../../lib/tokens/access";
 import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
@@ -21,6 +21,9 @@ import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
+import { loadSecretBox } from "./mfa/encryption-keys";
+import { MFA_ACTIONS } from "./mfa/mfa.actions";
+import { secondFactorsOver } from "./mfa/second-factors";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
 import { passkeyDecoysFor } from "./mfa/passkey-credential";
 import { PASSKEY_ACTIONS, PASSKEY_IP_LIMITED } from "./mfa/passkey.actions";
@@ -28,8 +31,10 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+/** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
+const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -52,11 +57,11 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", refresh: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -87,6 +92,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			logout: {
 				auth: "required",
+				enrolment: true,
 				summary: "End this session",
 				handler: forCaller(logout)
 			},
@@ -119,14 +125,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			changePassword: {
 				auth: "required",
-				summary: "Change the password; the other sessions end",
-				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, $$strict: true },
+				summary: "Change the password (with TOTP on, also a current code); the other sessions end",
+				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(changePassword)
 			},
 			requestEmailChange: {
 				auth: "required",
 				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
-				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true },
+				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(requestEmailChange)
 			},
 			confirmEmailChange: {
@@ -143,13 +149,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				}
 			},
 			...AUDIT_ACTIONS,
+			...MFA_ACTIONS,
 			...PASSKEY_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
 				...IDEMPOTENT,
 				visibility: "public",
-				params: { userId: { type: "string" }, password: { type: "string" } },
+				params: { userId: { type: "string" }, password: { type: "string" }, code: { type: "string", optional: true } },
 				handler: withParams(checkPassword)
 			},
 			endUserSessions: {
@@ -209,13 +216,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 					oneTimeTokens: this.collection(OneTimeTokenModel),
 					throttles: this.collection(LoginThrottleModel),
 					emailChanges: this.collection(EmailChangeModel),
-					mfaFactors: this.collection(MfaFactorModel),
-					recoveryCodes: this.collection(RecoveryCodeModel),
-					mfaChallenges: this.collection(MfaChallengeModel),
-					passkeys: this.collection(PasskeyModel),
 					webauthnChallenges: this.collection(WebAuthnChallengeModel)
 				},
 				auditLog: this.auditLog,
+				factors: secondFactorsOver(
+					{ totp: this.collection(MfaFactorModel), recoveryCodes: this.collection(RecoveryCodeModel), mfaChallenges: this.collection(MfaChallengeModel), passkeys: this.collection(PasskeyModel) },
+					loadSecretBox(config),
+					clock
+				),
 				hasher: this.hasher,
 				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
 				metrics: { count: (key, labels) => this.countMetric(key, labels) },

@@ -54,15 +54,7 @@ export function mailPort(route: HandOverRoute): MailPort {
 }
 
 /** A security event is told to the user twice: by e-mail and in the app (CONTRACT §2, notifications). */
-export async function securityNotice(
-	mail: MailPort,
-	user: PublicUser,
-	template: "password-changed" | "sessions-ended" | "mfa-passkey-added" | "mfa-passkey-removed",
-	title: string,
-	body: string,
-	/** More template values, e.g. the passkey's name. */
-	data: Record<string, string> = {}
-): Promise<void> {
-	await mail.sendEmail({ to: user.email, template, data: { ...data, displayName: user.displayName }, userId: user.id });
+export async function securityNotice(mail: MailPort, user: PublicUser, template: "password-changed" | "sessions-ended", title: string, body: string): Promise<void> {
+	await mail.sendEmail({ to: user.email, template, data: { displayName: user.displayName }, userId: user.id });
 	await mail.notifyInApp({ userId: user.id, type: template, title, body });
 }

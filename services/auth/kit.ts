@@ -7,6 +7,7 @@ import type { PublicUser } from "../../lib/user-schema";
 import type { AuditRecord } from "./audit/chain";
 import { appendAudit, auditEvent } from "./audit/trail";
 import { mailPort } from "./hand-over";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasskeyDecoys, PasswordHashing, UsersPort } from "./ports";
 
 /** What a request's context (or, outside a request, the broker) offers: calls and broadcasts. */
@@ -21,6 +22,7 @@ export interface AuthCore {
 	clock: Clock;
 	stores: AuthStores;
 	auditLog: Collection<AuditRecord>;
+	factors: SecondFactors;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
 	metrics: MetricsPort;

@@ -5,29 +5,18 @@
 import type { Clock } from "../../lib/clock";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import type { Amr, Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
+import type { AccessSubject } from "../../lib/tokens/access";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
-import type { MfaChallengeRecord } from "./mfa/mfa-token";
-import type { PasskeyRecord } from "./mfa/passkey-credential";
-import type { RecoveryCodeRecord } from "./mfa/recovery-codes";
-import type { MfaFactorRecord } from "./mfa/totp-factors";
 import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
 import type { CredentialRecord } from "./password/credentials";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
-
-export interface NewUser {
-	email: string;
-	displayName?: string;
-	locale?: string;
-	roles?: Role[];
-	emailVerified?: boolean;
-}
 
 /** The `users` service: accounts live there, credentials and sessions here. */
 export interface UsersPort {
@@ -75,7 +64,7 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[]; amr?: Amr[] }): string;
+	accessToken(subject: AccessSubject): string;
 }
 
 export interface AuthStores {
@@ -85,10 +74,6 @@ export interface AuthStores {
 	oneTimeTokens: Collection<OneTimeTokenRecord>;
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
-	mfaFactors: Collection<MfaFactorRecord>;
-	recoveryCodes: Collection<RecoveryCodeRecord>;
-	mfaChallenges: Collection<MfaChallengeRecord>;
-	passkeys: Collection<PasskeyRecord>;
 	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
 }
 
@@ -102,7 +87,7 @@ export interface PasskeyDecoys {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "webauthn"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName" | "webauthn"
 >;
 
 /** Everything a flow may use. */
@@ -119,6 +104,8 @@ export interface AuthKit {
 	revocations: RevocationPort;
 	background: BackgroundPort;
 	passkeyDecoys: PasskeyDecoys;
+	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
+	factors: SecondFactors;
 }
 
 /** Where a request came from, as the gateway saw it. */

@@ -9,7 +9,6 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import type { AuthCore } from "../../services/auth/kit";
-import { MfaTokens } from "../../services/auth/mfa/mfa-token";
 import { startApp, type TestApp } from "../helpers/app";
 import { freePort } from "../helpers/ferretdb";
 import { decodeJwt, expectUser, registerUser, type TestUser } from "../helpers/kit";
@@ -102,7 +101,7 @@ describeBrowser("passkeys in Chromium with a virtual authenticator", () => {
 	}
 
 	async function storedPasskey() {
-		const [passkey] = await core.stores.passkeys.find({ userId: user.user.id });
+		const [passkey] = await core.factors.passkeys.find({ userId: user.user.id });
 		return passkey;
 	}
 
@@ -165,7 +164,9 @@ describeBrowser("passkeys in Chromium with a virtual authenticator", () => {
 
 	it("signs in with the passkey as the second factor after a password (mfaToken)", async () => {
 		const fresh = await contextWithPasskey();
-		const { mfaToken } = await new MfaTokens(core.stores.mfaChallenges, core.clock).issue(user.user.id, ["passkey"], ["password"]);
+		const step = await app.request("POST", `${AUTH}/login`, { body: { email: user.email, password: user.password } });
+		expect(step.body).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ["recovery", "passkey"] });
+		const { mfaToken } = step.body;
 		const result = await signInInPage(fresh.page, { mfaToken });
 		await expectSignedIn(fresh, result, ["pwd", "hwk", "mfa"]);
 		await fresh.context.close();

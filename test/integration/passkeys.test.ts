@@ -4,7 +4,6 @@
  * second factor, rename and removal, and every kind of bad WebAuthn input as its 4xx.
  */
 import type { AuthCore } from "../../services/auth/kit";
-import { MfaTokens } from "../../services/auth/mfa/mfa-token";
 import type { AuditRecord } from "../../services/auth/audit/chain";
 import type { Collection } from "../../lib/collection";
 import { startApp, type TestApp } from "../helpers/app";
@@ -120,7 +119,7 @@ describe("passkeys over HTTP", () => {
 			expect(res.headers.get("cache-control")).toBe("no-store");
 			expect({ type: res.body.tokenType, sub: decodeJwt(res.body.accessToken).payload.sub, amr: decodeJwt(res.body.accessToken).payload.amr }).toEqual({ type: "Bearer", sub: ada.user.id, amr: ["hwk", "mfa"] });
 			expectUser(res.body.user);
-			const stored = await core.stores.passkeys.findById(passkeyId);
+			const stored = await core.factors.passkeys.findById(passkeyId);
 			expect(stored?.counter).toBe(key.counter);
 			// The session keeps its amr through a refresh.
 			const refreshed = await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: res.body.refreshToken } });
@@ -138,12 +137,33 @@ describe("passkeys over HTTP", () => {
 			expect(decodeJwt(res.body.accessToken).payload.amr).toEqual(["hwk", "mfa"]);
 		});
 
+		/** `POST /login` with Ada's password: her passkey makes it ask for a second factor. */
+		async function passwordStep(): Promise<string> {
+			const res = await app.request("POST", `${AUTH}/login`, { body: { email: ada.email, password: ada.password } });
+			expect(res.body).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ["recovery", "passkey"] });
+			secrets.add(res.body.mfaToken);
+			return res.body.mfaToken;
+		}
+
 		it("as the second factor after a password: the mfaToken's login finished with amr pwd+hwk+mfa, then spent", async () => {
-			const { mfaToken } = await new MfaTokens(core.stores.mfaChallenges, core.clock).issue(ada.user.id, ["passkey"], ["password"]);
-			secrets.add(mfaToken);
+			const mfaToken = await passwordStep();
 			const res = await signIn(key, { mfaToken });
 			expect({ status: res.status, amr: decodeJwt(res.body.accessToken).payload.amr }).toEqual({ status: 200, amr: ["pwd", "hwk", "mfa"] });
 			expectError(await options({ mfaToken }), 401, "INVALID_TOKEN");
+		});
+
+		it("after a password, refuses another account's passkey as a wrong second factor (401 INVALID_MFA_CODE), counted against the mfaToken", async () => {
+			const grace = await signedIn();
+			const graceKey = new SoftAuthenticator(ORIGIN, RP_ID);
+			await enrol(grace, graceKey);
+			const mfaToken = await passwordStep();
+			const begun = await options();
+			expectError(await verify({ challengeId: begun.body.challengeId, response: graceKey.assert(begun.body.options), mfaToken }), 401, "INVALID_MFA_CODE");
+			expect((await core.factors.mfaTokens.find(mfaToken))?.attempts).toBe(1);
+			const [entry] = await auditLog.find({ type: "login.mfa", subjectId: ada.user.id, outcome: "failure" });
+			expect(entry.details).toEqual({ method: "passkey" });
+			const res = await signIn(key, { mfaToken });
+			expect(decodeJwt(res.body.accessToken).payload.amr).toEqual(["pwd", "hwk", "mfa"]);
 		});
 
 		it("refuses a replayed assertion (400 INVALID_TOKEN) and an unknown challengeId (400 INVALID_TOKEN)", async () => {
@@ -169,9 +189,9 @@ describe("passkeys over HTTP", () => {
 		});
 
 		it("refuses a cloned authenticator (counter back) with 401, audits it, keeps the stored counter", async () => {
-			const before = (await core.stores.passkeys.findById(passkeyId))!.counter;
+			const before = (await core.factors.passkeys.findById(passkeyId))!.counter;
 			expectError(await signIn(key, {}, { counter: 1 }), 401, "INVALID_CREDENTIALS");
-			expect((await core.stores.passkeys.findById(passkeyId))!.counter).toBe(before);
+			expect((await core.factors.passkeys.findById(passkeyId))!.counter).toBe(before);
 			const [entry] = await auditLog.find({ type: "passkey.cloned", subjectId: ada.user.id });
 			expect(entry.details).toEqual({ credentialId: key.credentialId, storedCounter: before, presentedCounter: 1 });
 		});
@@ -200,7 +220,7 @@ describe("passkeys over HTTP", () => {
 			expect((await app.request("DELETE", `${AUTH}/passkeys/${id}`, { token: ada.accessToken })).status).toBe(204);
 			expectError(await app.request("DELETE", `${AUTH}/passkeys/${id}`, { token: ada.accessToken }), 404, "NOT_FOUND");
 			await app.mail.waitFor(m => m.to === ada.email && m.subject === "A passkey was removed from your account" && m.text.includes('"Work laptop"'));
-			expect(await core.stores.recoveryCodes.count({ userId: ada.user.id })).toBe(0);
+			expect(await core.factors.recoveryCodes.remaining(ada.user.id)).toBe(0);
 			expectError(await signIn(key), 401, "INVALID_CREDENTIALS");
 		});
 	});

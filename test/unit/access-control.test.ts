@@ -124,4 +124,24 @@ describe("AccessControlMiddleware.localAction", () => {
 		const handler = wrap(next, { auth: "required" });
 		await expect(handler(fakeCtx({ user }))).rejects.toThrow("boom");
 	});
+
+	describe("a token limited to second-factor enrolment (MFA_REQUIRED_ROLES)", () => {
+		const enrolling: AuthUser = { ...admin, enrolmentOnly: true };
+
+		it("reaches the actions marked `enrolment`", async () => {
+			await expect(wrap(next, { auth: "required", enrolment: true })(fakeCtx({ user: enrolling }))).resolves.toBe("handler result");
+		});
+
+		it("answers 403 MFA_REQUIRED on every other secured action, roles or not, before the handler", async () => {
+			for (const rule of [{ auth: "required" }, { roles: ["admin"] }] as AccessRule[]) {
+				const err = await rejection(wrap(next, rule)(fakeCtx({ user: enrolling })));
+				expect({ type: err.type, code: err.code }).toEqual({ type: "MFA_REQUIRED", code: 403 });
+			}
+			expect(next).not.toHaveBeenCalled();
+		});
+
+		it("leaves full tokens alone on the same actions", async () => {
+			await expect(wrap(next, { roles: ["admin"] })(fakeCtx({ user: admin }))).resolves.toBe("handler result");
+		});
+	});
 });

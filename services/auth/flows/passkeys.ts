@@ -5,12 +5,13 @@ import { isDuplicateKeyError } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
 import type { AuthUser } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
-import { securityNotice } from "../hand-over";
 import { toPasskeyView, type PasskeyView } from "../mfa/passkey-credential";
-import { RecoveryCodes } from "../mfa/recovery-codes";
+import { sendMfaNotice } from "../mfa/notices";
+import { hasSecondFactor } from "../mfa/second-factors";
 import { RelyingParty } from "../mfa/webauthn";
 import { WebAuthnChallenges } from "../mfa/webauthn-challenges";
 import type { AuthKit } from "../ports";
+import { addSessionFactor } from "../sessions";
 
 /** A passkey named by nobody gets this name; its owner can rename it. */
 export const DEFAULT_PASSKEY_NAME = "Passkey";
@@ -26,20 +27,14 @@ async function account(kit: AuthKit, userId: string): Promise<PublicUser> {
 	return user;
 }
 
-/** True while the user has no second factor at all: no passkey and TOTP not on. */
-async function hasNoSecondFactor(kit: AuthKit, userId: string): Promise<boolean> {
-	if ((await kit.stores.passkeys.count({ userId })) > 0) return false;
-	return (await kit.stores.mfaFactors.count({ _id: userId, confirmedAt: { $ne: null } })) === 0;
-}
-
 /** The signed-in user's passkeys, oldest first (also for `GET /mfa`). */
 export async function listPasskeys(kit: AuthKit, userId: string): Promise<PasskeyView[]> {
-	return (await kit.stores.passkeys.find({ userId }, { sort: ["createdAt"] })).map(toPasskeyView);
+	return (await kit.factors.passkeys.find({ userId }, { sort: ["createdAt"] })).map(toPasskeyView);
 }
 
 export async function passkeyRegistrationOptions(kit: AuthKit, caller: AuthUser): Promise<PublicKeyCredentialCreationOptionsJSON> {
 	const user = await account(kit, caller.id);
-	const existing = await kit.stores.passkeys.find({ userId: user.id });
+	const existing = await kit.factors.passkeys.find({ userId: user.id });
 	return relyingParty(kit).registrationOptions({ userId: user.id, email: user.email, displayName: user.displayName }, existing);
 }
 
@@ -53,25 +48,27 @@ export type EnrolledPasskey = PasskeyView & { recoveryCodes?: string[] };
 
 /**
  * Stores the passkey the browser made for `passkeyRegistrationOptions`. If it is the user's first second
- * factor, recovery codes are handed out with it (CONTRACT §4: the first enrolment hands them out).
+ * factor, recovery codes are handed out with it (CONTRACT §4: the first enrolment hands them out). The
+ * session that made it now counts as two factors (MFA_REQUIRED_ROLES), like one that confirmed TOTP.
  */
 export async function registerPasskey(kit: AuthKit, caller: AuthUser, { name, response }: NewPasskey): Promise<EnrolledPasskey> {
 	const user = await account(kit, caller.id);
 	const credential = await relyingParty(kit).verifyRegistration(user.id, response);
-	const first = await hasNoSecondFactor(kit, user.id);
+	const first = !(await hasSecondFactor(kit.factors, user.id));
 	const label = name?.trim() || DEFAULT_PASSKEY_NAME;
 	const now = new Date(kit.clock.now());
 	let record;
 	try {
-		record = await kit.stores.passkeys.insert({ _id: randomUUID(), userId: user.id, ...credential, name: label, createdAt: now, lastUsedAt: null });
+		record = await kit.factors.passkeys.insert({ _id: randomUUID(), userId: user.id, ...credential, name: label, createdAt: now, lastUsedAt: null });
 	} catch (err) {
 		if (!isDuplicateKeyError(err)) throw err;
 		const message = "This passkey is already registered";
 		throw apiError("VALIDATION_ERROR", message, [{ field: "response", type: "webauthn", message }]);
 	}
-	const recoveryCodes = first ? await new RecoveryCodes(kit.stores.recoveryCodes, kit.clock).regenerate(user.id) : undefined;
+	const recoveryCodes = first ? await kit.factors.recoveryCodes.regenerate(user.id) : undefined;
+	await addSessionFactor(kit, caller.sid, user.id, "hwk");
 	await kit.audit.record({ type: "passkey.add", subjectId: user.id, actorId: user.id, details: { passkeyId: record._id, name: label, recoveryCodesIssued: first } });
-	await securityNotice(kit.mail, user, "mfa-passkey-added", "A passkey was added", `The passkey "${label}" can now sign in to your account.`, { passkeyName: label });
+	await sendMfaNotice(kit.mail, user, { template: "mfa-passkey-added", passkeyName: label });
 	return { ...toPasskeyView(record), ...(recoveryCodes ? { recoveryCodes } : {}) };
 }
 
@@ -79,20 +76,20 @@ export async function registerPasskey(kit: AuthKit, caller: AuthUser, { name, re
 export async function renamePasskey(kit: AuthKit, caller: AuthUser, { id, name }: { id: string; name: string }): Promise<PasskeyView> {
 	const label = name.trim();
 	if (!label) throw apiError("VALIDATION_ERROR", "The name is empty", [{ field: "name", type: "required", message: "The name is empty" }]);
-	const renamed = await kit.stores.passkeys.updateMany({ _id: id, userId: caller.id }, { $set: { name: label } });
-	const passkey = renamed === 1 ? await kit.stores.passkeys.findOne({ _id: id, userId: caller.id }) : null;
+	const renamed = await kit.factors.passkeys.updateMany({ _id: id, userId: caller.id }, { $set: { name: label } });
+	const passkey = renamed === 1 ? await kit.factors.passkeys.findOne({ _id: id, userId: caller.id }) : null;
 	if (!passkey) throw apiError("NOT_FOUND", "Passkey not found");
 	return toPasskeyView(passkey);
 }
 
 /** Removes one of the owner's passkeys; with the last second factor gone, the recovery codes go too. */
 export async function removePasskey(kit: AuthKit, caller: AuthUser, { id }: { id: string }): Promise<null> {
-	const passkey = await kit.stores.passkeys.findOne({ _id: id, userId: caller.id });
-	if (!passkey || (await kit.stores.passkeys.removeMany({ _id: id, userId: caller.id })) !== 1) throw apiError("NOT_FOUND", "Passkey not found");
-	const last = await hasNoSecondFactor(kit, caller.id);
-	if (last) await new RecoveryCodes(kit.stores.recoveryCodes, kit.clock).removeAll(caller.id);
+	const passkey = await kit.factors.passkeys.findOne({ _id: id, userId: caller.id });
+	if (!passkey || (await kit.factors.passkeys.removeMany({ _id: id, userId: caller.id })) !== 1) throw apiError("NOT_FOUND", "Passkey not found");
+	const last = !(await hasSecondFactor(kit.factors, caller.id));
+	if (last) await kit.factors.recoveryCodes.removeAll(caller.id);
 	await kit.audit.record({ type: "passkey.remove", subjectId: caller.id, actorId: caller.id, details: { passkeyId: id, name: passkey.name, recoveryCodesRemoved: last } });
 	const user = await kit.users.getById(caller.id);
-	if (user) await securityNotice(kit.mail, user, "mfa-passkey-removed", "A passkey was removed", `The passkey "${passkey.name}" can no longer sign in to your account.`, { passkeyName: passkey.name });
+	if (user) await sendMfaNotice(kit.mail, user, { template: "mfa-passkey-removed", passkeyName: passkey.name });
 	return null;
 }

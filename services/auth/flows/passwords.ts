@@ -6,6 +6,7 @@ import { ensurePasswordPolicy, passwordMatches, setPassword } from "../password/
 import { securityNotice } from "../hand-over";
 import type { AuthKit } from "../ports";
 import { consumeLink, sendLink } from "./links";
+import { requireStepUp } from "./step-up";
 import { endSessions } from "./sessions";
 
 /** Answered at once and alike whether or not the account exists; the work goes on behind. */
@@ -33,14 +34,15 @@ export async function resetPassword(kit: AuthKit, { token, password }: { token: 
 	return null;
 }
 
-/** A new password from a signed-in user who knows the current one: the other sessions end. */
-export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPassword, newPassword }: { currentPassword: string; newPassword: string }): Promise<null> {
+/** A new password from a signed-in user who knows the current one (and, with TOTP on, a code): the other sessions end. */
+export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPassword, newPassword, code }: { currentPassword: string; newPassword: string; code?: string }): Promise<null> {
 	const { id: userId, sid } = caller;
 	if (!(await passwordMatches(kit, userId, currentPassword))) {
 		await kit.audit.record({ type: "password.change", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 		throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
 	}
 	ensurePasswordPolicy(newPassword);
+	await requireStepUp(kit, userId, code, "password.change");
 	await setPassword(kit, userId, newPassword);
 	const ended = await endSessions(kit, { userId, _id: { $ne: sid } });
 	await kit.audit.record({ type: "password.change", subjectId: userId, details: { sessions: ended } });
@@ -49,7 +51,12 @@ export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPa
 	return null;
 }
 
-/** Re-authentication for `users` (account deletion). */
-export function checkPassword(kit: AuthKit, { userId, password }: { userId: string; password: string }): Promise<boolean> {
-	return passwordMatches(kit, userId, password);
+/**
+ * Re-authentication for `users` (account deletion): false for a wrong password; with TOTP on, also a current
+ * `code` (403 MFA_REQUIRED without one, 422 INVALID_MFA_CODE when wrong).
+ */
+export async function checkPassword(kit: AuthKit, { userId, password, code }: { userId: string; password: string; code?: string }): Promise<boolean> {
+	if (!(await passwordMatches(kit, userId, password))) return false;
+	await requireStepUp(kit, userId, code, "account.delete");
+	return true;
 }

@@ -3,14 +3,17 @@
  * in memory, with the unique `_id` the flows rely on), and users, mail, audit and metrics that remember what
  * they were asked.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { MemoryAdapter } from "moleculer-db";
 import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
+import type { AccessSubject } from "../../../lib/tokens/access";
 import type { AuditInput } from "../../../services/auth/audit/trail";
-import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
+import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
+import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -93,6 +96,8 @@ export const SETTINGS: AuthSettings = {
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
 	emailVerificationRequired: true,
+	appName: "User backend",
+	mfaRequiredRoles: [],
 	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] }
 };
 
@@ -106,6 +111,8 @@ export interface TestKit {
 	audit: AuditInput[];
 	metrics: Array<[string, Record<string, string>]>;
 	revoked: RevokedSession[];
+	/** What every access token was signed for (its amr, whether enrolment-only). */
+	signed: AccessSubject[];
 	/** Settles when the work the flows left in the background is done. */
 	background(): Promise<void>;
 }
@@ -115,7 +122,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 	const users = new FakeUsers(clock);
 	const hasher = new FakeHasher();
 	const pending: Array<Promise<void>> = [];
-	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const t = { clock, users, hasher, signed: [] as AccessSubject[], emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
 	const kit: AuthKit = {
 		settings: { ...SETTINGS, ...settings },
 		clock,
@@ -126,15 +133,20 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
 			emailChanges: await memoryCollection("email_changes"),
-			mfaFactors: await memoryCollection("mfa_factors"),
-			recoveryCodes: await memoryCollection("recovery_codes"),
-			mfaChallenges: await memoryCollection("mfa_challenges"),
-			passkeys: await memoryCollection("passkeys", ["credentialId"]),
 			webauthnChallenges: await memoryCollection("webauthn_challenges")
 		},
+		factors: secondFactorsOver(
+			{
+				totp: await memoryCollection("mfa_factors"),
+				recoveryCodes: await memoryCollection("recovery_codes"),
+				mfaChallenges: await memoryCollection("mfa_challenges"),
+				passkeys: await memoryCollection("passkeys", ["credentialId"])
+			},
+			new SecretBox(toEncryptionKey(randomBytes(32))),
+			clock
+		),
 		hasher,
-		// The amr (when the flow gives one) is part of the fake token, so tests can read it back.
-		signer: { accessToken: ({ userId, sessionId, amr }) => `access:${userId}:${sessionId}:${clock.now()}${amr ? `:${amr.join(",")}` : ""}` },
+		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
 		users,
 		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
 		audit: { record: async e => void t.audit.push(e) },

@@ -1,8 +1,8 @@
 /** The passkey flows with the software authenticator and in-memory stores. */
 import { passkeySignInOptions, signInWithPasskey } from "../../../services/auth/flows/passkey-sign-in";
 import { listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from "../../../services/auth/flows/passkeys";
-import { MfaTokens } from "../../../services/auth/mfa/mfa-token";
-import { RecoveryCodes } from "../../../services/auth/mfa/recovery-codes";
+import { totpCode } from "../../../services/auth/mfa/totp";
+import { startSession } from "../../../services/auth/sessions";
 import type { PublicUser } from "../../../lib/user-schema";
 import { SoftAuthenticator } from "../mfa/soft-authenticator";
 import { testKit, type TestKit } from "./fakes";
@@ -14,6 +14,8 @@ let t: TestKit;
 let ada: PublicUser;
 let key: SoftAuthenticator;
 const caller = (user: PublicUser) => ({ id: user.id, sid: "s1", roles: user.roles });
+/** The amr the last access token was signed with. */
+const lastAmr = () => t.signed.at(-1)?.amr?.join(",");
 
 beforeEach(async () => {
 	t = await testKit();
@@ -33,14 +35,12 @@ async function signIn(start: { email?: string; mfaToken?: string } = {}, authent
 	return signInWithPasskey(t.kit, { challengeId, response: authenticator.assert(options, ceremony), mfaToken: start.mfaToken }, client);
 }
 
-const amrOf = (accessToken: string) => accessToken.split(":")[4];
-
 describe("enrolling a passkey", () => {
 	it("stores it, hands out recovery codes with the first second factor, audits and tells the user", async () => {
 		const enrolled = await enrol(ada, key, " Laptop ");
 		const at = new Date(t.clock.now()).toISOString();
 		expect({ ...enrolled, recoveryCodes: enrolled.recoveryCodes?.length }).toEqual({ id: expect.any(String), name: "Laptop", createdAt: at, lastUsedAt: null, recoveryCodes: 10 });
-		expect(await new RecoveryCodes(t.kit.stores.recoveryCodes, t.clock).use(ada.id, enrolled.recoveryCodes![0])).toBe(true);
+		expect(await t.kit.factors.recoveryCodes.use(ada.id, enrolled.recoveryCodes![0])).toBe(true);
 		expect(t.audit).toEqual([{ type: "passkey.add", subjectId: ada.id, actorId: ada.id, details: { passkeyId: enrolled.id, name: "Laptop", recoveryCodesIssued: true } }]);
 		expect(t.emails).toEqual([{ to: "ada@example.com", template: "mfa-passkey-added", data: { passkeyName: "Laptop", displayName: "Ada" }, userId: ada.id }]);
 		expect(t.notices.map(n => n.type)).toEqual(["mfa-passkey-added"]);
@@ -50,9 +50,15 @@ describe("enrolling a passkey", () => {
 		await enrol();
 		expect(await enrol(ada, new SoftAuthenticator(ORIGIN, "example.com"))).not.toHaveProperty("recoveryCodes");
 		const grace = t.users.add({ email: "grace@example.com" });
-		const now = new Date(t.clock.now());
-		await t.kit.stores.mfaFactors.insert({ _id: grace.id, secretCiphertext: "x", keyId: "k", confirmedAt: now, lastUsedStep: 1, createdAt: now, updatedAt: now });
+		const secret = (await t.kit.factors.totp.begin(grace.id)) as string;
+		expect(await t.kit.factors.totp.confirm(grace.id, totpCode(secret, t.clock))).toBe(true);
 		expect(await enrol(grace, new SoftAuthenticator(ORIGIN, "example.com"))).not.toHaveProperty("recoveryCodes");
+	});
+
+	it("makes the enrolling session count two factors (amr hwk+mfa added), as MFA_REQUIRED_ROLES asks", async () => {
+		const { session } = await startSession(t.kit, ada.id, client);
+		await registerPasskey(t.kit, { ...caller(ada), sid: session._id }, { response: key.register(await passkeyRegistrationOptions(t.kit, caller(ada))) });
+		expect((await t.kit.stores.sessions.findById(session._id))?.amr).toEqual(["pwd", "hwk", "mfa"]);
 	});
 
 	it("names an unnamed passkey 'Passkey' and excludes the enrolled ones from new options", async () => {
@@ -72,19 +78,20 @@ describe("signing in with a passkey", () => {
 		const { id } = await enrol();
 		t.clock.advance(60_000);
 		const answer = await signIn();
-		expect({ amr: amrOf(answer.accessToken), user: answer.user.id, lastLoginAt: answer.user.lastLoginAt }).toEqual({ amr: "hwk,mfa", user: ada.id, lastLoginAt: new Date(t.clock.now()).toISOString() });
-		const stored = await t.kit.stores.passkeys.findById(id);
+		expect({ amr: lastAmr(), user: answer.user.id, lastLoginAt: answer.user.lastLoginAt }).toEqual({ amr: "hwk,mfa", user: ada.id, lastLoginAt: new Date(t.clock.now()).toISOString() });
+		const stored = await t.kit.factors.passkeys.findById(id);
 		expect({ counter: stored?.counter, lastUsedAt: stored?.lastUsedAt }).toEqual({ counter: 1, lastUsedAt: new Date(t.clock.now()) });
 		const [session] = await t.kit.stores.sessions.find({ userId: ada.id });
 		expect(session.amr).toEqual(["hwk", "mfa"]);
-		expect(t.audit.at(-1)).toEqual({ type: "login", subjectId: ada.id, actorId: ada.id, details: { sessionId: session._id, method: "passkey", passkeyId: id, amr: ["hwk", "mfa"] } });
+		expect(t.audit.at(-1)).toEqual({ type: "login", subjectId: ada.id, actorId: ada.id, details: { sessionId: session._id, amr: ["hwk", "mfa"] } });
 	});
 
 	it("by e-mail: the account's passkeys are offered by ID", async () => {
 		await enrol();
 		const { options } = await passkeySignInOptions(t.kit, { email: " ADA@example.com " });
 		expect(options.allowCredentials).toEqual([{ id: key.credentialId, type: "public-key", transports: ["internal"] }]);
-		expect(amrOf((await signIn({ email: "ada@example.com" })).accessToken)).toBe("hwk,mfa");
+		await signIn({ email: "ada@example.com" });
+		expect(lastAmr()).toBe("hwk,mfa");
 	});
 
 	it("answers an unknown address and an account without passkeys alike: one stable decoy ID each", async () => {
@@ -113,7 +120,7 @@ describe("signing in with a passkey", () => {
 			subjectId: ada.id,
 			details: { credentialId: key.credentialId, storedCounter: 2, presentedCounter: 1 }
 		});
-		expect((await t.kit.stores.passkeys.findById(id))?.counter).toBe(2);
+		expect((await t.kit.factors.passkeys.findById(id))?.counter).toBe(2);
 	});
 
 	it("refuses a replayed assertion: the challenge is single-use (400 INVALID_TOKEN)", async () => {
@@ -132,26 +139,29 @@ describe("signing in with a passkey", () => {
 });
 
 describe("a passkey as the second factor after a password", () => {
-	const issue = (userId: string) => new MfaTokens(t.kit.stores.mfaChallenges, t.clock).issue(userId, ["passkey"], ["password"]);
+	const issue = (userId: string) => t.kit.factors.mfaTokens.issue(userId, ["passkey"], ["password"]);
 
 	it("finishes the login the mfaToken began: amr pwd+hwk+mfa, the token spent", async () => {
 		await enrol();
 		const { mfaToken } = await issue(ada.id);
 		const { options } = await passkeySignInOptions(t.kit, { mfaToken });
 		expect(options.allowCredentials?.map(c => c.id)).toEqual([key.credentialId]);
-		expect(amrOf((await signIn({ mfaToken })).accessToken)).toBe("pwd,hwk,mfa");
+		await signIn({ mfaToken });
+		expect(lastAmr()).toBe("pwd,hwk,mfa");
 		await expect(passkeySignInOptions(t.kit, { mfaToken })).rejects.toMatchObject({ type: "INVALID_TOKEN", code: 401 });
 	});
 
-	it("refuses another account's passkey and counts it against the mfaToken", async () => {
+	it("refuses another account's passkey as a wrong second factor (401 INVALID_MFA_CODE), counted against the mfaToken and the address", async () => {
 		await enrol();
 		const grace = t.users.add({ email: "grace@example.com" });
 		const graceKey = new SoftAuthenticator(ORIGIN, "example.com");
 		await enrol(grace, graceKey);
 		const { mfaToken } = await issue(ada.id);
 		const { challengeId, options } = await passkeySignInOptions(t.kit, {});
-		await expect(signInWithPasskey(t.kit, { challengeId, response: graceKey.assert(options), mfaToken }, client)).rejects.toMatchObject({ type: "INVALID_CREDENTIALS", code: 401 });
-		expect((await new MfaTokens(t.kit.stores.mfaChallenges, t.clock).find(mfaToken))?.attempts).toBe(1);
+		await expect(signInWithPasskey(t.kit, { challengeId, response: graceKey.assert(options), mfaToken }, client)).rejects.toMatchObject({ type: "INVALID_MFA_CODE", code: 401 });
+		expect((await t.kit.factors.mfaTokens.find(mfaToken))?.attempts).toBe(1);
+		expect((await t.kit.stores.throttles.findById("ada@example.com"))?.failures).toBe(1);
+		expect(t.audit.at(-1)).toEqual({ type: "login.mfa", outcome: "failure", subjectId: ada.id, details: { method: "passkey" } });
 	});
 
 	it("refuses an unknown mfaToken (401 INVALID_TOKEN), both an e-mail and an mfaToken (422), and an account without passkeys (422)", async () => {
@@ -176,9 +186,9 @@ describe("renaming and removing", () => {
 		const first = await enrol();
 		const second = await enrol(ada, new SoftAuthenticator(ORIGIN, "example.com"), "Phone");
 		await removePasskey(t.kit, caller(ada), { id: first.id });
-		expect(await t.kit.stores.recoveryCodes.count({ userId: ada.id })).toBe(10);
+		expect(await t.kit.factors.recoveryCodes.remaining(ada.id)).toBe(10);
 		await removePasskey(t.kit, caller(ada), { id: second.id });
-		expect(await t.kit.stores.recoveryCodes.count({ userId: ada.id })).toBe(0);
+		expect(await t.kit.factors.recoveryCodes.remaining(ada.id)).toBe(0);
 		expect(t.audit.filter(e => e.type === "passkey.remove").map(e => e.details)).toEqual([
 			{ passkeyId: first.id, name: "Passkey", recoveryCodesRemoved: false },
 			{ passkeyId: second.id, name: "Phone", recoveryCodesRemoved: true }

@@ -1,3 +1,4 @@
+import type { TokenResponse } from "../../../lib/types";
 import { issueLink } from "../../../services/auth/flows/links";
 import { logIn } from "../../../services/auth/flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "../../../services/auth/flows/passwords";
@@ -37,7 +38,7 @@ describe("resetPassword", () => {
 		const token = await issueLink(t.kit, "password-reset", userId);
 		await resetPassword(t.kit, { token, password: NEW });
 		expect(t.revoked.map(r => r.id)).toEqual([session._id]);
-		expect((await logIn(t.kit, { email: "ada@example.com", password: NEW }, {})).tokenType).toBe("Bearer");
+		expect(((await logIn(t.kit, { email: "ada@example.com", password: NEW }, {})) as TokenResponse).tokenType).toBe("Bearer");
 		expect(t.notices.map(n => n.type)).toEqual(["password-changed"]);
 	});
 
