@@ -22,11 +22,12 @@ import { MFA_ACTIONS } from "./mfa/mfa.actions";
 import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
 import type { Outbox } from "./outbox";
+import { PASSKEY_ACTIONS, PASSKEY_IP_LIMITED } from "./mfa/passkey.actions";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
 const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
@@ -56,7 +57,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -147,6 +148,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			...AUDIT_ACTIONS,
 			...MFA_ACTIONS,
+			...PASSKEY_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {

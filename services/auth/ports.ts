@@ -12,6 +12,7 @@ import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
+import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
 import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
@@ -87,11 +88,20 @@ export interface AuthStores {
 	oneTimeTokens: Collection<OneTimeTokenRecord>;
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
+	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
+}
+
+/**
+ * A stand-in credential ID for an address with no passkeys (unknown, or none enrolled), the same on every
+ * replica and every request: a sign-in by e-mail then cannot tell which addresses have an account.
+ */
+export interface PasskeyDecoys {
+	credentialIdFor(address: string): string;
 }
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
+	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName" | "webauthn"
 >;
 
 /** Everything a flow may use. */
@@ -108,6 +118,7 @@ export interface AuthKit {
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	passkeyDecoys: PasskeyDecoys;
 	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
 	factors: SecondFactors;
 }

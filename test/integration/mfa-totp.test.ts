@@ -7,7 +7,7 @@ import { Secret, TOTP } from "otpauth";
 import type { Collection } from "../../lib/collection";
 import { localOperator, operatorUser } from "../../lib/operator";
 import { resetMfa } from "../../operator";
-import type { PasskeyRecord } from "../../services/auth/mfa/second-factors";
+import type { PasskeyRecord } from "../../services/auth/mfa/passkey-credential";
 import { startApp, type TestApp } from "../helpers/app";
 import { TestClock } from "../helpers/clock";
 import { freePort } from "../helpers/ferretdb";

@@ -103,7 +103,8 @@ export const SETTINGS: AuthSettings = {
 	loginMaxFailures: 5,
 	emailVerificationRequired: true,
 	appName: "User backend",
-	mfaRequiredRoles: []
+	mfaRequiredRoles: [],
+	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] }
 };
 
 export interface TestKit {
@@ -139,7 +140,8 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			spentTokens: await memoryCollection("spent_tokens"),
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
-			emailChanges: await memoryCollection("email_changes")
+			emailChanges: await memoryCollection("email_changes"),
+			webauthnChallenges: await memoryCollection("webauthn_challenges")
 		},
 		factors: secondFactorsOver(
 			{
@@ -163,7 +165,8 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		audit: { record: async e => void t.audit.push(e) },
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
-		background: { run: (_what, work) => void pending.push(work()) }
+		background: { run: (_what, work) => void pending.push(work()) },
+		passkeyDecoys: { credentialIdFor: address => `decoy-${Buffer.from(address).toString("base64url")}` }
 	};
 	return { ...t, kit, background: async () => void (await Promise.all(pending)) };
 }
