@@ -10,6 +10,7 @@ import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
+import { corsSettings } from "./cors";
 import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
@@ -95,18 +96,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			logRequest: null,
 			logResponse: null,
 			log4XXResponses: false,
-			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
-			cors: config.corsOrigins
-				? {
-						// APP_URL's origin too: the hosted pages' own requests carry it.
-						origin: config.corsOrigins.includes("*") ? "*" : [...new Set([...config.corsOrigins, new URL(config.appUrl).origin])],
-						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-						allowedHeaders: ["Content-Type", "Authorization"],
-						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
-						credentials: false,
-						maxAge: 600
-					}
-				: undefined,
+			cors: corsSettings(config),
 			onError(this: GatewayThis, req: GatewayRequest, res: ServerResponse, err: unknown) {
 				const path = requestPath(req.originalUrl ?? req.url ?? "/");
 				// No route of this method, but the path is known: 405 with the methods it has.
