@@ -71,7 +71,11 @@ function expectRefused(res: HttpResult<any>, label: string, status: number, type
 	expectError(res, status, type);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * The fastest of several tries: load on the machine only ever adds time, so the fastest try shows the work a
+ * path itself does (a skipped hash or a database round trip before answering still shows in it).
+ */
+const fastest = (xs: number[]) => Math.min(...xs);
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
 	const started = performance.now();
@@ -333,8 +337,8 @@ describe("attack: account enumeration by answer and by time (BCRYPT_ROUNDS=10)",
 			known.push(k.ms);
 			unknown.push(u.ms);
 		}
-		const ratio = median(unknown) / median(known);
-		expect({ ratio, known: median(known), unknown: median(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
+		const ratio = fastest(unknown) / fastest(known);
+		expect({ ratio, known: fastest(known), unknown: fastest(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
 	});
 
 	it("password/forgot: an unknown and a known address look and take alike (both answered before any work)", async () => {
@@ -353,8 +357,8 @@ describe("attack: account enumeration by answer and by time (BCRYPT_ROUNDS=10)",
 		// Both take about a millisecond; a floor keeps scheduler noise on tiny numbers from counting as a factor, so
 		// only work of several milliseconds done before answering (a database round trip, mail delivery) would show.
 		const floor = 3;
-		const ratio = Math.max(median(unknown), floor) / Math.max(median(known), floor);
-		expect({ ratio, known: median(known), unknown: median(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
+		const ratio = Math.max(fastest(unknown), floor) / Math.max(fastest(known), floor);
+		expect({ ratio, known: fastest(known), unknown: fastest(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
 	});
 });
 

@@ -341,8 +341,8 @@ describe("auth: login answers in about the same time for an unknown address and 
 			known.push(await time(acc.email));
 			unknown.push(await time(uniqueEmail("ghost")));
 		}
-		const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-		const ratio = median(unknown) / median(known);
+		// The fastest try of each: load only ever adds time, so it shows the work each path itself does.
+		const ratio = Math.min(...unknown) / Math.min(...known);
 		expect(ratio).toBeGreaterThan(0.5);
 		expect(ratio).toBeLessThan(2);
 	});
