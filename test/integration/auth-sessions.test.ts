@@ -474,12 +474,14 @@ describe("auth: REFRESH_REUSE_INTERVAL=0 (no grace: every reuse is theft)", () =
 		expectError(await app.request("GET", `${AUTH}/sessions`, { token: r2.body.accessToken }), 401, "INVALID_TOKEN");
 	});
 
-	it("lets exactly one of simultaneous refreshes with one token through; the others are reuse", async () => {
+	// Two, not three: a third request may arrive after the second has already ended the session for reuse,
+	// and a spent token of an ended session is INVALID_TOKEN. Between two, the loser is always reuse.
+	it("lets exactly one of two simultaneous refreshes with one token through; the other is reuse", async () => {
 		const acc = await registerUser(app, { secrets });
 		const t = await login(app, acc.email, acc.password, { secrets });
-		const results = await Promise.all([refresh(t.refreshToken), refresh(t.refreshToken), refresh(t.refreshToken)]);
+		const results = await Promise.all([refresh(t.refreshToken), refresh(t.refreshToken)]);
 		for (const r of results) secrets.addTokens(r.body);
-		expect(results.map(r => r.status).sort()).toEqual([200, 401, 401]);
-		for (const r of results.filter(r => r.status === 401)) expectError(r, 401, "TOKEN_REUSED");
+		expect(results.map(r => r.status).sort()).toEqual([200, 401]);
+		expectError(results.find(r => r.status === 401)!, 401, "TOKEN_REUSED");
 	});
 });
