@@ -55,6 +55,7 @@ export const VARIABLES = {
 	SESSION_MAX_LIFETIME: { services: AUTH },
 	BCRYPT_ROUNDS: { services: AUTH },
 	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
+	MAGIC_LINK_ENABLED: { services: AUTH },
 	LOGIN_MAX_FAILURES: { services: AUTH },
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
@@ -114,6 +115,8 @@ export interface Config {
 	sessionMaxLifetime: number;
 	bcryptRounds: number;
 	emailVerificationRequired: boolean;
+	/** Sign-in with a one-time link by e-mail (CONTRACT §6); off: its routes answer 404. */
+	magicLinkEnabled: boolean;
 	loginMaxFailures: number;
 	authRateLimitPerMinute: number;
 	trustProxy: boolean;
@@ -347,6 +350,7 @@ export function loadConfig(env: Env = process.env): Config {
 		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
+		magicLinkEnabled: flag(env, "MAGIC_LINK_ENABLED", true),
 		loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),

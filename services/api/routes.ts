@@ -47,6 +47,8 @@ export const API_PREFIX = "/api/v1";
 
 /** A one-time link from an e-mail that is unknown, spent or expired: 400 (lib/errors.ts invalidLink). */
 const BAD_LINK: RouteError = { type: "INVALID_TOKEN", status: 400 };
+/** MAGIC_LINK_ENABLED=false: the magic-link routes are not there. */
+const MAGIC_LINK_OFF: RouteError = "NOT_FOUND";
 
 export const ROUTE_GROUPS: RouteGroup[] = [
 	{
@@ -75,6 +77,16 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "POST", path: "/password/reset", action: "auth.resetPassword", tag: "auth", status: 204, errors: [BAD_LINK, "WEAK_PASSWORD"] },
 			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204, errors: ["INVALID_CREDENTIALS", "WEAK_PASSWORD"] },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
+			{ method: "POST", path: "/magic-link", action: "auth.requestMagicLink", tag: "auth", status: 202, errors: [MAGIC_LINK_OFF] },
+			{
+				method: "POST",
+				path: "/magic-link/verify",
+				action: "auth.verifyMagicLink",
+				tag: "auth",
+				status: 200,
+				response: "TokenResponse",
+				errors: [BAD_LINK, "ACCOUNT_DISABLED", MAGIC_LINK_OFF]
+			},
 			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
 		]
 	},

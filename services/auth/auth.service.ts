@@ -16,6 +16,7 @@ import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
 import { linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
+import { requestMagicLink, verifyMagicLink } from "./flows/magic-link";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
@@ -26,7 +27,7 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink"];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -54,7 +55,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", refresh: "noStore" }
+			after: { login: "noStore", refresh: "noStore", verifyMagicLink: "noStore" }
 		},
 
 		actions: {
@@ -131,6 +132,16 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				summary: "Confirm a new e-mail address with the token from the e-mail; the other sessions end",
 				params: { token: TOKEN_PARAM, $$strict: true },
 				handler: withParams(confirmEmailChange)
+			},
+			requestMagicLink: {
+				summary: "Send a sign-in link by e-mail (15 minutes, single use)",
+				params: { email: EMAIL_PARAM, $$strict: true },
+				handler: withParams(requestMagicLink)
+			},
+			verifyMagicLink: {
+				summary: "Sign in with the token from the e-mailed link",
+				params: { token: TOKEN_PARAM, $$strict: true },
+				handler: withParams(verifyMagicLink)
 			},
 			clearThrottle: {
 				roles: ["admin"],

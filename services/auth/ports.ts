@@ -76,7 +76,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "magicLinkEnabled" | "adminEmail" | "adminPassword"
 >;
 
 /** Everything a flow may use. */

@@ -6,7 +6,7 @@ import type { IpLimit } from "../ip-limit";
 import { DEFAULT_LOCK, lockRemaining, recordLoginFailure } from "../login-throttle";
 import { setPassword } from "../password/credentials";
 import type { AuthKit, ClientInfo } from "../ports";
-import { startSession, tokenResponse } from "../sessions";
+import { finishSignIn } from "./sign-in";
 
 export interface Credentials {
 	email: string;
@@ -49,11 +49,7 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 	}
 
 	if (kit.hasher.needsRehash(credential.passwordHash)) await setPassword(kit, user.id, password);
-	const { session, secret } = await startSession(kit, user.id, client);
-	const signedIn = await kit.users.recordLogin(user.id);
-	kit.metrics.count("logins", { result: "success" });
-	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id } });
-	return tokenResponse(kit, signedIn, session._id, secret);
+	return finishSignIn(kit, user, client, ["password"]);
 }
 
 /** Lifts the login lock of an address and/or the request limit of a client IP (admin). */

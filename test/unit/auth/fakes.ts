@@ -92,7 +92,8 @@ export const SETTINGS: AuthSettings = {
 	refreshTokenTtl: 2_592_000,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
-	emailVerificationRequired: true
+	emailVerificationRequired: true,
+	magicLinkEnabled: true
 };
 
 export interface TestKit {
