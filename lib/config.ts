@@ -46,7 +46,8 @@ export const VARIABLES = {
 	MAIL_FROM: { services: NOTIFICATIONS },
 	// Links in e-mails (notifications) and the default token issuer (api verifies what auth signs).
 	APP_URL: { services: ["api", "auth", "notifications"] },
-	JWT_PRIVATE_KEY: { services: AUTH },
+	// auth signs access tokens; the gateway's OpenID Provider signs ID tokens with the same key.
+	JWT_PRIVATE_KEY: { services: ["api", "auth"] },
 	JWT_PUBLIC_KEYS: { services: API },
 	JWT_ISSUER: { services: ["api", "auth"] },
 	JWT_AUDIENCE: { services: ["api", "auth"] },
@@ -59,6 +60,7 @@ export const VARIABLES = {
 	LOGIN_MAX_FAILURES: { services: AUTH },
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
+	OIDC_ISSUER: { services: API },
 	CORS_ORIGINS: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
 	ADMIN_PASSWORD: { services: AUTH },
@@ -120,6 +122,8 @@ export interface Config {
 	loginMaxFailures: number;
 	authRateLimitPerMinute: number;
 	trustProxy: boolean;
+	/** The OpenID Provider's issuer (CONTRACT §6); the gateway serves it under this URL's path. */
+	oidcIssuer: string;
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
 	adminEmail?: string;
@@ -354,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
 		loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
+		oidcIssuer: (url(env, "OIDC_ISSUER", ["http:", "https:"]) ?? `${appUrl}/oidc`).replace(/\/+$/, ""),
 		corsOrigins: corsOrigins(env),
 		adminEmail,
 		adminPassword,

@@ -51,3 +51,7 @@ export type Amr = (typeof AMR_VALUES)[number];
 /** The two WebAuthn ceremonies a stored challenge belongs to. */
 export const WEBAUTHN_CEREMONIES = ["registration", "authentication"] as const;
 export type WebAuthnCeremony = (typeof WEBAUTHN_CEREMONIES)[number];
+
+/** OpenID Connect clients: a confidential one authenticates with its secret, a public one with PKCE alone. */
+export const OIDC_CLIENT_TYPES = ["confidential", "public"] as const;
+export type OidcClientType = (typeof OIDC_CLIENT_TYPES)[number];

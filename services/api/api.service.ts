@@ -8,6 +8,7 @@ import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/t
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
+import { mountOidc, type OidcMount } from "./oidc/mount";
 import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
@@ -36,7 +37,10 @@ type GatewayThis = Service & {
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
+	/** The OpenID Provider under the issuer's path (null: off, no signing key here). */
+	oidc: OidcMount | null;
 	loadRevocations(): Promise<void>;
+	serveApi(req: IncomingMessage, res: ServerResponse, next?: () => void): unknown;
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -174,6 +178,14 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				if (this.oidc) {
+					void this.oidc(req, res).then(handled => handled || this.serveApi(req, res, next));
+					return;
+				}
+				return this.serveApi(req, res, next);
+			},
+
+			serveApi(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
 				if (allow && !(config.corsOrigins && req.headers["access-control-request-method"])) {
@@ -201,6 +213,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 		created(this: GatewayThis) {
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
+			this.oidc = mountOidc(config, this.broker, () => [...this.keys.values()]);
 			this.revocations = new RevocationSet();
 			this.revocationsLoaded = false;
 			this.stopping = false;

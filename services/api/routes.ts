@@ -96,11 +96,21 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/me", action: "users.me", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.me },
 			{ method: "PATCH", path: "/me", action: "users.updateMe", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.updateMe },
 			{ method: "DELETE", path: "/me", action: "users.removeMe", tag: "users", status: 204, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "LAST_ADMIN"] },
+			{ method: "GET", path: "/me/apps", action: "auth.connectedApps", tag: "users", status: 200, response: "ConnectedAppList" },
+			{ method: "DELETE", path: "/me/apps/:clientId", action: "auth.revokeConnectedApp", tag: "users", status: 204, errors: ["NOT_FOUND"] },
 			{ method: "POST", path: "/me/email", action: "auth.requestEmailChange", tag: "users", status: 202, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "EMAIL_TAKEN"] },
 			{ method: "GET", path: "/", action: "users.list", tag: "admin", status: 200, response: "UserPage", examples: EXAMPLES.userList },
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND"] },
 			{ method: "PATCH", path: "/:id", action: "users.update", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND", "LAST_ADMIN"] },
 			{ method: "DELETE", path: "/:id", action: "users.remove", tag: "admin", status: 204, errors: ["NOT_FOUND", "LAST_ADMIN"] }
+		]
+	},
+	{
+		prefix: `${API_PREFIX}/oidc`,
+		routes: [
+			{ method: "POST", path: "/clients", action: "auth.createOidcClient", tag: "admin", status: 201, response: "OidcClient" },
+			{ method: "GET", path: "/clients", action: "auth.listOidcClients", tag: "admin", status: 200, response: "OidcClientPage" },
+			{ method: "DELETE", path: "/clients/:clientId", action: "auth.deleteOidcClient", tag: "admin", status: 204, errors: ["NOT_FOUND"] }
 		]
 	},
 	{

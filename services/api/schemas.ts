@@ -77,6 +77,28 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		required: ["ok", "checked"],
 		properties: { ok: { type: "boolean" }, checked: { type: "integer" }, brokenAt: { type: "integer" }, reason: { type: "string" } }
 	},
+	OidcClient: {
+		type: "object",
+		required: ["clientId", "name", "type", "redirectUris", "postLogoutRedirectUris", "createdAt"],
+		properties: {
+			clientId: { type: "string" },
+			clientSecret: { type: "string", description: "Confidential clients, in the creation answer only: shown once, stored hashed" },
+			name: { type: "string" },
+			type: { enum: ["confidential", "public"] },
+			redirectUris: { type: "array", items: { type: "string" } },
+			postLogoutRedirectUris: { type: "array", items: { type: "string" } },
+			createdAt: iso
+		}
+	},
+	OidcClientPage: page("OidcClient"),
+	ConnectedAppList: {
+		type: "array",
+		items: {
+			type: "object",
+			required: ["clientId", "name", "scopes", "grantedAt"],
+			properties: { clientId: { type: "string" }, name: { type: "string" }, scopes: { type: "array", items: { type: "string" } }, grantedAt: iso }
+		}
+	},
 	Health: { type: "object", required: ["status"], properties: { status: { enum: ["ok", "unavailable"] }, checks: { type: "object" } } },
 	Jwks: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },
 	Error: {

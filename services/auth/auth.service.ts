@@ -9,8 +9,9 @@ import { loadSigningKey } from "../../lib/tokens/keys";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
+import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OidcClientModel, OidcRecordModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
+import { OIDC_ACTIONS } from "./oidc/oidc.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
@@ -27,7 +28,7 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn"];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -152,6 +153,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				}
 			},
 			...AUDIT_ACTIONS,
+			...OIDC_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
@@ -216,7 +218,9 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 					spentTokens: this.collection(SpentTokenModel),
 					oneTimeTokens: this.collection(OneTimeTokenModel),
 					throttles: this.collection(LoginThrottleModel),
-					emailChanges: this.collection(EmailChangeModel)
+					emailChanges: this.collection(EmailChangeModel),
+					oidcRecords: this.collection(OidcRecordModel),
+					oidcClients: this.collection(OidcClientModel)
 				},
 				auditLog: this.auditLog,
 				hasher: this.hasher,

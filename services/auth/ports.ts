@@ -13,6 +13,8 @@ import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
+import type { OidcClientRecord } from "./oidc/clients";
+import type { OidcRecord } from "./oidc/store";
 import type { CredentialRecord } from "./password/credentials";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
 
@@ -72,6 +74,8 @@ export interface AuthStores {
 	oneTimeTokens: Collection<OneTimeTokenRecord>;
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
+	oidcRecords: Collection<OidcRecord>;
+	oidcClients: Collection<OidcClientRecord>;
 }
 
 export type AuthSettings = Pick<

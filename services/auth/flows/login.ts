@@ -2,6 +2,7 @@
 import { emailKey } from "../../../lib/email";
 import { apiError, throttled } from "../../../lib/errors";
 import type { TokenResponse } from "../../../lib/types";
+import type { PublicUser } from "../../../lib/user-schema";
 import type { IpLimit } from "../ip-limit";
 import { DEFAULT_LOCK, lockRemaining, recordLoginFailure } from "../login-throttle";
 import { setPassword } from "../password/credentials";
@@ -18,7 +19,13 @@ export interface Credentials {
  * state (disabled, unverified) is only told to the right password. A locked address is refused before any
  * check, even with the right password; a success lifts the count.
  */
-export async function logIn(kit: AuthKit, { email, password }: Credentials, client: ClientInfo): Promise<TokenResponse> {
+export async function logIn(kit: AuthKit, credentials: Credentials, client: ClientInfo): Promise<TokenResponse> {
+	const user = await checkCredentials(kit, credentials);
+	return finishSignIn(kit, user, client, ["password"]);
+}
+
+/** The checks of a password login, without a session: the account that may sign in (or the refusal). */
+export async function checkCredentials(kit: AuthKit, { email, password }: Credentials): Promise<PublicUser> {
 	const key = emailKey(email);
 	const throttle = await kit.stores.throttles.findById(key);
 	const wait = lockRemaining(throttle, kit.clock.now());
@@ -49,7 +56,7 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 	}
 
 	if (kit.hasher.needsRehash(credential.passwordHash)) await setPassword(kit, user.id, password);
-	return finishSignIn(kit, user, client, ["password"]);
+	return user;
 }
 
 /** Lifts the login lock of an address and/or the request limit of a client IP (admin). */

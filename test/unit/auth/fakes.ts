@@ -125,7 +125,9 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			spentTokens: await memoryCollection("spent_tokens"),
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
-			emailChanges: await memoryCollection("email_changes")
+			emailChanges: await memoryCollection("email_changes"),
+			oidcRecords: await memoryCollection("oidc_records"),
+			oidcClients: await memoryCollection("oidc_clients")
 		},
 		hasher,
 		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
