@@ -98,6 +98,8 @@ export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, iss
 				await interaction(req, res, match[1], match[3]);
 				return true;
 			}
+			// oidc-provider adds the hash of the one inline script it may send (an auto-submitted form) to script-src.
+			res.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; frame-ancestors 'none'");
 			req.originalUrl = url;
 			req.url = url.slice(mount.length) || "/";
 			callback(req, res);
