@@ -5,6 +5,8 @@
  * a key derived from that key too, so every gateway replica reads every other's cookies.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+// oidc-provider is an ES module only: `require` (Node's require(esm), or jest's compiled copy) gives its namespace alike.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import oidc = require("oidc-provider");
 import type { Account, ClientLike, KoaContextWithOIDC } from "oidc-provider";
 import type { Config } from "../../../lib/config";

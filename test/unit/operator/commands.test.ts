@@ -403,6 +403,9 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			"mail-retry [id]",
 			"throttle-clear <target>",
 			"audit-verify",
+			"oidc-client-add <name> <redirectUri>",
+			"oidc-clients",
+			"oidc-client-remove <clientId>",
 			"cluster"
 		]);
 		for (const c of commands) {
