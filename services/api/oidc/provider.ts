@@ -41,6 +41,10 @@ function clientBasedCORS(ctx: KoaContextWithOIDC, origin: string, client: Client
 	return (client.redirectUris ?? []).some(uri => URL.canParse(uri) && new URL(uri).origin === origin);
 }
 
+function ownToken(_ctx: unknown, client: ClientLike, token: { clientId?: string }): boolean {
+	return token.clientId === client.clientId;
+}
+
 export function createProvider(config: Config, signing: SigningKey, ports: ProviderPorts): OidcProvider {
 	const cookieKey = createHmac("sha256", signing.privateKey.export({ format: "der", type: "pkcs8" })).update("oidc-provider cookies").digest("base64url");
 	const provider = new oidc.default(config.oidcIssuer, {
@@ -61,8 +65,9 @@ export function createProvider(config: Config, signing: SigningKey, ports: Provi
 		cookies: { keys: [cookieKey] },
 		features: {
 			devInteractions: { enabled: false },
-			introspection: { enabled: true },
-			revocation: { enabled: true },
+			// An app introspects and revokes its own tokens only (others are answered inactive / ignored).
+			introspection: { enabled: true, allowedPolicy: ownToken },
+			revocation: { enabled: true, allowedPolicy: ownToken },
 			userinfo: { enabled: true },
 			rpInitiatedLogout: {
 				enabled: true,
