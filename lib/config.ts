@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ROLES, type Role } from "./enums";
 
 /** The four services a node can run (CONTRACT §1, `SERVICES`). */
 export const SERVICE_NAMES = ["api", "users", "auth", "notifications"] as const;
@@ -52,7 +53,9 @@ export const VARIABLES = {
 	JWT_ISSUER: { services: ["api", "auth"] },
 	JWT_AUDIENCE: { services: ["api", "auth"] },
 	ACCESS_TOKEN_TTL: { services: AUTH },
-	REFRESH_TOKEN_TTL: { services: AUTH },
+	// auth rotates refresh tokens; the gateway gives the browser-session cookie the same lifetime.
+	REFRESH_TOKEN_TTL: { services: ["api", "auth"] },
+	REFRESH_REUSE_INTERVAL: { services: AUTH },
 	SESSION_MAX_LIFETIME: { services: AUTH },
 	BCRYPT_ROUNDS: { services: AUTH },
 	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
@@ -62,6 +65,7 @@ export const VARIABLES = {
 	TRUST_PROXY: { services: API },
 	OIDC_ISSUER: { services: API },
 	CORS_ORIGINS: { services: API },
+	HOSTED_PAGES: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
 	ADMIN_PASSWORD: { services: AUTH },
 	LOG_LEVEL: { services: "all" },
@@ -73,7 +77,9 @@ export const VARIABLES = {
 	MFA_ENCRYPTION_KEYS: { services: AUTH },
 	WEBAUTHN_RP_ID: { services: AUTH },
 	WEBAUTHN_RP_NAME: { services: AUTH },
-	WEBAUTHN_ORIGINS: { services: AUTH }
+	WEBAUTHN_ORIGINS: { services: AUTH },
+	// Roles that must have a second factor: until they enrol, their tokens reach only the enrolment routes.
+	MFA_REQUIRED_ROLES: { services: AUTH }
 } as const satisfies Record<string, VariableUse>;
 export type VariableName = keyof typeof VARIABLES;
 
@@ -113,6 +119,8 @@ export interface Config {
 	jwtAudience: string;
 	accessTokenTtl: number;
 	refreshTokenTtl: number;
+	/** Seconds during which a just-spent refresh token still gets its successor (two tabs, a retry); 0 = never. */
+	refreshReuseInterval: number;
 	/** Absolute session lifetime: refreshing never carries a session past it. */
 	sessionMaxLifetime: number;
 	bcryptRounds: number;
@@ -126,6 +134,8 @@ export interface Config {
 	oidcIssuer: string;
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
+	/** The gateway serves the hosted pages (web/) at the root of PORT, and /api/docs. */
+	hostedPages: boolean;
 	adminEmail?: string;
 	adminPassword?: string;
 	logLevel: LogLevel;
@@ -138,6 +148,8 @@ export interface Config {
 	/** Earlier MFA_ENCRYPTION_KEY values, still accepted for decryption while secrets are re-encrypted. */
 	mfaEncryptionKeys: string[];
 	webauthn: WebAuthnConfig;
+	/** Users with one of these roles get tokens that reach only the enrolment routes until they show a second factor. */
+	mfaRequiredRoles: Role[];
 	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
 	tracingEndpoint?: string;
 }
@@ -193,10 +205,12 @@ function flag(env: Env, name: VariableName, fallback: boolean): boolean {
 function services(env: Env): ServiceName[] {
 	const raw = text(env, "SERVICES");
 	if (raw === undefined) return [...SERVICE_NAMES];
+	// A node of no services: the REPL joined to a cluster as an operator's console (`npm run repl`).
+	if (raw === "none") return [];
 	const names = raw.split(",").map(s => s.trim()).filter(Boolean);
 	const unknown = names.filter(n => !(SERVICE_NAMES as readonly string[]).includes(n));
 	if (unknown.length > 0 || names.length === 0) {
-		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")}; unknown: ${unknown.join(",") || "(empty)"}`);
+		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")} (or be none); unknown: ${unknown.join(",") || "(empty)"}`);
 	}
 	return [...new Set(names)] as ServiceName[];
 }
@@ -316,6 +330,13 @@ function webauthn(env: Env, appUrl: string, appName: string): WebAuthnConfig {
 	return { rpId, rpName: text(env, "WEBAUTHN_RP_NAME") ?? appName, origins };
 }
 
+function mfaRequiredRoles(env: Env): Role[] {
+	const names = (text(env, "MFA_REQUIRED_ROLES") ?? "").split(",").map(r => r.trim()).filter(Boolean);
+	const unknown = names.filter(n => !(ROLES as readonly string[]).includes(n));
+	if (unknown.length) throw new ConfigError(`MFA_REQUIRED_ROLES lists roles of ${ROLES.join(", ")} only, got "${unknown.join(", ")}"`);
+	return [...new Set(names)] as Role[];
+}
+
 /** Reads CONTRACT §1 from the environment. Throws ConfigError on a value the node must not run with. */
 export function loadConfig(env: Env = process.env): Config {
 	const production = env.NODE_ENV === "production";
@@ -351,6 +372,7 @@ export function loadConfig(env: Env = process.env): Config {
 		jwtAudience: text(env, "JWT_AUDIENCE") ?? "user-backend",
 		accessTokenTtl: integer(env, "ACCESS_TOKEN_TTL", 900, 10, 86_400),
 		refreshTokenTtl: integer(env, "REFRESH_TOKEN_TTL", 2_592_000, 60, 31_536_000),
+		refreshReuseInterval: integer(env, "REFRESH_REUSE_INTERVAL", 10, 0, 300),
 		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
@@ -360,6 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
 		trustProxy: flag(env, "TRUST_PROXY", false),
 		oidcIssuer: (url(env, "OIDC_ISSUER", ["http:", "https:"]) ?? `${appUrl}/oidc`).replace(/\/+$/, ""),
 		corsOrigins: corsOrigins(env),
+		hostedPages: flag(env, "HOSTED_PAGES", true),
 		adminEmail,
 		adminPassword,
 		logLevel: logLevel(env),
@@ -368,6 +391,7 @@ export function loadConfig(env: Env = process.env): Config {
 		mfaEncryptionKey: text(env, "MFA_ENCRYPTION_KEY"),
 		mfaEncryptionKeys: (text(env, "MFA_ENCRYPTION_KEYS") ?? "").split(",").map(k => k.trim()).filter(Boolean),
 		webauthn: webauthn(env, appUrl, appName),
+		mfaRequiredRoles: mfaRequiredRoles(env),
 		tracingEndpoint: url(env, "TRACING_ENDPOINT", ["http:", "https:"])
 	};
 }

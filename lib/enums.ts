@@ -25,6 +25,12 @@ export const EMAIL_TEMPLATES = [
 	"password-changed",
 	"sessions-ended",
 	"account-deleted",
+	// Second factors (services/auth/mfa/notices.ts): enrolled, removed, reset by an admin, recovery codes.
+	"mfa-enabled",
+	"mfa-disabled",
+	"mfa-reset",
+	"recovery-code-used",
+	"recovery-codes-renewed",
 	"magic-link"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];

@@ -1,7 +1,8 @@
 /** Shared types: what crosses a service boundary or the HTTP API is declared here, once. */
 
-import type { EmailTemplate, LinkKind, Role, UserStatus } from "./enums";
+import type { Amr, EmailTemplate, LinkKind, MfaMethod, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
+import type { OperatorIdentity } from "./operator";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -37,6 +38,10 @@ export interface AuthUser {
 	id: string;
 	sid: string;
 	roles: Role[];
+	/** How the user authenticated (the token's `amr`), when it says. */
+	amr?: Amr[];
+	/** The token reaches only the second-factor enrolment routes (MFA_REQUIRED_ROLES). */
+	enrolmentOnly?: true;
 }
 
 /** Why a presented access token was not accepted; the access-control middleware turns it into a 401. */
@@ -45,6 +50,8 @@ export type AuthFailure = "invalid" | "expired" | "revoked";
 /** Context meta set by the gateway and read by actions. */
 export interface AppMeta {
 	user?: AuthUser | null;
+	/** Set only by the REPL's broker: an operator's console (lib/operator.ts). */
+	operator?: OperatorIdentity;
 	authFailure?: AuthFailure;
 	clientIp?: string;
 	userAgent?: string;
@@ -57,6 +64,15 @@ export interface AppMeta {
 export interface AccessRule {
 	auth?: "required";
 	roles?: Role[];
+	/** Reachable with a token limited to second-factor enrolment (MFA_REQUIRED_ROLES); every other secured action answers 403 MFA_REQUIRED to one. */
+	enrolment?: true;
+}
+
+/** `POST /login` with a second factor enrolled: the password was right; finish with `POST /login/mfa`. */
+export interface MfaChallengeResponse {
+	mfaRequired: true;
+	mfaToken: string;
+	methods: MfaMethod[];
 }
 
 export interface TokenResponse {

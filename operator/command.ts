@@ -1,4 +1,5 @@
 import { UNAVAILABLE_TYPES } from "../lib/errors";
+import { localOperator } from "../lib/operator";
 
 /**
  * What every operator command is built on. Each command is a plain function of a small "caller" (a
@@ -16,10 +17,11 @@ export interface CallOptions {
 }
 
 /**
- * Admin-only actions check the caller's roles; the REPL calls them as "operator" (recorded as the actor in
- * the audit trail). Whoever runs a REPL on the cluster's bus is an operator already.
+ * Admin-only actions check the caller's roles; the REPL calls them as an operator (lib/operator.ts: the
+ * access-control middleware lets `meta.operator` through as an admin, and the audit trail records the
+ * actor as `operator:<user>@<host>`). Only the REPL's own process sets it.
  */
-export const OPERATOR: CallOptions = { meta: { user: { id: "operator", sid: "repl", roles: ["admin"] } } };
+export const OPERATOR: CallOptions = { meta: { operator: localOperator() } };
 
 /** What the commands need of a broker. */
 export interface Caller {

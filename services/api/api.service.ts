@@ -3,19 +3,24 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
+import { registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
 import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
 import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
+import { checkReadiness, type Readiness } from "./readiness";
 import { toHttpError } from "./http-error";
 import { mountOidc, type OidcMount } from "./oidc/mount";
 import { servedDocument } from "./openapi";
+import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { RevocationSet } from "./revocations";
-import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
+import { VerifiedTokenCache } from "./token-cache";
+import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
+import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
+import { createDocsHandler } from "../../web/docs";
+import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
-/** The services a gateway cannot answer without: readiness waits for them. */
-const REQUIRED_SERVICES = ["users", "auth"];
 const SECURITY_HEADERS: Record<string, string> = {
 	"X-Content-Type-Options": "nosniff",
 	"X-Frame-Options": "DENY",
@@ -23,7 +28,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
 
-interface GatewayRequest extends IncomingMessage {
+interface GatewayRequest extends SessionRequest {
 	$alias?: { action?: string };
 	$ctx?: Context<unknown, AppMeta>;
 	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
@@ -34,13 +39,15 @@ interface GatewayRequest extends IncomingMessage {
 type GatewayThis = Service & {
 	keys: Map<string, VerificationKey>;
 	revocations: RevocationSet;
+	tokenCache: VerifiedTokenCache;
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
 	/** The OpenID Provider under the issuer's path (null: off, no signing key here). */
 	oidc: OidcMount | null;
+	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
+	pages?: WebHandler[];
 	loadRevocations(): Promise<void>;
-	serveApi(req: IncomingMessage, res: ServerResponse, next?: () => void): unknown;
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
@@ -48,6 +55,7 @@ type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
+	const cookies = sessionCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -55,19 +63,23 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		authentication: true,
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
-		// Client mistakes are answered, not logged as errors.
-		logging: true,
+		// No per-request log lines (the settings below turn them all off), and so none of the work moleculer-web
+		// does for them on every request even when nothing is printed (timing, colouring the status line).
+		// Errors are logged by onError, client mistakes are answered, not logged.
+		logging: false,
 		// The success status is the route table's: handlers only return data.
-		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
+		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
-			return data;
+			return giveSessionCookie(cookies, req, res, data, route?.sessionCookie === true);
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
 			checkBodyRequest(req);
+			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
+			takeSessionCookie(cookies, req, route?.sessionCookie === true);
 		}
 	}));
 
@@ -88,7 +100,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
 			cors: config.corsOrigins
 				? {
-						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+						// APP_URL's origin too: the hosted pages' own requests carry it.
+						origin: config.corsOrigins.includes("*") ? "*" : [...new Set([...config.corsOrigins, new URL(config.appUrl).origin])],
 						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Content-Type", "Authorization"],
 						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
@@ -107,6 +120,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				}
 				if (res.headersSent) return;
 				if (mapped.status === 405 && allow) mapped.headers.Allow = allow;
+				// A browser session whose refresh token was refused: the cookie is of no more use.
+				if (req.$cookieSession && mapped.status === 401 && (req.$alias?.action ? routeOf.get(req.$alias.action)?.sessionCookie : false)) mapped.headers["Set-Cookie"] = cookies.clear();
 				// RFC 6750: a 401 names the scheme, and says so when the token sent was refused.
 				if (mapped.status === 401) mapped.headers["WWW-Authenticate"] = req.$ctx?.meta.authFailure ? 'Bearer error="invalid_token"' : "Bearer";
 				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
@@ -126,21 +141,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 			ready: {
 				summary: "This gateway can serve: ended sessions loaded, users and auth reachable with their stores",
-				async handler(this: GatewayThis, ctx: Ctx): Promise<{ status: "ok" | "unavailable"; checks: Record<string, boolean> }> {
-					const checks: Record<string, boolean> = { revocations: this.revocationsLoaded };
-					await Promise.all(
-						REQUIRED_SERVICES.map(async name => {
-							try {
-								const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
-								checks[name] = health.reachable;
-							} catch {
-								checks[name] = false;
-							}
-						})
-					);
-					const ok = Object.values(checks).every(Boolean);
-					if (!ok) ctx.meta.$statusCode = 503;
-					return { status: ok ? "ok" : "unavailable", checks };
+				async handler(this: GatewayThis, ctx: Ctx): Promise<Readiness> {
+					const readiness = await checkReadiness(ctx, this.revocationsLoaded);
+					if (readiness.status !== "ok") ctx.meta.$statusCode = 503;
+					return readiness;
 				}
 			},
 
@@ -165,27 +169,24 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
 				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
 					this.revocations.add(ctx.params.sessions);
+					this.tokenCache.dropSessions(new Set(ctx.params.sessions.map(s => s.id)));
 				}
 			}
 		},
 
 		methods: {
-			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
-				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, config }, clock.now());
+			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): Readonly<AuthUser> | null {
+				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, cache: this.tokenCache, config }, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
 				return caller && "id" in caller ? caller : null;
 			},
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				if (this.broker.isMetricsEnabled()) measureRequest(this.broker.metrics as unknown as MetricRegistry, req, res);
+				// The hosted pages, their assets and /api/docs answer with their own headers (CSP for pages).
+				if (this.pages?.some(handler => handler(req, res))) return;
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-				if (this.oidc) {
-					void this.oidc(req, res).then(handled => handled || this.serveApi(req, res, next));
-					return;
-				}
-				return this.serveApi(req, res, next);
-			},
-
-			serveApi(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				if (this.oidc?.(req, res)) return;
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
 				if (allow && !(config.corsOrigins && req.headers["access-control-request-method"])) {
@@ -193,6 +194,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 					res.end();
 					return;
 				}
+				// HEAD is GET without the body (RFC 9110); node's response already leaves the body out for a HEAD request.
+				if (req.method === "HEAD" && findRoute("GET", requestPath(req.url ?? "/"))) req.method = "GET";
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
 			},
 
@@ -212,15 +215,24 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		},
 
 		created(this: GatewayThis) {
+			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
 			this.oidc = mountOidc(config, this.broker, () => [...this.keys.values()]);
 			this.revocations = new RevocationSet();
+			this.tokenCache = new VerifiedTokenCache();
 			this.revocationsLoaded = false;
 			this.stopping = false;
+			if (config.hostedPages) {
+				const webDir = findWebDir();
+				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
+			}
 		},
 
 		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => this.revocations.prune(clock.now()), 60_000);
+			this.pruneTimer = setInterval(() => {
+				this.revocations.prune(clock.now());
+				this.tokenCache.prune(clock.now());
+			}, 60_000);
 			this.pruneTimer.unref();
 			// Not awaited: the gateway answers liveness at once and readiness once this is done.
 			void this.loadRevocations();

@@ -3,13 +3,10 @@ import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
-import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
-import { signAccessToken } from "../../lib/tokens/access";
-import { loadSigningKey } from "../../lib/tokens/keys";
+import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../lib/params";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OidcClientModel, OidcRecordModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import { OIDC_ACTIONS } from "./oidc/oidc.actions";
 import type { AuditRecord } from "./audit/chain";
@@ -17,19 +14,24 @@ import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
 import { linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
-import { requestMagicLink, verifyMagicLink } from "./flows/magic-link";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
-import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
+import { endUserSessions, listSessions, logoutAll, purgeUser, removeSession, revokedSessions, signOut } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
+import { MAGIC_LINK_ACTIONS } from "./magic-link.actions";
+import { MFA_ACTIONS } from "./mfa/mfa.actions";
+import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import type { Outbox } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn"];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+/** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
+const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -41,7 +43,7 @@ type AuthThis = Service &
 		auditLog: Collection<AuditRecord>;
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
-		isStopping: boolean;
+		outbox: Outbox;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
 
@@ -52,11 +54,11 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges", "outbox"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", refresh: "noStore", verifyMagicLink: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", verifyMagicLink: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore" }
 		},
 
 		actions: {
@@ -86,9 +88,12 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				handler: withParams(refresh)
 			},
 			logout: {
-				auth: "required",
-				summary: "End this session",
-				handler: forCaller(logout)
+				// Bearer, or the session's refresh token (the browser session's cookie): see signOut.
+				summary: "End this session: the signed-in one, or the one a refresh token (body or browser-session cookie) belongs to",
+				params: { refreshToken: { ...TOKEN_PARAM, optional: true }, $$strict: true },
+				handler(this: AuthThis, ctx: Ctx<{ refreshToken?: string }>) {
+					return signOut(this.kit(ctx), ctx.meta, ctx.params);
+				}
 			},
 			logoutAll: {
 				auth: "required",
@@ -119,30 +124,20 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			changePassword: {
 				auth: "required",
-				summary: "Change the password; the other sessions end",
-				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, $$strict: true },
+				summary: "Change the password (with TOTP on, also a current code); the other sessions end",
+				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(changePassword)
 			},
 			requestEmailChange: {
 				auth: "required",
 				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
-				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true },
+				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(requestEmailChange)
 			},
 			confirmEmailChange: {
 				summary: "Confirm a new e-mail address with the token from the e-mail; the other sessions end",
 				params: { token: TOKEN_PARAM, $$strict: true },
 				handler: withParams(confirmEmailChange)
-			},
-			requestMagicLink: {
-				summary: "Send a sign-in link by e-mail (15 minutes, single use)",
-				params: { email: EMAIL_PARAM, $$strict: true },
-				handler: withParams(requestMagicLink)
-			},
-			verifyMagicLink: {
-				summary: "Sign in with the token from the e-mailed link",
-				params: { token: TOKEN_PARAM, $$strict: true },
-				handler: withParams(verifyMagicLink)
 			},
 			clearThrottle: {
 				roles: ["admin"],
@@ -153,19 +148,22 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				}
 			},
 			...AUDIT_ACTIONS,
+			...MFA_ACTIONS,
+			...MAGIC_LINK_ACTIONS,
 			...OIDC_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
 				...IDEMPOTENT,
 				visibility: "public",
-				params: { userId: { type: "string" }, password: { type: "string" } },
+				params: { userId: { type: "string" }, password: { type: "string" }, code: { type: "string", optional: true } },
 				handler: withParams(checkPassword)
 			},
 			endUserSessions: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { userId: { type: "string" } },
+				roles: ["admin"],
+				summary: "End every session of a user (admin)",
+				params: { userId: ID_PARAM },
 				handler: withParams(endUserSessions)
 			},
 			purgeUser: {
@@ -188,6 +186,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			}
 		},
 
+		events: {
+			"$services.changed"(this: AuthThis) {
+				if (this.broker.registry.getServiceList({ onlyAvailable: true }).some(s => s.name === "notifications")) {
+					void this.outbox.retryNow().catch(err => this.logger.warn("Outbox: could not reschedule:", (err as Error).message));
+				}
+			}
+		},
+
 		methods: {
 			kit(this: AuthThis, ctx: Ctx<unknown>): AuthKit {
 				return requestKit(this.core, ctx, ctx.meta);
@@ -202,44 +208,17 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 		},
 
 		created(this: AuthThis) {
-			const signingKey = loadSigningKey(config);
-			const { clock } = deps;
-			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
-			this.hasher = new PasswordHasher(config.bcryptRounds);
-			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
-			this.isStopping = false;
-			this.auditLog = this.collection(AuditModel);
-			this.core = {
-				settings: config,
-				clock,
-				stores: {
-					credentials: this.collection(CredentialModel),
-					sessions: this.collection(SessionModel),
-					spentTokens: this.collection(SpentTokenModel),
-					oneTimeTokens: this.collection(OneTimeTokenModel),
-					throttles: this.collection(LoginThrottleModel),
-					emailChanges: this.collection(EmailChangeModel),
-					oidcRecords: this.collection(OidcRecordModel),
-					oidcClients: this.collection(OidcClientModel)
-				},
-				auditLog: this.auditLog,
-				hasher: this.hasher,
-				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
-				metrics: { count: (key, labels) => this.countMetric(key, labels) },
-				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
-				logger: this.logger,
-				broker: this.broker,
-				stopping: () => this.isStopping
-			};
+			Object.assign(this, openAuth(this, config, deps));
 		},
 
 		async started(this: AuthThis) {
+			this.outbox.start();
 			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
 			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
 		},
 
 		async stopped(this: AuthThis) {
-			this.isStopping = true;
+			await this.outbox.stop();
 			await this.hasher.destroy();
 		}
 	};

@@ -5,8 +5,8 @@
 import type { Clock } from "../../lib/clock";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import type { Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
+import type { AccessSubject } from "../../lib/tokens/access";
 import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
@@ -15,7 +15,9 @@ import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
 import type { OidcClientRecord } from "./oidc/clients";
 import type { OidcRecord } from "./oidc/store";
+import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
 
 /** The `users` service: accounts live there, credentials and sessions here. */
@@ -31,10 +33,15 @@ export interface UsersPort {
 	promoteAdmin(id: string): Promise<void>;
 }
 
-/** E-mail and in-app notices, handed over to `notifications`; a hand-over never fails the request. */
+/**
+ * E-mail and in-app notices for `notifications`, written to auth's outbox: once a call resolves the message
+ * survives any crash and is relayed until `notifications` has taken it (./outbox.ts).
+ */
 export interface MailPort {
 	sendEmail(email: EmailRequest): Promise<void>;
 	notifyInApp(notice: InAppRequest): Promise<void>;
+	/** A link e-mail for whoever owns `address`, if anyone: decided when relayed (links.ts, linkEmailFor). */
+	sendLinkTo(kind: AddressLinkKind, address: string): Promise<void>;
 }
 
 /** The audit trail; who, from where and when are filled in by the port. Never throws. */
@@ -64,7 +71,15 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+	accessToken(subject: AccessSubject): string;
+}
+
+/**
+ * The successor of a refresh-token secret: HMAC(server key, presented secret). Deterministic, so a token
+ * presented again within REFRESH_REUSE_INTERVAL gets the same successor without it being stored anywhere.
+ */
+export interface RefreshSuccessor {
+	of(presentedSecret: string): string;
 }
 
 export interface AuthStores {
@@ -80,7 +95,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "magicLinkEnabled" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "magicLinkEnabled" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
 >;
 
 /** Everything a flow may use. */
@@ -90,12 +105,15 @@ export interface AuthKit {
 	stores: AuthStores;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
+	successor: RefreshSuccessor;
 	users: UsersPort;
 	mail: MailPort;
 	audit: AuditPort;
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
+	factors: SecondFactors;
 }
 
 /** Where a request came from, as the gateway saw it. */

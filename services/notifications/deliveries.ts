@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { backoffDelay } from "../../lib/backoff";
-import type { EmailRequest } from "../../lib/types";
+import { isDuplicateKeyError } from "../../lib/collection";
+import type { EmailRequest, Page } from "../../lib/types";
 import { safeErrorMessage } from "./mailer";
 import type { DeliveryQueuePorts, DeliveryRecord, DeliveryView, MailSettings } from "./ports";
 import { renderEmail } from "./templates";
@@ -35,11 +36,14 @@ export class DeliveryQueue {
 		return new Date(this.ports.clock.now());
 	}
 
-	/** Records an e-mail and starts sending; never waits for SMTP. */
-	async enqueue(request: EmailRequest): Promise<{ id: string }> {
+	/**
+	 * Records an e-mail and starts sending; never waits for SMTP. `key` (auth's outbox id) becomes the
+	 * record's `_id`: the same e-mail handed over again is recognised by it and not queued twice.
+	 */
+	async enqueue(request: EmailRequest, key?: string): Promise<{ id: string }> {
 		const now = this.now();
-		const delivery = await this.ports.store.insert({
-			_id: randomUUID(),
+		const delivery = await this.insertOnce({
+			_id: key ?? randomUUID(),
 			to: request.to,
 			template: request.template,
 			data: request.data,
@@ -57,8 +61,19 @@ export class DeliveryQueue {
 		return { id: delivery._id };
 	}
 
-	async failed(limit: number): Promise<DeliveryView[]> {
-		return (await this.ports.store.failed(limit)).map(toDeliveryView);
+	private async insertOnce(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+		try {
+			return await this.ports.store.insert(delivery);
+		} catch (err) {
+			if (!isDuplicateKeyError(err)) throw err;
+			this.ports.count(delivery.template, "duplicate");
+			return delivery;
+		}
+	}
+
+	async failed(page: number, pageSize: number): Promise<Page<DeliveryView>> {
+		const { rows, total } = await this.ports.store.failed(page, pageSize);
+		return { rows: rows.map(toDeliveryView), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
 	}
 
 	/** Failed e-mails (one by id, or all) queued again with a fresh set of attempts. */

@@ -1,9 +1,10 @@
 /** The in-app notices of a user: listed newest first, marked read, removed with the account. */
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../lib/clock";
+import { isDuplicateKeyError } from "../../lib/collection";
 import { apiError } from "../../lib/errors";
 import type { InAppRequest, Page } from "../../lib/types";
-import type { InboxStore, NotificationRecord } from "./ports";
+import type { InboxStore, NoticeFilter, NotificationRecord } from "./ports";
 
 export interface NotificationView {
 	id: string;
@@ -24,17 +25,23 @@ export class Inbox {
 		private readonly clock: Clock
 	) {}
 
-	async add(request: InAppRequest): Promise<{ id: string }> {
-		const id = randomUUID();
-		await this.store.insert({ _id: id, ...request, createdAt: new Date(this.clock.now()), readAt: null });
+	/** `key` (auth's outbox id) becomes the notice's `_id`: the same notice handed over again is kept once. */
+	async add({ userId, type, title, body }: InAppRequest, key?: string): Promise<{ id: string }> {
+		const id = key ?? randomUUID();
+		try {
+			await this.store.insert({ _id: id, userId, type, title, body, createdAt: new Date(this.clock.now()), readAt: null });
+		} catch (err) {
+			if (!isDuplicateKeyError(err)) throw err;
+		}
 		return { id };
 	}
 
-	async list(userId: string, page: number, pageSize: number): Promise<Page<NotificationView> & { unread: number }> {
+	/** A page of the notices `shown`; `unread` counts all the unread ones whatever is shown (a badge). */
+	async list(userId: string, page: number, pageSize: number, shown: NoticeFilter = "all"): Promise<Page<NotificationView> & { unread: number }> {
 		const [rows, total, unread] = await Promise.all([
-			this.store.page(userId, (page - 1) * pageSize, pageSize),
-			this.store.count(userId, false),
-			this.store.count(userId, true)
+			this.store.page(userId, shown, (page - 1) * pageSize, pageSize),
+			this.store.count(userId, shown),
+			this.store.count(userId, "unread")
 		]);
 		return { rows: rows.map(toView), total, page, pageSize, totalPages: Math.ceil(total / pageSize), unread };
 	}

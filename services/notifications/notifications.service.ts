@@ -21,6 +21,10 @@ import { collectionDeliveryStore, collectionInboxStore } from "./stores";
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
+/** What makes a hand-over repeat-safe: the sender's id for the message (auth's outbox id). */
+type Keyed = { key?: string };
+const IDEMPOTENCY_KEY_PARAM = { type: "string", min: 1, max: 64, optional: true } as const;
+
 type NotificationsThis = Service &
 	DbMixinMethods &
 	MetricsMixinMethods & {
@@ -40,10 +44,11 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 			list: {
 				...IDEMPOTENT,
 				auth: "required",
-				summary: "The signed-in user's in-app notifications, newest first",
-				params: { ...PAGING_PARAMS },
-				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>): Promise<Page<NotificationView> & { unread: number }> {
-					return this.inbox.list(ctx.meta.user!.id, ctx.params.page, ctx.params.pageSize);
+				summary: "The signed-in user's in-app notifications, newest first: all, or only the unread (unread=true) or read (unread=false) ones",
+				params: { ...PAGING_PARAMS, unread: { type: "boolean", convert: true, optional: true }, $$strict: true },
+				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number; unread?: boolean }>): Promise<Page<NotificationView> & { unread: number }> {
+					const { page, pageSize, unread } = ctx.params;
+					return this.inbox.list(ctx.meta.user!.id, page, pageSize, unread === undefined ? "all" : unread ? "unread" : "read");
 				}
 			},
 
@@ -67,7 +72,10 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 			},
 
 			// --- Internal ---
-			/** Queues an e-mail: recorded first, sent behind, retried with backoff. Never waits for SMTP. */
+			/**
+			 * Queues an e-mail: recorded first, sent behind, retried with backoff. Never waits for SMTP. `key`
+			 * (auth's outbox id) makes it repeat-safe: the same key again is not queued twice.
+			 */
 			send: {
 				visibility: "public",
 				params: {
@@ -75,35 +83,38 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 					template: { type: "enum", values: [...EMAIL_TEMPLATES] },
 					data: { type: "record", key: { type: "string" }, value: { type: "string" } },
 					userId: { type: "string", optional: true },
-					link: { type: "enum", values: [...LINK_KINDS], optional: true }
+					link: { type: "enum", values: [...LINK_KINDS], optional: true },
+					key: IDEMPOTENCY_KEY_PARAM
 				},
-				handler(this: NotificationsThis, ctx: Context<EmailRequest>): Promise<{ id: string }> {
-					return this.queue.enqueue(ctx.params);
+				handler(this: NotificationsThis, ctx: Context<EmailRequest & Keyed>): Promise<{ id: string }> {
+					return this.queue.enqueue(ctx.params, ctx.params.key);
 				}
 			},
 
 			notify: {
 				visibility: "public",
-				params: { userId: { type: "string" }, type: { type: "string", max: 64 }, title: { type: "string", max: 200 }, body: { type: "string", max: 2000 } },
-				handler(this: NotificationsThis, ctx: Context<InAppRequest>): Promise<{ id: string }> {
-					return this.inbox.add(ctx.params);
+				params: { userId: { type: "string" }, type: { type: "string", max: 64 }, title: { type: "string", max: 200 }, body: { type: "string", max: 2000 }, key: IDEMPOTENCY_KEY_PARAM },
+				handler(this: NotificationsThis, ctx: Context<InAppRequest & Keyed>): Promise<{ id: string }> {
+					return this.inbox.add(ctx.params, ctx.params.key);
 				}
 			},
 
-			/** Operators: e-mails that gave up, newest first (never their template data). */
+			/** Admins and operators: e-mails that gave up, newest first (never their template data). */
 			failedDeliveries: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 50 } },
-				handler(this: NotificationsThis, ctx: Context<{ limit: number }>): Promise<DeliveryView[]> {
-					return this.queue.failed(ctx.params.limit);
+				roles: ["admin"],
+				summary: "E-mails that gave up after their attempts, newest first (admin)",
+				params: { status: { type: "enum", values: ["failed"], default: "failed" }, ...PAGING_PARAMS, $$strict: true },
+				handler(this: NotificationsThis, ctx: Context<{ page: number; pageSize: number }>): Promise<Page<DeliveryView>> {
+					return this.queue.failed(ctx.params.page, ctx.params.pageSize);
 				}
 			},
 
-			/** Operators: send failed e-mails again (one by id, or all), with a fresh set of attempts. */
+			/** Admins and operators: send failed e-mails again (one by id, or all), with a fresh set of attempts. */
 			retryDeliveries: {
-				visibility: "public",
-				params: { id: { type: "string", optional: true } },
+				roles: ["admin"],
+				summary: "Send failed e-mails again, one by id or all, with a fresh set of attempts (admin)",
+				params: { id: { ...ID_PARAM, optional: true }, $$strict: true },
 				handler(this: NotificationsThis, ctx: Context<{ id?: string }>): Promise<{ retried: number }> {
 					return this.queue.retry(ctx.params.id);
 				}

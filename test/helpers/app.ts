@@ -144,7 +144,16 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 		}
 		if (opts.token) headers.authorization = `Bearer ${opts.token}`;
 		// Bounded: a request that hangs fails the test instead of stalling the suite.
-		const res = await fetch(url + urlPath, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+		const send = () => fetch(url + urlPath, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+		let res: Response;
+		try {
+			res = await send();
+		} catch (err) {
+			// A pooled keep-alive socket the server closed while a long synchronous test step blocked the event loop
+			// (both ends live in this process): a GET is safe to send again on a fresh connection.
+			if (method.toUpperCase() !== "GET" || (err as { cause?: { code?: string } }).cause?.code !== "ECONNRESET") throw err;
+			res = await send();
+		}
 		const text = await res.text();
 		let parsed: unknown = text;
 		try {

@@ -26,7 +26,8 @@ describe("API gateway", () => {
 
 	async function call(method: string, path: string, opts: Parameters<TestApp["request"]>[2] = {}): Promise<HttpResult<any>> {
 		const res = await app.request(method, path, opts);
-		seen.push({ label: `${method} ${path}`, res });
+		// A HEAD answer has no body by definition: the checks on every body leave it out.
+		if (method !== "HEAD") seen.push({ label: `${method} ${path}`, res });
 		return res;
 	}
 
@@ -210,21 +211,35 @@ describe("API gateway", () => {
 			["POST", "/api/v1/auth/nope"],
 			["GET", "/api/nope"],
 			["GET", "/nope"],
-			["GET", "/"]
+			["GET", "/login/extra"]
 		])("%s %s is 404 NOT_FOUND with a JSON error body", async (method, path) => {
 			const res = await call(method, path, { token: user.accessToken });
 			expectError(res, 404, "NOT_FOUND");
 		});
 
 		it.each([
-			["DELETE", "/api/health/live", "GET, OPTIONS"],
-			["PUT", "/api/v1/users/me", "GET, PATCH, DELETE, OPTIONS"],
+			["DELETE", "/api/health/live", "GET, HEAD, OPTIONS"],
+			["PUT", "/api/v1/users/me", "GET, HEAD, PATCH, DELETE, OPTIONS"],
 			["GET", "/api/v1/auth/login", "POST, OPTIONS"],
-			["POST", "/api/v1/users/1234", "GET, PATCH, DELETE, OPTIONS"]
+			["POST", "/api/v1/users/1234", "GET, HEAD, PATCH, DELETE, OPTIONS"]
 		])("%s %s, a known path with the wrong method, is 405 METHOD_NOT_ALLOWED with Allow: %s", async (method, path, allow) => {
 			const res = await call(method, path, { token: user.accessToken });
 			expectError(res, 405, "METHOD_NOT_ALLOWED");
 			expect(res.headers.get("allow")).toBe(allow);
+		});
+
+		it.each(["/api/health/live", "/api/health/ready", "/api/openapi.json", "/.well-known/jwks.json"])(
+			"HEAD %s answers as GET does, without a body",
+			async path => {
+				const get = await call("GET", path);
+				const head = await call("HEAD", path);
+				expect({ status: head.status, type: head.headers.get("content-type"), body: head.text }).toEqual({ status: 200, type: get.headers.get("content-type"), body: "" });
+			}
+		);
+
+		it("HEAD on a path without GET is 405 with Allow", async () => {
+			const res = await call("HEAD", "/api/v1/auth/login");
+			expect({ status: res.status, allow: res.headers.get("allow"), body: res.text }).toEqual({ status: 405, allow: "POST, OPTIONS", body: "" });
 		});
 
 		// `/api/v1/users/:id` is a known path, so these are 405 rather than 404: either way no internal action runs.
@@ -379,6 +394,29 @@ describe("API gateway", () => {
 			const res = await call("POST", "/api/v1/auth/login", { body: { email: user.email, password: "not the password at all" } });
 			expectError(res, 401, "INVALID_CREDENTIALS");
 			expect(res.headers.get("www-authenticate")).toBe("Bearer");
+		});
+
+		it("authentication comes before validation: a bad query without a token is 401, with a user token 403, never 422", async () => {
+			const bad = "/api/v1/users?status=bogus&nosuchfield=1&pageSize=100000";
+			const anonymous = await call("GET", bad);
+			expectError(anonymous, 401, "UNAUTHORIZED");
+			expect(anonymous.text).not.toMatch(/nosuchfield|pageSize|status/);
+			expectError(await call("GET", bad, { token: user.accessToken }), 403, "FORBIDDEN");
+			expectError(await call("PATCH", "/api/v1/users/some-id", { body: { roles: ["emperor"], extra: 1 } }), 401, "UNAUTHORIZED");
+			expectError(await call("GET", "/api/v1/audit?nosuchfield=1"), 401, "UNAUTHORIZED");
+			// With the right, the same query is a 422.
+			expectError(await call("GET", bad, { token: admin.accessToken }), 422, "VALIDATION_ERROR");
+		});
+
+		it("a validation message names the allowed values as allowed, not as the value sent", async () => {
+			const res = await call("GET", "/api/v1/users?status=bogus", { token: admin.accessToken });
+			expectError(res, 422, "VALIDATION_ERROR");
+			expect(res.body.data).toEqual([{ field: "status", type: "enumValue", message: "The 'status' field must be one of: active, disabled." }]);
+			expect(res.body.message).toBe("Parameters validation error!");
+			const roles = await call("PATCH", `/api/v1/users/${user.user.id}`, { token: admin.accessToken, body: { roles: ["emperor"] } });
+			expectError(roles, 422, "VALIDATION_ERROR");
+			expect(res.text).not.toMatch(/value 'active/);
+			expect(roles.body.data).toEqual([{ field: "roles[0]", type: "enumValue", message: "The 'roles[0]' field must be one of: user, admin." }]);
 		});
 
 		it("a bad token does not break an open route", async () => {

@@ -1,6 +1,7 @@
 /**
  * POST /api/v1/auth/magic-link and /magic-link/verify (CONTRACT §6): sign-in by a one-time link by e-mail.
  */
+import { Secret, TOTP } from "otpauth";
 import { startApp, type TestApp } from "../helpers/app";
 import { Secrets, awayFromMinuteBoundary, decodeJwt, expectError, expectUser, login, mailsTo, registerUser, sleep, uniqueEmail, type Tokens } from "../helpers/kit";
 
@@ -56,7 +57,31 @@ describe("auth: magic links", () => {
 		const notices = await app.request("GET", "/api/v1/notifications", { token: res.body.accessToken });
 		expect(notices.body.rows.map((n: { type: string }) => n.type)).toContain("magic-link-sign-in");
 		const audit = await app.request("GET", `/api/v1/audit?userId=${acc.user.id}&type=login`, { token: admin.accessToken });
-		expect(audit.body.rows.map((r: { details: Record<string, unknown> }) => r.details.method)).toContain("magic-link");
+		// The one sign-in path (services/auth/flows/sign-in.ts) records what was shown: a magic link is `otp`.
+		expect(audit.body.rows.map((r: { details: Record<string, unknown> }) => r.details.amr)).toEqual([["otp"]]);
+		expect(decodeJwt(res.body.accessToken).payload.amr).toEqual(["otp"]);
+	});
+
+	it("with TOTP on, answers like POST /login (200 {mfaRequired, mfaToken, methods}, no tokens); POST /login/mfa finishes with amr otp+mfa", async () => {
+		const acc = await registerUser(app, { login: true, secrets });
+		const setup = await app.request("POST", `${AUTH}/mfa/totp/setup`, { body: { password: acc.password }, token: acc.accessToken });
+		secrets.add(setup.body.secret);
+		const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: app.clock.now() });
+		const confirmed = await app.request("POST", `${AUTH}/mfa/totp/confirm`, { body: { code }, token: acc.accessToken });
+		expect(confirmed.status).toBe(200);
+		secrets.add(...confirmed.body.recoveryCodes);
+
+		await ask(acc.email);
+		const token = await app.mail.tokenFor(acc.email, "magic-link");
+		secrets.add(token);
+		const res = await verify(token);
+		expect(res.status).toBe(200);
+		secrets.add(res.body.mfaToken);
+		expect(res.body).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ["totp", "recovery"] });
+		const done = await app.request("POST", `${AUTH}/login/mfa`, { body: { mfaToken: res.body.mfaToken, recoveryCode: confirmed.body.recoveryCodes[0] } });
+		expect(done.status).toBe(200);
+		secrets.addTokens(done.body);
+		expect(decodeJwt(done.body.accessToken).payload.amr).toEqual(["otp", "mfa"]);
 	});
 
 	it("refuses a link after 15 minutes (INVALID_TOKEN, 400)", async () => {

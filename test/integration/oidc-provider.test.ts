@@ -3,6 +3,8 @@
  * The user's side (sign-in and consent pages) is driven with plain HTTP requests and a cookie jar.
  */
 import * as oidc from "openid-client";
+import { Secret, TOTP } from "otpauth";
+import { OIDC_SECOND_FACTOR_UNSUPPORTED } from "../../services/auth/oidc/sign-in";
 import type { TestApp } from "../helpers/app";
 import { TestClock } from "../helpers/clock";
 import { expectError, login, registerUser, type Account, type Tokens } from "../helpers/kit";
@@ -207,6 +209,23 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		const wrong = await browser.fetch(action, { form: { email: user.email, password: "not the password" } });
 		expect(wrong.status).toBe(401);
 		expect(await wrong.text()).toContain('<p role="alert">The e-mail address or password is wrong</p>');
+	});
+
+	it("refuses the right password of an account with a second factor: an error page (403) saying second factors are not supported there yet", async () => {
+		const enrolled = await registerUser(app, { login: true });
+		const setup = await app.request("POST", "/api/v1/auth/mfa/totp/setup", { body: { password: enrolled.password }, token: enrolled.accessToken });
+		const code = new TOTP({ secret: Secret.fromBase32(setup.body.secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: app.clock.now() });
+		expect((await app.request("POST", "/api/v1/auth/mfa/totp/confirm", { body: { code }, token: enrolled.accessToken })).status).toBe(200);
+		const config = await rp(await newClient("confidential"));
+		const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "openid", code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: "S256" });
+		const browser = new Browser(new URL(app.issuer).origin);
+		const page = await browser.follow(url.href);
+		const action = /action="([^"]+)"/.exec(await page.res.text())![1];
+		const refused = await browser.fetch(action, { form: { email: enrolled.email, password: enrolled.password } });
+		expect(refused.status).toBe(403);
+		const html = await refused.text();
+		expect(html).toContain(`<p role="alert"><strong>second_factor_unsupported</strong>: ${OIDC_SECOND_FACTOR_UNSUPPORTED}</p>`);
+		expect(html).not.toContain('name="password"');
 	});
 });
 

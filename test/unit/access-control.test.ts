@@ -124,4 +124,37 @@ describe("AccessControlMiddleware.localAction", () => {
 		const handler = wrap(next, { auth: "required" });
 		await expect(handler(fakeCtx({ user }))).rejects.toThrow("boom");
 	});
+
+	describe("a token limited to second-factor enrolment (MFA_REQUIRED_ROLES)", () => {
+		const enrolling: AuthUser = { ...admin, enrolmentOnly: true };
+
+		it("reaches the actions marked `enrolment`", async () => {
+			await expect(wrap(next, { auth: "required", enrolment: true })(fakeCtx({ user: enrolling }))).resolves.toBe("handler result");
+		});
+
+		it("answers 403 MFA_REQUIRED on every other secured action, roles or not, before the handler", async () => {
+			for (const rule of [{ auth: "required" }, { roles: ["admin"] }] as AccessRule[]) {
+				const err = await rejection(wrap(next, rule)(fakeCtx({ user: enrolling })));
+				expect({ type: err.type, code: err.code }).toEqual({ type: "MFA_REQUIRED", code: 403 });
+			}
+			expect(next).not.toHaveBeenCalled();
+		});
+
+		it("leaves full tokens alone on the same actions", async () => {
+			await expect(wrap(next, { roles: ["admin"] })(fakeCtx({ user: admin }))).resolves.toBe("handler result");
+		});
+	});
+
+	it("lets an operator's console (meta.operator) through as an admin, recorded as operator:<name>", async () => {
+		const ctx = fakeCtx({ operator: { name: "ops@host" } });
+		await expect(wrap(next, { name: "users.list", roles: ["admin"] })(ctx)).resolves.toBe("handler result");
+		expect((ctx.meta as AppMeta).user).toEqual({ id: "operator:ops@host", sid: "operator", roles: ["user", "admin"] });
+	});
+
+	it("ignores a malformed operator field", async () => {
+		for (const operator of [{ name: "" }, { name: "has space" }, { name: 7 }, "ops"]) {
+			const err = await rejection(wrap(next, { name: "users.list", roles: ["admin"] })(fakeCtx({ operator } as unknown as AppMeta)));
+			expect(err.type).toBe("UNAUTHORIZED");
+		}
+	});
 });

@@ -67,8 +67,10 @@ export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, iss
 				const login = await ports.signIn(email, form.get("password") ?? "", clientId, req);
 				return provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
 			} catch (err) {
-				const e = err as { code?: number; message?: string };
+				const e = err as { code?: number; type?: string; message?: string };
 				if (typeof e.code !== "number" || e.code >= 500) throw err;
+				// A second factor is enrolled: no password form again, it cannot finish here (README, Single sign-on).
+				if (e.type === "MFA_REQUIRED") return send(res, e.code, errorPage("second_factor_unsupported", e.message));
 				return send(res, e.code, signInPage(`${here}/login`, name, { email, error: e.message }));
 			}
 		}
@@ -82,34 +84,30 @@ export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, iss
 		return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 	}
 
-	/** True when the request was under the issuer's path (and is answered). */
-	return async function handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): Promise<boolean> {
-		const url = req.url ?? "/";
-		const path = url.split("?")[0];
-		if (path !== mount && !path.startsWith(`${mount}/`)) return false;
-		const rest = path.slice(mount.length) || "/";
+	async function answer(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, url: string, rest: string): Promise<void> {
 		try {
-			if (rest === "/jwks" && req.method === "GET") {
-				send(res, 200, JSON.stringify(ports.jwks()), "application/jwk-set+json");
-				return true;
-			}
+			if (rest === "/jwks" && req.method === "GET") return send(res, 200, JSON.stringify(ports.jwks()), "application/jwk-set+json");
 			const match = INTERACTION.exec(rest);
-			if (match) {
-				await interaction(req, res, match[1], match[3]);
-				return true;
-			}
+			if (match) return await interaction(req, res, match[1], match[3]);
 			// oidc-provider adds the hash of the one inline script it may send (an auto-submitted form) to script-src.
 			res.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; frame-ancestors 'none'");
 			req.originalUrl = url;
 			req.url = url.slice(mount.length) || "/";
 			callback(req, res);
-			return true;
 		} catch (err) {
 			const e = err as { status?: number; statusCode?: number; error?: string; error_description?: string; message?: string };
 			const status = e.statusCode ?? e.status ?? 500;
 			if (status >= 500) ports.logError(err);
 			if (!res.headersSent) send(res, status, errorPage(e.error ?? (status >= 500 ? "server_error" : "invalid_request"), status >= 500 ? undefined : (e.error_description ?? e.message)));
-			return true;
 		}
+	}
+
+	/** True when the request is under the issuer's path: it is then answered here, the gateway's routes never see it. */
+	return function handle(req: IncomingMessage, res: ServerResponse): boolean {
+		const url = req.url ?? "/";
+		const path = url.split("?")[0];
+		if (path !== mount && !path.startsWith(`${mount}/`)) return false;
+		void answer(req, res, url, path.slice(mount.length) || "/").catch(ports.logError);
+		return true;
 	};
 }

@@ -11,7 +11,8 @@ import { clientIp } from "../client-ip";
 import { oidcHandler, type SignInResult } from "./handler";
 import { createProvider } from "./provider";
 
-export type OidcMount = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/** Answers (true) a request under the issuer's path, like the hosted pages' handlers (web/serve.ts). */
+export type OidcMount = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
  * null when this gateway has no signing key (production with only JWT_PUBLIC_KEYS): the provider is off and

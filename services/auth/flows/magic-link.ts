@@ -1,10 +1,11 @@
 /** Signing in with a one-time link sent by e-mail (CONTRACT §6): no password, the inbox is the proof. */
 import { emailKey } from "../../../lib/email";
 import { apiError, invalidLink } from "../../../lib/errors";
-import type { TokenResponse } from "../../../lib/types";
+import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
+import { loginMethods } from "../mfa/second-factors";
 import type { AuthKit, ClientInfo } from "../ports";
 import { consumeLink, sendLink } from "./links";
-import { finishSignIn } from "./sign-in";
+import { SIGN_IN_FACTORS, signInOrChallenge } from "./sign-in";
 
 /** MAGIC_LINK_ENABLED=false: the routes are not there. */
 function ensureEnabled(kit: AuthKit): void {
@@ -28,9 +29,10 @@ export function requestMagicLink(kit: AuthKit, { email }: { email: string }): nu
 
 /**
  * Spends the link and signs in. Opening it proves the address, so an unverified one becomes verified. A
- * disabled account is refused after the link is spent (it was the owner's link).
+ * disabled account is refused after the link is spent (it was the owner's link). With a second factor
+ * enrolled, the link stands in for the password only: the answer is an mfaToken for `POST /login/mfa`.
  */
-export async function verifyMagicLink(kit: AuthKit, { token }: { token: string }, client: ClientInfo): Promise<TokenResponse> {
+export async function verifyMagicLink(kit: AuthKit, { token }: { token: string }, client: ClientInfo): Promise<TokenResponse | MfaChallengeResponse> {
 	ensureEnabled(kit);
 	const userId = await consumeLink(kit, "magic-link", token);
 	let user = await kit.users.getById(userId);
@@ -41,7 +43,7 @@ export async function verifyMagicLink(kit: AuthKit, { token }: { token: string }
 		throw apiError("ACCOUNT_DISABLED");
 	}
 	if (!user.emailVerified) user = await kit.users.markVerified(user.id);
-	const answer = await finishSignIn(kit, user, client, ["magic-link"]);
+	const answer = await signInOrChallenge(kit, user, SIGN_IN_FACTORS.magicLink, await loginMethods(kit.factors, user.id), client);
 	await kit.mail.notifyInApp({ userId: user.id, type: "magic-link-sign-in", title: "Signed in with an e-mail link", body: "Someone signed in to your account with a link sent to your e-mail address. If this was not you, end all sessions and change your password." });
 	return answer;
 }

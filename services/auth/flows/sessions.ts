@@ -3,9 +3,11 @@ import type { Filter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
 import type { AuthUser, RevokedSession, SessionView } from "../../../lib/types";
 import { securityNotice } from "../hand-over";
+import { removeAllFactors } from "../mfa/second-factors";
 import { endOidcAccess } from "../oidc/store";
 import type { AuthKit } from "../ports";
 import { revocation, toRevoked, toSessionView } from "../sessions";
+import { hashToken, parseRefreshToken, sameHash } from "../tokens/opaque";
 
 /** Ends the matching live sessions and tells every gateway at once; answers how many ended. */
 export async function endSessions(kit: AuthKit, filter: Filter): Promise<number> {
@@ -21,6 +23,22 @@ export async function logout(kit: AuthKit, caller: AuthUser): Promise<null> {
 	await endSessions(kit, { _id: caller.sid, userId: caller.id });
 	await kit.audit.record({ type: "logout", subjectId: caller.id, details: { sessionId: caller.sid } });
 	return null;
+}
+
+/**
+ * POST /logout: the signed-in caller's session (Bearer), or else the session of the refresh token given (the
+ * browser session's cookie, or a body): its current token, or one spent from it. Neither: 401.
+ */
+export async function signOut(kit: AuthKit, meta: { user?: AuthUser | null; authFailure?: string }, { refreshToken }: { refreshToken?: string }): Promise<null> {
+	if (meta.user) return logout(kit, meta.user);
+	if (refreshToken === undefined) throw apiError(meta.authFailure ? "INVALID_TOKEN" : "UNAUTHORIZED");
+	const parsed = parseRefreshToken(refreshToken);
+	const session = parsed ? await kit.stores.sessions.findById(parsed.sessionId) : null;
+	if (!parsed || !session || session.revokedAt) throw apiError("INVALID_TOKEN");
+	const presented = hashToken(parsed.secret);
+	const ofSession = sameHash(presented, session.tokenHash) || (await kit.stores.spentTokens.findById(presented))?.sessionId === session._id;
+	if (!ofSession) throw apiError("INVALID_TOKEN");
+	return logout(kit, { id: session.userId, sid: session._id, roles: [] });
 }
 
 /** Every session of the caller ends; the user is told by e-mail and in the app. */
@@ -64,6 +82,7 @@ export async function purgeUser(kit: AuthKit, { userId }: { userId: string }): P
 	await kit.stores.sessions.updateMany({ userId }, { $set: { ip: null, userAgent: null } });
 	await kit.stores.credentials.removeById(userId);
 	await kit.stores.oneTimeTokens.removeMany({ userId });
+	await removeAllFactors(kit.factors, userId);
 }
 
 /** What gateways load at start: sessions whose access tokens must still be refused. */

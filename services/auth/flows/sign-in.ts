@@ -1,17 +1,49 @@
-/** The end every way of signing in shares (password, magic link, later a second factor): a session and its tokens. */
-import type { AuthFactor } from "../../../lib/enums";
-import type { TokenResponse } from "../../../lib/types";
+/**
+ * The last step of every way of signing in (password, magic link, either + second factor, passkey): a session that
+ * remembers what the user showed (`amr`, RFC 8176, carried through refresh), the login recorded, tokens.
+ */
+import type { AuthFactor, MfaMethod } from "../../../lib/enums";
+import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
+import { amrFor } from "../mfa/amr";
 import type { AuthKit, ClientInfo } from "../ports";
 import { startSession, tokenResponse } from "../sessions";
 
-/** Starts a session for a user who proved who they are with `factors`; counts and audits the login. */
-export async function finishSignIn(kit: AuthKit, user: PublicUser, client: ClientInfo, factors: readonly AuthFactor[]): Promise<TokenResponse> {
-	const { session, secret } = await startSession(kit, user.id, client);
+/** What each way of signing in shows: the factors its `amr` is made from (services/auth/mfa/amr.ts). */
+export const SIGN_IN_FACTORS = {
+	password: ["password"],
+	/** The inbox proves the user (README, Magic links). */
+	magicLink: ["magic-link"],
+	passwordAndTotp: ["password", "totp"],
+	passwordAndRecoveryCode: ["password", "recovery-code"],
+	passwordAndPasskey: ["password", "passkey"],
+	/** A passkey alone: possession and user verification, two factors in one gesture (`["hwk","mfa"]`). */
+	passkey: ["passkey"]
+} as const satisfies Record<string, readonly AuthFactor[]>;
+
+export async function completeSignIn(kit: AuthKit, user: PublicUser, factors: readonly AuthFactor[], client: ClientInfo): Promise<TokenResponse> {
+	const amr = amrFor(factors);
+	const { session, secret } = await startSession(kit, user.id, client, amr);
 	const signedIn = await kit.users.recordLogin(user.id);
 	kit.metrics.count("logins", { result: "success" });
-	// A password login's entry stays as it was; other ways name theirs.
-	const details: Record<string, string> = factors.includes("password") ? { sessionId: session._id } : { sessionId: session._id, method: factors.join("+") };
-	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details });
-	return tokenResponse(kit, signedIn, session._id, secret);
+	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id, amr } });
+	return tokenResponse(kit, signedIn, session, secret);
+}
+
+/**
+ * After a first factor (password, magic link): with a second factor enrolled (`methods`), only an mfaToken
+ * that ./login-mfa.ts finishes with the factors shown so far; else the sign-in completes at once.
+ */
+export async function signInOrChallenge(
+	kit: AuthKit,
+	user: PublicUser,
+	factors: readonly AuthFactor[],
+	methods: MfaMethod[],
+	client: ClientInfo
+): Promise<TokenResponse | MfaChallengeResponse> {
+	if (methods.length === 0) return completeSignIn(kit, user, factors, client);
+	const { mfaToken } = await kit.factors.mfaTokens.issue(user.id, methods, [...factors]);
+	kit.metrics.count("logins", { result: "mfa_required" });
+	await kit.audit.record({ type: `login.${factors.join("+")}`, subjectId: user.id, actorId: user.id, details: { methods } });
+	return { mfaRequired: true, mfaToken, methods };
 }

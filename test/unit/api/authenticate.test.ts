@@ -6,6 +6,7 @@ import { signAccessToken } from "../../../lib/tokens/access";
 import { loadSigningKey, loadVerificationKeys } from "../../../lib/tokens/keys";
 import { authenticate, type Verifier } from "../../../services/api/authenticate";
 import { RevocationSet } from "../../../services/api/revocations";
+import { VerifiedTokenCache } from "../../../services/api/token-cache";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authenticate-test-"));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -49,5 +50,64 @@ describe("authenticate", () => {
 		v.revocations.add([{ id: "ended", until: now + 60_000 }]);
 		expect(authenticate(bearer("ended"), v, now)).toEqual({ failure: "revoked" });
 		expect(authenticate(bearer("other"), v, now)).toEqual({ id: "u1", sid: "other", roles: ["user"] });
+	});
+});
+
+describe("authenticate with a cache of verified tokens", () => {
+	function cached(capacity?: number): Verifier {
+		return { ...verifier(), cache: new VerifiedTokenCache(capacity) };
+	}
+
+	it("a token verified once is served from the cache: it still passes once no key could verify it", () => {
+		const v = cached();
+		const header = bearer();
+		expect(authenticate(header, v, Date.now())).toEqual({ id: "u1", sid: "s1", roles: ["user"] });
+		const withoutKeys: Verifier = { ...v, keys: new Map() };
+		expect(authenticate(header, withoutKeys, Date.now())).toEqual({ id: "u1", sid: "s1", roles: ["user"] });
+		expect(authenticate(bearer("s2"), withoutKeys, Date.now())).toEqual({ failure: "invalid" });
+	});
+
+	it("a cached token of a session ended afterwards is refused at once", () => {
+		const v = cached();
+		const header = bearer("ending");
+		const now = Date.now();
+		expect(authenticate(header, v, now)).toEqual({ id: "u1", sid: "ending", roles: ["user"] });
+		v.revocations.add([{ id: "ending", until: now + 60_000 }]);
+		expect(authenticate(header, v, now)).toEqual({ failure: "revoked" });
+	});
+
+	it("ended sessions are dropped from the cache", () => {
+		const v = cached();
+		authenticate(bearer("a"), v, Date.now());
+		authenticate(bearer("b"), v, Date.now());
+		v.cache!.dropSessions(new Set(["a"]));
+		expect(v.cache!.size).toBe(1);
+	});
+
+	it("a cached token expires at its exp, by the clock it is given", () => {
+		const v = cached();
+		const header = bearer();
+		const issued = Date.now();
+		expect(authenticate(header, v, issued)).toEqual({ id: "u1", sid: "s1", roles: ["user"] });
+		expect(authenticate(header, v, issued + (TTL + 5) * 1000)).toEqual({ failure: "expired" });
+		expect(v.cache!.size).toBe(0);
+	});
+
+	it("holds at most its capacity, the oldest going first", () => {
+		const v = cached(2);
+		const [a, b, c] = [bearer("a"), bearer("b"), bearer("c")];
+		for (const header of [a, b, c]) authenticate(header, v, Date.now());
+		expect(v.cache!.size).toBe(2);
+		const withoutKeys: Verifier = { ...v, keys: new Map() };
+		expect(authenticate(a, withoutKeys, Date.now())).toEqual({ failure: "invalid" });
+		expect(authenticate(c, withoutKeys, Date.now())).toEqual({ id: "u1", sid: "c", roles: ["user"] });
+	});
+
+	it("the caller it hands out cannot be changed by a later reader", () => {
+		const v = cached();
+		const header = bearer();
+		authenticate(header, v, Date.now());
+		const user = authenticate(header, v, Date.now()) as { roles: string[] };
+		expect(() => user.roles.push("admin")).toThrow(TypeError);
 	});
 });

@@ -3,14 +3,19 @@
  * in memory, with the unique `_id` the flows rely on), and users, mail, audit and metrics that remember what
  * they were asked.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { MemoryAdapter } from "moleculer-db";
 import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
 import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
+import type { AccessSubject } from "../../../lib/tokens/access";
 import type { AuditInput } from "../../../services/auth/audit/trail";
+import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
+import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
+import type { AddressLinkKind } from "../../../services/auth/outbox";
 import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { successorSecret } from "../../../services/auth/tokens/opaque";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -87,12 +92,18 @@ export class FakeHasher implements PasswordHashing {
 	}
 }
 
+/** The server key of refresh-token successors (any 32 bytes will do in the fakes). */
+export const SUCCESSOR_KEY = Buffer.alloc(32, 7);
+
 export const SETTINGS: AuthSettings = {
 	accessTokenTtl: 900,
 	refreshTokenTtl: 2_592_000,
+	refreshReuseInterval: 10,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
 	emailVerificationRequired: true,
+	appName: "User backend",
+	mfaRequiredRoles: [],
 	magicLinkEnabled: true
 };
 
@@ -103,9 +114,13 @@ export interface TestKit {
 	hasher: FakeHasher;
 	emails: EmailRequest[];
 	notices: InAppRequest[];
+	/** Link e-mails asked for by address (written to the outbox; resolved by the relay with linkEmailFor). */
+	linkRequests: Array<{ kind: AddressLinkKind; address: string }>;
 	audit: AuditInput[];
 	metrics: Array<[string, Record<string, string>]>;
 	revoked: RevokedSession[];
+	/** What every access token was signed for (its amr, whether enrolment-only). */
+	signed: AccessSubject[];
 	/** Settles when the work the flows left in the background is done. */
 	background(): Promise<void>;
 }
@@ -115,7 +130,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 	const users = new FakeUsers(clock);
 	const hasher = new FakeHasher();
 	const pending: Array<Promise<void>> = [];
-	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const t = { clock, users, hasher, signed: [] as AccessSubject[], emails: [] as EmailRequest[], notices: [] as InAppRequest[], linkRequests: [] as TestKit["linkRequests"], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
 	const kit: AuthKit = {
 		settings: { ...SETTINGS, ...settings },
 		clock,
@@ -129,10 +144,25 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			oidcRecords: await memoryCollection("oidc_records"),
 			oidcClients: await memoryCollection("oidc_clients")
 		},
+		factors: secondFactorsOver(
+			{
+				totp: await memoryCollection("mfa_factors"),
+				recoveryCodes: await memoryCollection("recovery_codes"),
+				mfaChallenges: await memoryCollection("mfa_challenges"),
+				passkeys: await memoryCollection("passkeys", ["credentialId"])
+			},
+			new SecretBox(toEncryptionKey(randomBytes(32))),
+			clock
+		),
 		hasher,
-		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
+		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
+		successor: { of: secret => successorSecret(SUCCESSOR_KEY, secret) },
 		users,
-		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
+		mail: {
+			sendEmail: async e => void t.emails.push(e),
+			notifyInApp: async n => void t.notices.push(n),
+			sendLinkTo: async (kind, address) => void t.linkRequests.push({ kind, address })
+		},
 		audit: { record: async e => void t.audit.push(e) },
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },

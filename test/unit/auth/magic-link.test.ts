@@ -1,6 +1,9 @@
 import { issueLink, linkTokenFor } from "../../../services/auth/flows/links";
 import { requestMagicLink, verifyMagicLink } from "../../../services/auth/flows/magic-link";
+import { logInWithCode } from "../../../services/auth/flows/login-mfa";
 import { amrFor } from "../../../services/auth/mfa/amr";
+import { totpCode } from "../../../services/auth/mfa/totp";
+import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
 import { testKit, type TestKit } from "./fakes";
 
 let t: TestKit;
@@ -47,11 +50,11 @@ describe("requestMagicLink", () => {
 });
 
 describe("verifyMagicLink", () => {
-	it("signs in once: tokens, an audit entry naming the method, an in-app notice", async () => {
+	it("signs in once: tokens, an audit entry with amr otp, an in-app notice", async () => {
 		const token = await issueLink(t.kit, "magic-link", userId);
 		const answer = await verifyMagicLink(t.kit, { token }, { ip: "10.0.0.1", userAgent: "test" });
 		expect(answer).toMatchObject({ tokenType: "Bearer", expiresIn: 900, user: { id: userId } });
-		expect(t.audit.map(a => [a.type, a.details?.method])).toEqual([["login", "magic-link"]]);
+		expect(t.audit.map(a => [a.type, a.details?.amr])).toEqual([["login", ["otp"]]]);
 		expect(t.notices.map(n => n.type)).toEqual(["magic-link-sign-in"]);
 		await expect(verifyMagicLink(t.kit, { token }, {})).rejects.toMatchObject({ type: "INVALID_TOKEN", code: 400 });
 	});
@@ -70,7 +73,7 @@ describe("verifyMagicLink", () => {
 	it("verifies an unverified address: the link proves it", async () => {
 		const fresh = t.users.add({ email: "new@example.com", emailVerified: false });
 		const token = await issueLink(t.kit, "magic-link", fresh.id);
-		expect((await verifyMagicLink(t.kit, { token }, {})).user.emailVerified).toBe(true);
+		expect(((await verifyMagicLink(t.kit, { token }, {})) as TokenResponse).user.emailVerified).toBe(true);
 	});
 
 	it("refuses a disabled account with ACCOUNT_DISABLED", async () => {
@@ -80,7 +83,21 @@ describe("verifyMagicLink", () => {
 		expect(t.audit.map(a => [a.type, a.outcome])).toEqual([["login", "failure"]]);
 	});
 
-	it("is `otp` in amr (a single-use secret sent to the user; no `pwd`)", () => {
+	it("is `otp` in amr (a single-use secret sent to the user; no `pwd`)", async () => {
 		expect(amrFor(["magic-link"])).toEqual(["otp"]);
+		await verifyMagicLink(t.kit, { token: await issueLink(t.kit, "magic-link", userId) }, {});
+		expect(t.signed.at(-1)).toMatchObject({ amr: ["otp"] });
+	});
+
+	it("with TOTP on, answers like a password login (mfaToken, no session); the code finishes with amr otp+mfa", async () => {
+		const secret = (await t.kit.factors.totp.begin(userId)) as string;
+		await t.kit.factors.totp.confirm(userId, totpCode(secret, t.clock));
+		t.clock.advance(30_000);
+		const challenge = (await verifyMagicLink(t.kit, { token: await issueLink(t.kit, "magic-link", userId) }, {})) as MfaChallengeResponse;
+		expect(challenge).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ["totp"] });
+		expect(await t.kit.stores.sessions.count({})).toBe(0);
+		const tokens = await logInWithCode(t.kit, { mfaToken: challenge.mfaToken, code: totpCode(secret, t.clock) }, {});
+		expect(tokens.user.id).toBe(userId);
+		expect(t.signed.at(-1)).toMatchObject({ amr: ["otp", "mfa"] });
 	});
 });

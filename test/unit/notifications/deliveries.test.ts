@@ -16,6 +16,18 @@ function setup(store = new MemoryDeliveryStore(), clock = new MovableClock()) {
 }
 
 describe("DeliveryQueue", () => {
+	it("queues an e-mail handed over again with the same key once (auth's outbox redelivers)", async () => {
+		const { queue, store, mailer, counted } = setup();
+		const email = { to: "ada@example.com", template: "welcome" as const, data: { displayName: "Ada" } };
+		expect(await queue.enqueue(email, "outbox-1")).toEqual({ id: "outbox-1" });
+		await queue.idle();
+		expect(await queue.enqueue(email, "outbox-1")).toEqual({ id: "outbox-1" });
+		await queue.idle();
+		expect(store.only()).toMatchObject({ _id: "outbox-1", status: "sent" });
+		expect(mailer.sent).toHaveLength(1);
+		expect(counted).toEqual(["sent", "duplicate"]);
+	});
+
 	it("sends a queued e-mail, then keeps no template data", async () => {
 		const { queue, store, mailer, counted, clock } = setup();
 		await queue.enqueue({ to: "ada@example.com", template: "welcome", data: { displayName: "Ada" } });
@@ -67,7 +79,9 @@ describe("DeliveryQueue", () => {
 		expect(counted.filter(r => r === "retry")).toHaveLength(MAX_ATTEMPTS - 1);
 		expect(counted.at(-1)).toBe("failed");
 		expect(warnings.at(-1)).toMatch(/attempt 12 failed .*; giving up\.$/);
-		expect((await queue.failed(10)).map(d => d.status)).toEqual(["failed"]);
+		const failed = await queue.failed(1, 10);
+		expect(failed.rows.map(d => d.status)).toEqual(["failed"]);
+		expect([failed.total, failed.page, failed.pageSize, failed.totalPages]).toEqual([1, 1, 10, 1]);
 
 		mailer.down = false;
 		expect(await queue.retry()).toEqual({ retried: 1 });

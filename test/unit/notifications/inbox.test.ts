@@ -10,6 +10,13 @@ function setup() {
 const notice = (userId: string, title: string) => ({ userId, type: "security", title, body: "…" });
 
 describe("Inbox", () => {
+	it("keeps a notice handed over again with the same key once", async () => {
+		const { inbox, store } = setup();
+		expect(await inbox.add(notice("u1", "one"), "outbox-1")).toEqual({ id: "outbox-1" });
+		expect(await inbox.add(notice("u1", "one"), "outbox-1")).toEqual({ id: "outbox-1" });
+		expect(store.rows.map(n => [n._id, n.title])).toEqual([["outbox-1", "one"]]);
+	});
+
 	it("lists a user's notices newest first, paged, with the unread count", async () => {
 		const { inbox, clock } = setup();
 		for (const title of ["one", "two", "three"]) {
@@ -22,6 +29,21 @@ describe("Inbox", () => {
 		expect(page.rows.map(r => r.title)).toEqual(["three", "two"]);
 		expect(page.rows[0]).toMatchObject({ type: "security", read: false, createdAt: new Date(clock.now() - 1_000).toISOString() });
 		expect((await inbox.list("u1", 2, 2)).rows.map(r => r.title)).toEqual(["one"]);
+	});
+
+	it("lists only the unread or only the read notices when asked, the unread count unchanged", async () => {
+		const { inbox, clock } = setup();
+		const ids: string[] = [];
+		for (const title of ["one", "two", "three"]) {
+			ids.push((await inbox.add(notice("u1", title))).id);
+			clock.advance(1_000);
+		}
+		await inbox.markRead("u1", ids[1]);
+		const unread = await inbox.list("u1", 1, 20, "unread");
+		expect({ titles: unread.rows.map(r => r.title), total: unread.total, unread: unread.unread }).toEqual({ titles: ["three", "one"], total: 2, unread: 2 });
+		const read = await inbox.list("u1", 1, 20, "read");
+		expect({ titles: read.rows.map(r => r.title), total: read.total, unread: read.unread }).toEqual({ titles: ["two"], total: 1, unread: 2 });
+		expect((await inbox.list("u1", 1, 20)).total).toBe(3);
 	});
 
 	it("marks one read, keeping the time it was first read", async () => {
