@@ -4,7 +4,12 @@ const path = require("node:path");
 const common = {
 	testEnvironment: "node",
 	rootDir: __dirname,
-	transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }] }
+	transform: {
+		"^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }],
+		// oidc-provider, openid-client and jose are ES modules only: compiled to CommonJS like the project's code.
+		".+/node_modules/(oidc-provider|openid-client|oauth4webapi|jose)/.+\\.js$": ["@swc/jest", { jsc: { target: "es2023" }, module: { type: "commonjs" } }]
+	},
+	transformIgnorePatterns: ["/node_modules/(?!(oidc-provider|openid-client|oauth4webapi|jose)/)"]
 };
 
 /** The mongoose suite needs FerretDB: without it, skip with a reason locally, fail in CI. */

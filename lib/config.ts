@@ -47,7 +47,8 @@ export const VARIABLES = {
 	MAIL_FROM: { services: NOTIFICATIONS },
 	// Links in e-mails (notifications) and the default token issuer (api verifies what auth signs).
 	APP_URL: { services: ["api", "auth", "notifications"] },
-	JWT_PRIVATE_KEY: { services: AUTH },
+	// auth signs access tokens; the gateway's OpenID Provider signs ID tokens with the same key.
+	JWT_PRIVATE_KEY: { services: ["api", "auth"] },
 	JWT_PUBLIC_KEYS: { services: API },
 	JWT_ISSUER: { services: ["api", "auth"] },
 	JWT_AUDIENCE: { services: ["api", "auth"] },
@@ -58,9 +59,11 @@ export const VARIABLES = {
 	SESSION_MAX_LIFETIME: { services: AUTH },
 	BCRYPT_ROUNDS: { services: AUTH },
 	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
+	MAGIC_LINK_ENABLED: { services: AUTH },
 	LOGIN_MAX_FAILURES: { services: AUTH },
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
+	OIDC_ISSUER: { services: API },
 	CORS_ORIGINS: { services: API },
 	HOSTED_PAGES: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
@@ -122,9 +125,13 @@ export interface Config {
 	sessionMaxLifetime: number;
 	bcryptRounds: number;
 	emailVerificationRequired: boolean;
+	/** Sign-in with a one-time link by e-mail (CONTRACT §6); off: its routes answer 404. */
+	magicLinkEnabled: boolean;
 	loginMaxFailures: number;
 	authRateLimitPerMinute: number;
 	trustProxy: boolean;
+	/** The OpenID Provider's issuer (CONTRACT §6); the gateway serves it under this URL's path. */
+	oidcIssuer: string;
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
 	/** The gateway serves the hosted pages (web/) at the root of PORT, and /api/docs. */
@@ -369,9 +376,11 @@ export function loadConfig(env: Env = process.env): Config {
 		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
+		magicLinkEnabled: flag(env, "MAGIC_LINK_ENABLED", true),
 		loginMaxFailures: integer(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
+		oidcIssuer: (url(env, "OIDC_ISSUER", ["http:", "https:"]) ?? `${appUrl}/oidc`).replace(/\/+$/, ""),
 		corsOrigins: corsOrigins(env),
 		hostedPages: flag(env, "HOSTED_PAGES", true),
 		adminEmail,

@@ -9,7 +9,7 @@ export const USER_STATUSES = ["active", "disabled"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** E-mails that carry a one-time link. */
-export const LINK_KINDS = ["verify-email", "password-reset", "email-change"] as const;
+export const LINK_KINDS = ["verify-email", "password-reset", "email-change", "magic-link"] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** What a spent token was: a refresh token, or the token of a one-time link. */
@@ -32,7 +32,8 @@ export const EMAIL_TEMPLATES = [
 	"recovery-code-used",
 	"recovery-codes-renewed",
 	"mfa-passkey-added",
-	"mfa-passkey-removed"
+	"mfa-passkey-removed",
+	"magic-link"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -48,7 +49,7 @@ export const MFA_METHODS = ["totp", "recovery", "passkey"] as const;
 export type MfaMethod = (typeof MFA_METHODS)[number];
 
 /** What a user showed to sign in; services/auth/mfa/amr.ts turns them into `amr` claims. */
-export const AUTH_FACTORS = ["password", "totp", "recovery-code", "passkey"] as const;
+export const AUTH_FACTORS = ["password", "totp", "recovery-code", "passkey", "magic-link"] as const;
 export type AuthFactor = (typeof AUTH_FACTORS)[number];
 
 /** Authentication method references (RFC 8176) the access tokens carry. */
@@ -58,3 +59,7 @@ export type Amr = (typeof AMR_VALUES)[number];
 /** The two WebAuthn ceremonies a stored challenge belongs to. */
 export const WEBAUTHN_CEREMONIES = ["registration", "authentication"] as const;
 export type WebAuthnCeremony = (typeof WEBAUTHN_CEREMONIES)[number];
+
+/** OpenID Connect clients: a confidential one authenticates with its secret, a public one with PKCE alone. */
+export const OIDC_CLIENT_TYPES = ["confidential", "public"] as const;
+export type OidcClientType = (typeof OIDC_CLIENT_TYPES)[number];

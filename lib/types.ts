@@ -108,7 +108,7 @@ export interface RevokedSession {
 }
 
 /** How long a one-time link works (CONTRACT §2: verification 24 h, reset 30 min). */
-export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000 };
+export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000, "magic-link": 15 * 60_000 };
 
 export interface EmailRequest {
 	to: string;

@@ -3,7 +3,7 @@
  * the embedded store builds its own (single-field) indexes from them.
  */
 import { Schema, model, type Model } from "mongoose";
-import { AMR_VALUES, AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
+import { AMR_VALUES, AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, OIDC_CLIENT_TYPES, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
 
 const id = { type: String, required: true };
 
@@ -310,3 +310,42 @@ export const WebAuthnChallengeModel = model(
 );
 
 export type AnyModel = Model<never>;
+
+/**
+ * What the OpenID Provider keeps (services/auth/oidc/store.ts): sessions, interactions, grants, codes and
+ * tokens of oidc-provider, by model and id, with the indexes its adapter looks them up by.
+ */
+export const OidcRecordModel = model(
+	"OidcRecord",
+	new Schema(
+		{
+			_id: id, // "<model>:<id>"
+			model: { type: String, required: true },
+			payload: { type: Schema.Types.Mixed, required: true },
+			grantId: { type: String, default: null, index: true },
+			uid: { type: String, default: null, index: true },
+			userCode: { type: String, default: null, index: true },
+			accountId: { type: String, default: null, index: true },
+			clientId: { type: String, default: null, index: true },
+			expiresAt: { type: Date, default: null, expires: 0 }
+		},
+		{ collection: "oidc_records", versionKey: false, minimize: false }
+	)
+);
+
+/** Relying parties registered by admins; a confidential client's secret only as a SHA-256 hash. */
+export const OidcClientModel = model(
+	"OidcClient",
+	new Schema(
+		{
+			_id: id, // the client_id
+			name: { type: String, required: true },
+			type: { type: String, required: true, enum: OIDC_CLIENT_TYPES },
+			redirectUris: { type: [String], required: true },
+			postLogoutRedirectUris: { type: [String], default: [] },
+			secretHash: { type: String, default: null },
+			createdAt: { type: Date, required: true, index: true }
+		},
+		{ collection: "oidc_clients", versionKey: false }
+	)
+);

@@ -1,5 +1,6 @@
 import type { ReplOptions, ServiceBroker } from "moleculer";
 import { clearThrottle, resetMfa, verifyAudit } from "./auth";
+import { addOidcClient, listOidcClients, removeOidcClient } from "./oidc";
 import { clusterHealth } from "./cluster";
 import { describeError, type Caller, type CommandOutput } from "./command";
 import { FAILED_LIMIT_MAX, listFailedMail, retryMail } from "./mail";
@@ -15,6 +16,7 @@ export * from "./cluster";
 export * from "./command";
 export * from "./console";
 export * from "./mail";
+export * from "./oidc";
 export * from "./users";
 
 /** A moleculer-repl custom command (moleculer's ReplOptions["customCommands"] item). */
@@ -91,6 +93,15 @@ export function replCommands(out?: Printer): ReplCommand[] {
 		define("throttle-clear <target>", "Lift the login lock of an e-mail address, or the request limit of an IP", (b, a) => clearThrottle(b, a.target), {}, out),
 		define("mfa-reset <email>", "Remove every second factor of a locked-out user (TOTP, recovery codes, passkeys); audited, the user is told", (b, a) => resetMfa(b, a.email), {}, out),
 		define("audit-verify", "Check the audit trail's hash chain: reports the first removed or altered entry", b => verifyAudit(b), {}, out),
+		define(
+			"oidc-client-add <name> <redirectUri>",
+			"Register an OpenID Connect client (confidential unless --public); prints its secret once",
+			(b, a) => addOidcClient(b, a.name, a.redirectUri, a.options?.public),
+			{ options: [{ option: "--public", description: "A public client (PKCE, no secret)" }] },
+			out
+		),
+		define("oidc-clients", "List the OpenID Connect clients (never secrets)", b => listOidcClients(b), {}, out),
+		define("oidc-client-remove <clientId>", "Remove an OpenID Connect client: its grants and tokens stop working", (b, a) => removeOidcClient(b, a.clientId), {}, out),
 		define("cluster", "Cluster health: nodes, services per node, store reachability of users/auth/notifications", b => clusterHealth(b), {}, out)
 	];
 }

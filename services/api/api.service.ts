@@ -8,7 +8,9 @@ import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/to
 import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
+import { checkReadiness, type Readiness } from "./readiness";
 import { toHttpError } from "./http-error";
+import { mountOidc, type OidcMount } from "./oidc/mount";
 import { servedDocument } from "./openapi";
 import { corsSettings } from "./cors";
 import { measureRequest } from "./http-metrics";
@@ -20,8 +22,6 @@ import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionReque
 import { createDocsHandler } from "../../web/docs";
 import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
-/** The services a gateway cannot answer without: readiness waits for them. */
-const REQUIRED_SERVICES = ["users", "auth"];
 const SECURITY_HEADERS: Record<string, string> = {
 	"X-Content-Type-Options": "nosniff",
 	"X-Frame-Options": "DENY",
@@ -44,6 +44,8 @@ type GatewayThis = Service & {
 	revocationsLoaded: boolean;
 	stopping: boolean;
 	pruneTimer?: NodeJS.Timeout;
+	/** The OpenID Provider under the issuer's path (null: off, no signing key here). */
+	oidc: OidcMount | null;
 	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
 	pages?: WebHandler[];
 	loadRevocations(): Promise<void>;
@@ -129,21 +131,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 			ready: {
 				summary: "This gateway can serve: ended sessions loaded, users and auth reachable with their stores",
-				async handler(this: GatewayThis, ctx: Ctx): Promise<{ status: "ok" | "unavailable"; checks: Record<string, boolean> }> {
-					const checks: Record<string, boolean> = { revocations: this.revocationsLoaded };
-					await Promise.all(
-						REQUIRED_SERVICES.map(async name => {
-							try {
-								const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
-								checks[name] = health.reachable;
-							} catch {
-								checks[name] = false;
-							}
-						})
-					);
-					const ok = Object.values(checks).every(Boolean);
-					if (!ok) ctx.meta.$statusCode = 503;
-					return { status: ok ? "ok" : "unavailable", checks };
+				async handler(this: GatewayThis, ctx: Ctx): Promise<Readiness> {
+					const readiness = await checkReadiness(ctx, this.revocationsLoaded);
+					if (readiness.status !== "ok") ctx.meta.$statusCode = 503;
+					return readiness;
 				}
 			},
 
@@ -185,6 +176,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				// The hosted pages, their assets and /api/docs answer with their own headers (CSP for pages).
 				if (this.pages?.some(handler => handler(req, res))) return;
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				if (this.oidc?.(req, res)) return;
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
 				if (allow && !(config.corsOrigins && req.headers["access-control-request-method"])) {
@@ -215,6 +207,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		created(this: GatewayThis) {
 			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
 			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
+			this.oidc = mountOidc(config, this.broker, () => [...this.keys.values()]);
 			this.revocations = new RevocationSet();
 			this.tokenCache = new VerifiedTokenCache();
 			this.revocationsLoaded = false;

@@ -52,6 +52,8 @@ export const API_PREFIX = "/api/v1";
 
 /** A one-time link from an e-mail that is unknown, spent or expired: 400 (lib/errors.ts invalidLink). */
 const BAD_LINK: RouteError = { type: "INVALID_TOKEN", status: 400 };
+/** MAGIC_LINK_ENABLED=false: the magic-link routes are not there. */
+const MAGIC_LINK_OFF: RouteError = "NOT_FOUND";
 /** A wrong or reused second-factor code outside a login (lib/errors.ts invalidMfaCode). */
 const BAD_CODE: RouteError = { type: "INVALID_MFA_CODE", status: 422 };
 /** While TOTP is on: the step-up code is missing (403) or wrong (422). */
@@ -114,6 +116,16 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "DELETE", path: "/mfa/totp", action: "auth.totpDisable", tag: "mfa", status: 204, errors: ["INVALID_CREDENTIALS", BAD_CODE, "NOT_FOUND"] },
 			{ method: "POST", path: "/mfa/recovery-codes", action: "auth.renewRecoveryCodes", tag: "mfa", status: 200, response: "RecoveryCodes", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.renewRecoveryCodes },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
+			{ method: "POST", path: "/magic-link", action: "auth.requestMagicLink", tag: "auth", status: 202, errors: [MAGIC_LINK_OFF] },
+			{
+				method: "POST",
+				path: "/magic-link/verify",
+				action: "auth.verifyMagicLink",
+				tag: "auth",
+				status: 200,
+				response: "LoginResponse",
+				errors: [BAD_LINK, "ACCOUNT_DISABLED", MAGIC_LINK_OFF]
+			},
 			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 },
 			{ method: "POST", path: "/passkeys/register/options", action: "auth.passkeyRegisterOptions", tag: "passkeys", status: 200, response: "PasskeyCreationOptions", errors: ["NOT_FOUND"] },
 			{
@@ -155,6 +167,8 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/me", action: "users.me", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.me },
 			{ method: "PATCH", path: "/me", action: "users.updateMe", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.updateMe },
 			{ method: "DELETE", path: "/me", action: "users.removeMe", tag: "users", status: 204, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "LAST_ADMIN", ...STEP_UP] },
+			{ method: "GET", path: "/me/apps", action: "auth.connectedApps", tag: "users", status: 200, response: "ConnectedAppList" },
+			{ method: "DELETE", path: "/me/apps/:clientId", action: "auth.revokeConnectedApp", tag: "users", status: 204, errors: ["NOT_FOUND"] },
 			{ method: "POST", path: "/me/email", action: "auth.requestEmailChange", tag: "users", status: 202, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "EMAIL_TAKEN", ...STEP_UP] },
 			{ method: "GET", path: "/", action: "users.list", tag: "admin", status: 200, response: "UserPage", examples: EXAMPLES.userList },
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND"] },
@@ -169,6 +183,14 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 		routes: [
 			{ method: "GET", path: "/", action: "notifications.failedDeliveries", tag: "admin", status: 200, response: "DeliveryPage" },
 			{ method: "POST", path: "/retry", action: "notifications.retryDeliveries", tag: "admin", status: 200, response: "RetryResult" }
+		]
+	},
+	{
+		prefix: `${API_PREFIX}/oidc`,
+		routes: [
+			{ method: "POST", path: "/clients", action: "auth.createOidcClient", tag: "admin", status: 201, response: "OidcClient" },
+			{ method: "GET", path: "/clients", action: "auth.listOidcClients", tag: "admin", status: 200, response: "OidcClientPage" },
+			{ method: "DELETE", path: "/clients/:clientId", action: "auth.deleteOidcClient", tag: "admin", status: 204, errors: ["NOT_FOUND"] }
 		]
 	},
 	{

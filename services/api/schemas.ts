@@ -42,7 +42,7 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		type: "object",
 		required: ["mfaRequired", "mfaToken", "methods"],
 		additionalProperties: false,
-		description: "The password was right and the account has a second factor: finish with POST /api/v1/auth/login/mfa within 5 minutes",
+		description: "The password (or magic link) was right and the account has a second factor: finish with POST /api/v1/auth/login/mfa within 5 minutes",
 		properties: {
 			mfaRequired: { const: true },
 			mfaToken: { type: "string", description: "Opaque; lives 5 minutes, dies after 5 wrong codes, spent by success. Not an access token" },
@@ -196,6 +196,28 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 					allowCredentials: { type: "array", items: { type: "object" }, description: "Absent for discoverable credentials (no e-mail)" }
 				}
 			}
+		}
+	},
+	OidcClient: {
+		type: "object",
+		required: ["clientId", "name", "type", "redirectUris", "postLogoutRedirectUris", "createdAt"],
+		properties: {
+			clientId: { type: "string" },
+			clientSecret: { type: "string", description: "Confidential clients, in the creation answer only: shown once, stored hashed" },
+			name: { type: "string" },
+			type: { enum: ["confidential", "public"] },
+			redirectUris: { type: "array", items: { type: "string" } },
+			postLogoutRedirectUris: { type: "array", items: { type: "string" } },
+			createdAt: iso
+		}
+	},
+	OidcClientPage: page("OidcClient"),
+	ConnectedAppList: {
+		type: "array",
+		items: {
+			type: "object",
+			required: ["clientId", "name", "scopes", "grantedAt"],
+			properties: { clientId: { type: "string" }, name: { type: "string" }, scopes: { type: "array", items: { type: "string" } }, grantedAt: iso }
 		}
 	},
 	Health: { type: "object", required: ["status"], properties: { status: { enum: ["ok", "unavailable"] }, checks: { type: "object" } } },

@@ -8,6 +8,7 @@ import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
+import { OIDC_ACTIONS } from "./oidc/oidc.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdmin } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
@@ -18,6 +19,7 @@ import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
 import { endUserSessions, listSessions, logoutAll, purgeUser, removeSession, revokedSessions, signOut } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
+import { MAGIC_LINK_ACTIONS } from "./magic-link.actions";
 import { MFA_ACTIONS } from "./mfa/mfa.actions";
 import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
@@ -27,7 +29,7 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn", ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
 const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
@@ -57,7 +59,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", verifyMagicLink: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -149,6 +151,8 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			...AUDIT_ACTIONS,
 			...MFA_ACTIONS,
 			...PASSKEY_ACTIONS,
+			...MAGIC_LINK_ACTIONS,
+			...OIDC_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {

@@ -14,6 +14,8 @@ import {
 	LoginThrottleModel,
 	MfaChallengeModel,
 	MfaFactorModel,
+	OidcClientModel,
+	OidcRecordModel,
 	OneTimeTokenModel,
 	OutboxModel,
 	PasskeyModel,
@@ -61,7 +63,9 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 			oneTimeTokens: service.collection(OneTimeTokenModel),
 			throttles: service.collection(LoginThrottleModel),
 			emailChanges: service.collection(EmailChangeModel),
-			webauthnChallenges: service.collection(WebAuthnChallengeModel)
+			webauthnChallenges: service.collection(WebAuthnChallengeModel),
+			oidcRecords: service.collection(OidcRecordModel),
+			oidcClients: service.collection(OidcClientModel)
 		},
 		auditLog,
 		factors: secondFactorsOver(

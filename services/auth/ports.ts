@@ -14,6 +14,8 @@ import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
+import type { OidcClientRecord } from "./oidc/clients";
+import type { OidcRecord } from "./oidc/store";
 import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
 import type { SecondFactors } from "./mfa/second-factors";
@@ -89,6 +91,8 @@ export interface AuthStores {
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
 	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
+	oidcRecords: Collection<OidcRecord>;
+	oidcClients: Collection<OidcClientRecord>;
 }
 
 /**
@@ -101,7 +105,7 @@ export interface PasskeyDecoys {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName" | "webauthn"
+	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "magicLinkEnabled" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName" | "webauthn"
 >;
 
 /** Everything a flow may use. */

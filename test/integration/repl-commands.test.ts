@@ -2,6 +2,9 @@ import { startApp, type TestApp } from "../helpers/app";
 import { expectError, login, registerUser, sleep, uniqueEmail, type TestUser } from "../helpers/kit";
 import {
 	NO_USER,
+	addOidcClient,
+	listOidcClients,
+	removeOidcClient,
 	clusterHealth,
 	endSessions,
 	listFailedMail,
@@ -234,5 +237,26 @@ describe("REPL operator commands (operator/) against the real backend", () => {
 			expect(out.text).toMatch(/^users\s+\S+\s+reachable$/m);
 			expect(out.text).toMatch(/^ghost\s+-\s+unreachable \(Service 'ghost\.storeHealth' is not found\.\)$/m);
 		});
+	});
+});
+
+describe("REPL: OpenID Connect clients (operator/oidc.ts)", () => {
+	it("registers a client and prints its secret once, lists it without the secret, removes it", async () => {
+		const app = await startApp();
+		try {
+			const added = await addOidcClient(app.broker, "Wiki", "https://wiki.example.test/callback", false);
+			expect(added.ok).toBe(true);
+			const clientId = /client_id: (\S+)/.exec(added.text)![1];
+			const secret = /client_secret: (\S+)/.exec(added.text)![1];
+			expect(secret).toHaveLength(43);
+			const listed = await listOidcClients(app.broker);
+			expect(listed.text).toContain(`${clientId}  confidential Wiki  https://wiki.example.test/callback`);
+			expectClean(listed, secret);
+			expect((await removeOidcClient(app.broker, clientId)).text).toBe(`Client ${clientId} removed; its grants and tokens no longer work.`);
+			expect((await listOidcClients(app.broker)).text).toBe("No OpenID Connect clients.");
+			expect(await removeOidcClient(app.broker, clientId)).toMatchObject({ ok: false });
+		} finally {
+			await app.stop();
+		}
 	});
 });

@@ -313,10 +313,12 @@ describe("docker-compose.yml", () => {
 
 	it("gives each secret only to the container that needs it, and only variables the node knows", () => {
 		expect(envOf(compose.services.auth).JWT_PRIVATE_KEY).toBe(PRIVATE_PEM);
+		// The gateway's OpenID Provider signs ID tokens with the same key (README, Single sign-on).
+		expect(envOf(compose.services.api).JWT_PRIVATE_KEY).toBe(PRIVATE_PEM);
 		expect(envOf(compose.services.api).JWT_PUBLIC_KEYS).toBe(PUBLIC_PEM);
 		for (const name of SERVICE_NAMES) {
 			const env = envOf(compose.services[name]);
-			if (name !== "auth") expect(env).not.toHaveProperty("JWT_PRIVATE_KEY");
+			if (name !== "auth" && name !== "api") expect(env).not.toHaveProperty("JWT_PRIVATE_KEY");
 			if (name !== "auth") expect(env).not.toHaveProperty("ADMIN_PASSWORD");
 			for (const key of Object.keys(env)) expect([key, CONFIG_VARS.has(key)]).toEqual([key, true]);
 		}
@@ -340,8 +342,8 @@ describe("docker-compose.yml", () => {
 		const auth = loadConfig(envOf(compose.services.auth));
 		const api = loadConfig(envOf(compose.services.api));
 		const signing = loadSigningKey(auth);
-		// The gateway has only the public key, and accepts what auth signs.
-		expect(api.jwtPrivateKey).toBeUndefined();
+		// The gateway signs ID tokens with auth's key, and accepts what auth signs.
+		expect(loadSigningKey(api).kid).toBe(signing.kid);
 		expect(loadVerificationKeys(api).map(k => k.kid)).toEqual([signing.kid]);
 		// Tokens carry the same issuer and audience on both sides.
 		expect([api.jwtIssuer, api.jwtAudience]).toEqual([auth.jwtIssuer, auth.jwtAudience]);
@@ -760,7 +762,7 @@ describe("k8s.yaml", () => {
 				.env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === "user-backend-secrets")
 				.map((e: any) => e.valueFrom.secretKeyRef.key)
 				.sort();
-		expect(secretKeys("api")).toEqual(["JWT_PUBLIC_KEYS"]);
+		expect(secretKeys("api")).toEqual(["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS"]);
 		expect(secretKeys("users")).toEqual(["MONGO_URI"]);
 		expect(secretKeys("auth")).toEqual(["ADMIN_PASSWORD", "JWT_PRIVATE_KEY", "MFA_ENCRYPTION_KEY", "MFA_ENCRYPTION_KEYS", "MONGO_URI"]);
 		expect(secretKeys("notifications")).toEqual(["MONGO_URI", "SMTP_URL"]);

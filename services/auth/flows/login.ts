@@ -2,13 +2,15 @@
 import { isIP } from "node:net";
 import { emailKey } from "../../../lib/email";
 import { apiError, throttled } from "../../../lib/errors";
+import type { MfaMethod } from "../../../lib/enums";
 import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
+import type { PublicUser } from "../../../lib/user-schema";
 import type { IpLimit } from "../ip-limit";
 import { DEFAULT_LOCK, lockRemaining, recordLoginFailure } from "../login-throttle";
 import { setPassword } from "../password/credentials";
 import type { AuthKit, ClientInfo } from "../ports";
 import { loginMethods } from "../mfa/second-factors";
-import { completeSignIn, SIGN_IN_FACTORS } from "./sign-in";
+import { SIGN_IN_FACTORS, signInOrChallenge } from "./sign-in";
 
 export interface Credentials {
 	email: string;
@@ -22,7 +24,13 @@ export interface Credentials {
  * password only earns an mfaToken (./login-mfa.ts finishes), and the count is lifted only by the whole login,
  * so a thief who knows the password cannot reset the count between guesses at the code.
  */
-export async function logIn(kit: AuthKit, { email, password }: Credentials, client: ClientInfo): Promise<TokenResponse | MfaChallengeResponse> {
+export async function logIn(kit: AuthKit, credentials: Credentials, client: ClientInfo): Promise<TokenResponse | MfaChallengeResponse> {
+	const { user, methods } = await checkCredentials(kit, credentials);
+	return signInOrChallenge(kit, user, SIGN_IN_FACTORS.password, methods, client);
+}
+
+/** The password's part of a login, without a session: the account that may go on, and its second factors. */
+export async function checkCredentials(kit: AuthKit, { email, password }: Credentials): Promise<{ user: PublicUser; methods: MfaMethod[] }> {
 	const key = emailKey(email);
 	const throttle = await kit.stores.throttles.findById(key);
 	const wait = lockRemaining(throttle, kit.clock.now());
@@ -54,13 +62,7 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 	}
 
 	if (kit.hasher.needsRehash(credential.passwordHash)) await setPassword(kit, user.id, password);
-	if (methods.length > 0) {
-		const { mfaToken } = await kit.factors.mfaTokens.issue(user.id, methods, [...SIGN_IN_FACTORS.password]);
-		kit.metrics.count("logins", { result: "mfa_required" });
-		await kit.audit.record({ type: "login.password", subjectId: user.id, actorId: user.id, details: { methods } });
-		return { mfaRequired: true, mfaToken, methods };
-	}
-	return completeSignIn(kit, user, SIGN_IN_FACTORS.password, client);
+	return { user, methods };
 }
 
 /** Lifts the login lock of an address and/or the request limit of a client IP (admin). */

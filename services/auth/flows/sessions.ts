@@ -4,6 +4,7 @@ import { apiError } from "../../../lib/errors";
 import type { AuthUser, RevokedSession, SessionView } from "../../../lib/types";
 import { securityNotice } from "../hand-over";
 import { removeAllFactors } from "../mfa/second-factors";
+import { endOidcAccess } from "../oidc/store";
 import type { AuthKit } from "../ports";
 import { revocation, toRevoked, toSessionView } from "../sessions";
 import { hashToken, parseRefreshToken, sameHash } from "../tokens/opaque";
@@ -44,6 +45,7 @@ export async function signOut(kit: AuthKit, meta: { user?: AuthUser | null; auth
 export async function logoutAll(kit: AuthKit, caller: AuthUser): Promise<null> {
 	const userId = caller.id;
 	const ended = await endSessions(kit, { userId });
+	await endOidcAccess(kit, userId);
 	await kit.audit.record({ type: "logout.all", subjectId: userId, details: { sessions: ended } });
 	const user = await kit.users.getById(userId);
 	if (user) await securityNotice(kit.mail, user, "sessions-ended", "You were signed out everywhere", "All sessions of your account were ended.");
@@ -65,6 +67,7 @@ export async function removeSession(kit: AuthKit, caller: AuthUser, { id }: { id
 /** For `users` (disabling an account, deleting it): every session of that user ends. */
 export async function endUserSessions(kit: AuthKit, { userId }: { userId: string }): Promise<number> {
 	const ended = await endSessions(kit, { userId });
+	await endOidcAccess(kit, userId);
 	await kit.audit.record({ type: "sessions.end", subjectId: userId, details: { sessions: ended } });
 	return ended;
 }
@@ -72,6 +75,7 @@ export async function endUserSessions(kit: AuthKit, { userId }: { userId: string
 /** A deleted account: its sessions end, and its credential, tokens and devices are forgotten. */
 export async function purgeUser(kit: AuthKit, { userId }: { userId: string }): Promise<void> {
 	await endSessions(kit, { userId });
+	await endOidcAccess(kit, userId);
 	const sessions = await kit.stores.sessions.find({ userId });
 	await kit.stores.spentTokens.removeMany({ sessionId: { $in: sessions.map(s => s._id) } });
 	// The ended sessions stay until their tokens expire (gateways load them at start), but forget the device.

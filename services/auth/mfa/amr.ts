@@ -9,6 +9,8 @@ import type { Amr, AuthFactor } from "../../../lib/enums";
  *   gesture. `user` (presence) is left out: every WebAuthn ceremony tests presence and verification says
  *   more, and RFC 8176 has no value for "verified by an unknown method" (`pin`, `fpt`, `face` cannot be told
  *   apart from the assertion);
+ * - a magic link is `otp`: a single-use secret sent to the user, like a code by SMS (`sms`) but by e-mail,
+ *   for which RFC 8176 has no value; `pwd` would claim a memorised secret nobody typed (README, Magic links);
  * - `mfa` whenever two factors were shown.
  * The values come out in a fixed order (first shown first, `mfa` last), each once.
  */
@@ -17,7 +19,8 @@ const AMR_OF: Record<AuthFactor, Amr> = {
 	password: "pwd",
 	totp: "otp",
 	"recovery-code": "otp",
-	passkey: "hwk"
+	passkey: "hwk",
+	"magic-link": "otp"
 };
 
 /** How many authentication factors showing this one proves. */
@@ -25,7 +28,8 @@ const FACTOR_WEIGHT: Record<AuthFactor, number> = {
 	password: 1,
 	totp: 1,
 	"recovery-code": 1,
-	passkey: 2
+	passkey: 2,
+	"magic-link": 1
 };
 
 export function amrFor(factors: readonly AuthFactor[]): Amr[] {

@@ -103,6 +103,13 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		greeting,
 		paragraphs: ["All sessions of your account were just ended: every device has to sign in again.", NOT_YOU]
 	}),
+	"magic-link": ({ appUrl, data }, greeting) => ({
+		subject: "Your sign-in link",
+		greeting,
+		paragraphs: ["Someone asked to sign in to your account with a link by e-mail. The link is valid for 15 minutes and works once."],
+		action: { label: "Sign in", url: link(appUrl, "magic-link", data.token) },
+		footer: "If you did not ask for this, ignore this e-mail: nobody can sign in without the link."
+	}),
 	"account-deleted": (_ctx, greeting) => ({
 		subject: "Your account was deleted",
 		greeting,

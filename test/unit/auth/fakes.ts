@@ -104,7 +104,8 @@ export const SETTINGS: AuthSettings = {
 	emailVerificationRequired: true,
 	appName: "User backend",
 	mfaRequiredRoles: [],
-	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] }
+	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] },
+	magicLinkEnabled: true
 };
 
 export interface TestKit {
@@ -141,7 +142,9 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
 			emailChanges: await memoryCollection("email_changes"),
-			webauthnChallenges: await memoryCollection("webauthn_challenges")
+			webauthnChallenges: await memoryCollection("webauthn_challenges"),
+			oidcRecords: await memoryCollection("oidc_records"),
+			oidcClients: await memoryCollection("oidc_clients")
 		},
 		factors: secondFactorsOver(
 			{

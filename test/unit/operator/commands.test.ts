@@ -416,6 +416,9 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			"throttle-clear <target>",
 			"mfa-reset <email>",
 			"audit-verify",
+			"oidc-client-add <name> <redirectUri>",
+			"oidc-clients",
+			"oidc-client-remove <clientId>",
 			"cluster"
 		]);
 		for (const c of commands) {

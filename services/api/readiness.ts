@@ -1,0 +1,25 @@
+/** `GET /health/ready`: whether this gateway can serve (ended sessions loaded, users and auth with their stores). */
+import type { Context } from "moleculer";
+
+/** The services a gateway cannot answer without: readiness waits for them. */
+const REQUIRED_SERVICES = ["users", "auth"];
+
+export interface Readiness {
+	status: "ok" | "unavailable";
+	checks: Record<string, boolean>;
+}
+
+export async function checkReadiness(ctx: Context, revocationsLoaded: boolean): Promise<Readiness> {
+	const checks: Record<string, boolean> = { revocations: revocationsLoaded };
+	await Promise.all(
+		REQUIRED_SERVICES.map(async name => {
+			try {
+				const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
+				checks[name] = health.reachable;
+			} catch {
+				checks[name] = false;
+			}
+		})
+	);
+	return { status: Object.values(checks).every(Boolean) ? "ok" : "unavailable", checks };
+}
