@@ -132,7 +132,10 @@ describeBrowser("hosted pages in Chromium", () => {
 		page.on("request", req => {
 			if (!req.url().startsWith(origin) && !req.url().startsWith("data:")) problems.push(`${path}: request to ${req.url()}`);
 		});
-		page.on("requestfailed", req => problems.push(`${path}: failed ${req.url()}`));
+		page.on("requestfailed", req => {
+			// ERR_ABORTED is the browser cancelling what a page still had in flight when it navigated away.
+			if (req.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`${path}: failed ${req.url()} ${req.failure()?.errorText ?? ""}`);
+		});
 		const response = await page.goto(origin + path, { waitUntil: "networkidle" });
 		expect(response?.status()).toBe(200);
 		expect(response?.headers()["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
