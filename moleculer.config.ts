@@ -1,5 +1,8 @@
 import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import type { Config } from "./lib/config";
+import type { ServiceDeps } from "./lib/types";
+import { CallerIdentity } from "./lib/bus-identity";
+import { systemClock } from "./lib/clock";
 import { HealthMiddleware } from "./lib/health-server";
 import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
@@ -31,7 +34,9 @@ function transporterLog(config: Config): Middleware {
  * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3, and
  * README "Fault tolerance" for the measurements behind them).
  */
-export function brokerOptions(config: Config): BrokerOptions {
+export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity" | "clock">): BrokerOptions {
+	// Without the node's verifier (server.ts passes it), no token proves anyone: fail closed.
+	const identity = deps?.identity ?? new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience });
 	return {
 		namespace: config.namespace,
 		nodeID: config.nodeId,
@@ -90,6 +95,6 @@ export function brokerOptions(config: Config): BrokerOptions {
 		errorHandler(err) {
 			throw err;
 		},
-		middlewares: [AccessControlMiddleware, transporterLog(config), ...(config.healthPort ? [HealthMiddleware(config.healthPort)] : [])]
+		middlewares: [AccessControlMiddleware(identity, deps?.clock ?? systemClock), transporterLog(config), ...(config.healthPort ? [HealthMiddleware(config.healthPort)] : [])]
 	};
 }

@@ -1,9 +1,11 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import { CallerIdentity } from "./lib/bus-identity";
 import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
 import apiService from "./services/api/api.service";
+import identityService from "./services/identity/identity.service";
 import authService from "./services/auth/auth.service";
 import notificationsService from "./services/notifications/notifications.service";
 import usersService from "./services/users/users.service";
@@ -18,8 +20,11 @@ const FACTORIES: Record<ServiceName, (config: Config, deps: ServiceDeps) => Serv
 
 /** A broker running the services this node's configuration names. Tests pass `deps` (a clock they move). */
 export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}, deps: Partial<ServiceDeps> = {}): ServiceBroker {
-	const broker = new ServiceBroker({ ...brokerOptions(config), ...overrides });
-	const all: ServiceDeps = { clock: systemClock, ...deps };
+	// Verification keys on every node that runs a service: each verifies its callers itself (CONTRACT §7).
+	const identity = deps.identity ?? (config.services.length > 0 ? CallerIdentity.fromConfig(config) : new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience }));
+	const all: ServiceDeps = { clock: systemClock, identity, ...deps };
+	const broker = new ServiceBroker({ ...brokerOptions(config, all), ...overrides });
+	if (config.services.length > 0) broker.createService(identityService(all));
 	for (const name of config.services) broker.createService(FACTORIES[name](config, all));
 	return broker;
 }

@@ -2,6 +2,7 @@
 
 import type { EmailTemplate, LinkKind, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
+import type { CallerIdentity } from "./bus-identity";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -28,6 +29,8 @@ export interface AuthUser {
 	id: string;
 	sid: string;
 	roles: Role[];
+	/** Set for an operator (lib/tokens/operator.ts): a person at the console, not an account. */
+	operator?: string;
 }
 
 /** Why a presented access token was not accepted; the access-control middleware turns it into a 401. */
@@ -35,7 +38,12 @@ export type AuthFailure = "invalid" | "expired" | "revoked";
 
 /** Context meta set by the gateway and read by actions. */
 export interface AppMeta {
+	/** Set on each node from `accessToken` or `operatorAssertion` (lib/bus-identity.ts); never believed as sent. */
 	user?: AuthUser | null;
+	/** The caller's access token, forwarded by the gateway so that every node verifies it itself. */
+	accessToken?: string;
+	/** An operator's signed assertion (lib/tokens/operator.ts), instead of an access token. */
+	operatorAssertion?: string;
 	authFailure?: AuthFailure;
 	clientIp?: string;
 	userAgent?: string;
@@ -109,4 +117,6 @@ export interface InAppRequest {
 export interface ServiceDeps {
 	/** The one time source (lib/clock.ts). */
 	clock: Clock;
+	/** This node's verifier of callers and its set of ended sessions (lib/bus-identity.ts). */
+	identity: CallerIdentity;
 }

@@ -3,14 +3,13 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
-import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
-import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
-import { authenticate } from "./authenticate";
+import { toJwks } from "../../lib/tokens/keys";
+import type { AppMeta, AuthUser, ServiceDeps } from "../../lib/types";
+import { authenticate, bearerToken } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
-import { RevocationSet } from "./revocations";
 import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
@@ -30,19 +29,12 @@ interface GatewayRequest extends IncomingMessage {
 	query?: Record<string, unknown>;
 }
 
-type GatewayThis = Service & {
-	keys: Map<string, VerificationKey>;
-	revocations: RevocationSet;
-	revocationsLoaded: boolean;
-	stopping: boolean;
-	pruneTimer?: NodeJS.Timeout;
-	loadRevocations(): Promise<void>;
-};
+type GatewayThis = Service;
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
-	const { clock } = deps;
+	const { clock, identity } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
@@ -123,7 +115,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			ready: {
 				summary: "This gateway can serve: ended sessions loaded, users and auth reachable with their stores",
 				async handler(this: GatewayThis, ctx: Ctx): Promise<{ status: "ok" | "unavailable"; checks: Record<string, boolean> }> {
-					const checks: Record<string, boolean> = { revocations: this.revocationsLoaded };
+					const checks: Record<string, boolean> = { revocations: identity.revocationsLoaded };
 					await Promise.all(
 						REQUIRED_SERVICES.map(async name => {
 							try {
@@ -151,24 +143,17 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				summary: "Public keys that verify access tokens",
 				handler(this: GatewayThis, ctx: Ctx) {
 					ctx.meta.$responseHeaders = { "Cache-Control": "public, max-age=300" };
-					return toJwks([...this.keys.values()]);
-				}
-			}
-		},
-
-		events: {
-			"session.revoked": {
-				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
-				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
-					this.revocations.add(ctx.params.sessions);
+					return toJwks([...identity.keys.values()]);
 				}
 			}
 		},
 
 		methods: {
 			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
-				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, config }, clock.now());
+				const caller = authenticate(req.headers.authorization, identity, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
+				// Forwarded, so that the node running the action verifies the caller itself (CONTRACT §7).
+				else if (caller) ctx.meta.accessToken = bearerToken(req.headers.authorization) as string;
 				return caller && "id" in caller ? caller : null;
 			},
 
@@ -182,40 +167,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 					return;
 				}
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
-			},
-
-			/** Sessions ended before this gateway started: retried until `auth` answers. */
-			async loadRevocations(this: GatewayThis): Promise<void> {
-				for (let attempt = 1; !this.revocationsLoaded && !this.stopping; attempt++) {
-					try {
-						await this.broker.waitForServices(["auth"], 5_000, 100);
-						this.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
-						this.revocationsLoaded = true;
-					} catch (err) {
-						this.logger.warn(`Could not load ended sessions yet (attempt ${attempt}):`, (err as Error).message);
-						await new Promise(resolve => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
-					}
-				}
 			}
-		},
-
-		created(this: GatewayThis) {
-			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
-			this.revocations = new RevocationSet();
-			this.revocationsLoaded = false;
-			this.stopping = false;
-		},
-
-		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => this.revocations.prune(clock.now()), 60_000);
-			this.pruneTimer.unref();
-			// Not awaited: the gateway answers liveness at once and readiness once this is done.
-			void this.loadRevocations();
-		},
-
-		stopped(this: GatewayThis) {
-			this.stopping = true;
-			if (this.pruneTimer) clearInterval(this.pruneTimer);
 		}
 	};
 	return schema as unknown as ServiceSchema;

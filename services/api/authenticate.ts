@@ -1,13 +1,10 @@
-import type { Config } from "../../lib/config";
-import { verifyAccessToken } from "../../lib/tokens/access";
-import type { VerificationKey } from "../../lib/tokens/keys";
-import type { AuthFailure, AuthUser } from "../../lib/types";
-import type { RevocationSet } from "./revocations";
+import type { Caller, CallerIdentity } from "../../lib/bus-identity";
 
-export interface Verifier {
-	keys: ReadonlyMap<string, VerificationKey>;
-	revocations: RevocationSet;
-	config: Pick<Config, "jwtIssuer" | "jwtAudience">;
+/** The token of a `Bearer` header: undefined without a header, null when the header holds none. */
+export function bearerToken(header: string | undefined): string | null | undefined {
+	if (!header) return undefined;
+	const match = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
+	return match ? match[1] : null;
 }
 
 /**
@@ -15,12 +12,9 @@ export interface Verifier {
  * that does not hold a live access token is a failure the access-control middleware answers with 401 on the
  * actions that need a user. Open actions ignore it, so a stale token never breaks a public route.
  */
-export function authenticate(header: string | undefined, verifier: Verifier, now: number): AuthUser | { failure: AuthFailure } | null {
-	if (!header) return null;
-	const match = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
-	if (!match) return { failure: "invalid" };
-	const result = verifyAccessToken(match[1], verifier.keys, { issuer: verifier.config.jwtIssuer, audience: verifier.config.jwtAudience }, now);
-	if ("failure" in result) return result;
-	if (verifier.revocations.has(result.claims.sid, now)) return { failure: "revoked" };
-	return { id: result.claims.sub, sid: result.claims.sid, roles: result.claims.roles };
+export function authenticate(header: string | undefined, identity: CallerIdentity, now: number): Caller {
+	const token = bearerToken(header);
+	if (token === undefined) return null;
+	if (token === null) return { failure: "invalid" };
+	return identity.verifyToken(token, now);
 }

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../../lib/config";
 import { signAccessToken } from "../../../lib/tokens/access";
-import { loadSigningKey, loadVerificationKeys } from "../../../lib/tokens/keys";
-import { authenticate, type Verifier } from "../../../services/api/authenticate";
-import { RevocationSet } from "../../../services/api/revocations";
+import { loadSigningKey } from "../../../lib/tokens/keys";
+import { CallerIdentity } from "../../../lib/bus-identity";
+import { authenticate } from "../../../services/api/authenticate";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "authenticate-test-"));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -14,8 +14,8 @@ const config = loadConfig({ DATA_DIR: dataDir });
 const signingKey = loadSigningKey(config);
 const TTL = 900;
 
-function verifier(): Verifier {
-	return { keys: new Map(loadVerificationKeys(config).map(k => [k.kid, k])), revocations: new RevocationSet(), config };
+function verifier(): CallerIdentity {
+	return CallerIdentity.fromConfig(config);
 }
 
 function bearer(sessionId = "s1"): string {

@@ -1,0 +1,77 @@
+/**
+ * Identity on the bus is proven, not asserted (CONTRACT §7). The gateway forwards the caller's access token
+ * in `meta.accessToken`; every node verifies it itself before an action runs (middlewares/access-control.ts)
+ * with the same public keys as the gateway and the same set of ended sessions (`session.revoked`, kept by
+ * services/identity), so a broker that joins NATS with a made-up `meta.user` is nobody. Operators prove
+ * themselves with an assertion signed by the signing key (lib/tokens/operator.ts).
+ */
+import type { Config } from "./config";
+import { verifyAccessToken } from "./tokens/access";
+import { loadVerificationKeys, type VerificationKey } from "./tokens/keys";
+import { verifyOperatorAssertion } from "./tokens/operator";
+import { RevocationSet } from "./tokens/revocations";
+import type { AppMeta, AuthFailure, AuthUser } from "./types";
+
+/** Who called, as proven by what the call carries: a user, a failure (401), or nobody (null). */
+export type Caller = AuthUser | { failure: AuthFailure } | null;
+
+interface Verified {
+	user: AuthUser;
+	/** Milliseconds since the epoch: the token's `exp`. */
+	expiresAt: number;
+}
+
+/** Enough for every token live at once on a busy node; an entry is ~300 bytes. */
+export const CACHE_ENTRIES = 10_000;
+
+export class CallerIdentity {
+	readonly revocations = new RevocationSet();
+	/** Set once the ended sessions have been loaded from `auth` (a gateway is not ready before). */
+	revocationsLoaded = false;
+	/** Verified tokens, oldest first (a Map keeps insertion order): bounded, so a flood of tokens costs no memory. */
+	private readonly verified = new Map<string, Verified>();
+
+	constructor(
+		readonly keys: ReadonlyMap<string, VerificationKey>,
+		private readonly expect: { issuer: string; audience: string },
+		private readonly maxEntries = CACHE_ENTRIES
+	) {}
+
+	static fromConfig(config: Pick<Config, "jwtIssuer" | "jwtAudience"> & Parameters<typeof loadVerificationKeys>[0]): CallerIdentity {
+		return new CallerIdentity(new Map(loadVerificationKeys(config).map(k => [k.kid, k])), { issuer: config.jwtIssuer, audience: config.jwtAudience });
+	}
+
+	/** The user an access token proves; a revoked session is refused every time (revocation is never cached). */
+	verifyToken(token: string, now: number): AuthUser | { failure: AuthFailure } {
+		let entry = this.verified.get(token);
+		if (!entry) {
+			const result = verifyAccessToken(token, this.keys, this.expect, now);
+			if ("failure" in result) return result;
+			const { sub, sid, roles, exp } = result.claims;
+			entry = { user: { id: sub, sid, roles }, expiresAt: exp * 1000 };
+			if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value as string);
+			this.verified.set(token, entry);
+		}
+		if (entry.expiresAt <= now) {
+			this.verified.delete(token);
+			return { failure: "expired" };
+		}
+		if (this.revocations.has(entry.user.sid, now)) return { failure: "revoked" };
+		return entry.user;
+	}
+
+	/** The caller of a call from what its meta carries; `meta.user` itself is never believed. */
+	callerOf(meta: Pick<AppMeta, "accessToken" | "operatorAssertion">, now: number): Caller {
+		if (typeof meta.accessToken === "string") return this.verifyToken(meta.accessToken, now);
+		if (typeof meta.operatorAssertion === "string") {
+			const claims = verifyOperatorAssertion(meta.operatorAssertion, this.keys, this.expect, now);
+			if (typeof claims === "string") return { failure: claims };
+			return { id: `operator:${claims.sub}`, sid: "operator", roles: ["admin"], operator: claims.sub };
+		}
+		return null;
+	}
+
+	get cached(): number {
+		return this.verified.size;
+	}
+}
