@@ -5,7 +5,7 @@
  * services/identity), so a broker that joins NATS with a made-up `meta.user` is nobody. Operators prove
  * themselves with an assertion signed by the signing key (lib/tokens/operator.ts).
  */
-import type { Config } from "./config";
+import { ConfigError, type Config } from "./config";
 import { verifyAccessToken } from "./tokens/access";
 import { loadVerificationKeys, type VerificationKey } from "./tokens/keys";
 import { verifyOperatorAssertion } from "./tokens/operator";
@@ -37,7 +37,10 @@ export class CallerIdentity {
 		private readonly maxEntries = CACHE_ENTRIES
 	) {}
 
-	static fromConfig(config: Pick<Config, "jwtIssuer" | "jwtAudience"> & Parameters<typeof loadVerificationKeys>[0]): CallerIdentity {
+	static fromConfig(config: Config): CallerIdentity {
+		if (config.production && !config.jwtPublicKeys && !config.jwtPrivateKey) {
+			throw new ConfigError("JWT_PUBLIC_KEYS is required when NODE_ENV=production on every node that runs a service: each verifies its callers' access tokens");
+		}
 		return new CallerIdentity(new Map(loadVerificationKeys(config).map(k => [k.kid, k])), { issuer: config.jwtIssuer, audience: config.jwtAudience });
 	}
 
