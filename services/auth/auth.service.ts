@@ -12,7 +12,7 @@ import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mix
 import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
-import { bootstrapAdmin } from "./flows/bootstrap-admin";
+import { bootstrapAdminUntilDone, checkAdminSettings, type BootstrapOutcome } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
 import { linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
@@ -40,6 +40,8 @@ type AuthThis = Service &
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
 		isStopping: boolean;
+		/** The ADMIN_EMAIL bootstrap, run once the broker has started (tests wait for it). */
+		adminBootstrap: Promise<BootstrapOutcome>;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
 
@@ -218,9 +220,19 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			};
 		},
 
-		async started(this: AuthThis) {
-			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
-			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
+		started(this: AuthThis) {
+			checkAdminSettings(config);
+			const run = () => bootstrapAdminUntilDone(() => requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"], 10_000, 100), {
+				stopping: () => this.isStopping,
+				sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+				warn: message => this.logger.warn(message)
+			});
+			// After the broker has started: no start-up work waits on a call this very node must answer.
+			this.adminBootstrap = new Promise(resolve => this.broker.localBus.once("$broker.started", () => resolve(run())));
+			this.adminBootstrap.then(
+				outcome => outcome && this.logger.info(`Admin account ${outcome.email}: ${outcome.created ? "created" : "exists or existed, left as it is"}.`),
+				err => this.logger.error("Could not set up the admin account:", (err as Error).message)
+			);
 		},
 
 		async stopped(this: AuthThis) {

@@ -125,6 +125,8 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 			throw err;
 		}
 	}
+	// The ADMIN_EMAIL bootstrap runs once the broker has started: the tests log in as that admin at once.
+	if (opts.awaitStart !== false) await (broker.getLocalService("auth") as unknown as { adminBootstrap?: Promise<unknown> } | undefined)?.adminBootstrap;
 	const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
 	const { port } = server.address() as AddressInfo;
 	const url = `http://127.0.0.1:${port}`;
