@@ -4,6 +4,7 @@ import type { ServiceDeps } from "./lib/types";
 import { CallerIdentity } from "./lib/bus-identity";
 import { systemClock } from "./lib/clock";
 import { HealthMiddleware } from "./lib/health-server";
+import { NatsTransporter } from "./lib/nats-transporter";
 import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
 
@@ -41,7 +42,8 @@ export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity
 		namespace: config.namespace,
 		nodeID: config.nodeId,
 		// Credentials and TLS from TRANSPORTER / NATS_TOKEN / NATS_TLS_* (lib/transport.ts); reconnects forever.
-		transporter: config.transporter ? { type: "NATS", options: natsOptions(config) } : null,
+		// Balanced subscriptions in step with the local services, and a clean stop with NATS down (lib/nats-transporter.ts).
+		transporter: config.transporter ? new NatsTransporter(natsOptions(config)) : null,
 		// NATS queue groups balance requests: NATS knows at once which subscribers are alive, so after a node
 		// dies no new request is sent to it (README "Fault tolerance" has the measurements behind this).
 		disableBalancer: !!config.transporter,

@@ -118,6 +118,11 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 					const checks: Record<string, boolean> = { revocations: identity.revocationsLoaded };
 					await Promise.all(
 						REQUIRED_SERVICES.map(async name => {
+							// Not known (yet) to this node: not ready, and no call (nor "not registered" warning) for it.
+							if (!this.broker.registry.actions.isAvailable(`${name}.storeHealth`)) {
+								checks[name] = false;
+								return;
+							}
 							try {
 								const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
 								checks[name] = health.reachable;

@@ -2,7 +2,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
-import { IDEMPOTENT } from "../../lib/fault-tolerance";
+import { IDEMPOTENT, servicesKnown } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
 import { signAccessToken } from "../../lib/tokens/access";
 import { loadSigningKey } from "../../lib/tokens/keys";
@@ -222,7 +222,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		started(this: AuthThis) {
 			checkAdminSettings(config);
-			const run = () => bootstrapAdminUntilDone(() => requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"], 10_000, 100), {
+			const run = () => bootstrapAdminUntilDone(() => requestKit(this.core, this.broker, {}), async () => void (await servicesKnown(this.broker, ["users"], () => this.isStopping)), {
 				stopping: () => this.isStopping,
 				sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
 				warn: message => this.logger.warn(message)

@@ -1,4 +1,5 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
+import { servicesKnown } from "../../lib/fault-tolerance";
 import type { RevokedSession, ServiceDeps } from "../../lib/types";
 
 type IdentityThis = Service & { stopping: boolean; pruneTimer?: NodeJS.Timeout; loadRevocations(): Promise<void> };
@@ -27,7 +28,7 @@ export default function identityService(deps: ServiceDeps): ServiceSchema {
 			async loadRevocations(this: IdentityThis): Promise<void> {
 				for (let attempt = 1; !identity.revocationsLoaded && !this.stopping; attempt++) {
 					try {
-						await this.broker.waitForServices(["auth"], 5_000, 100);
+						if (!(await servicesKnown(this.broker, ["auth"], () => this.stopping))) return;
 						identity.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
 						identity.revocationsLoaded = true;
 					} catch (err) {

@@ -57,6 +57,7 @@ export async function bootstrapAdminUntilDone(kit: () => AuthKit, usersReady: ()
 	for (let attempt = 1; !retry.stopping(); attempt++) {
 		try {
 			await usersReady();
+			if (retry.stopping()) break;
 			return await bootstrapAdmin(kit());
 		} catch (err) {
 			if (err instanceof ConfigError || retry.stopping()) throw err;
