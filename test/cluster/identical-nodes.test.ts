@@ -5,7 +5,7 @@
  * (GET /me through every node in the rotation, as a load balancer does) without a failed request.
  */
 import fs from "node:fs";
-import { BackendNode, Load, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
+import { BackendNode, Load, NatsServer, sharedDataDir } from "../helpers/cluster";
 import { FerretDb } from "../helpers/ferretdb";
 import { MailCatcher } from "../helpers/mail-catcher";
 

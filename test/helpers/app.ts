@@ -45,7 +45,7 @@ export function tempDir(prefix = "ub-test-"): string {
 }
 
 /** A logger that keeps lines in memory instead of printing them (TEST_LOGS=1 prints them too). */
-class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
+export class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
 	constructor(
 		private readonly lines: string[],
 		level: string
