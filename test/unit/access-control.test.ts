@@ -216,3 +216,10 @@ describe("CallerIdentity cache", () => {
 		expect(cachedUs * 10).toBeLessThan(verifyUs);
 	});
 });
+
+describe("CallerIdentity.fromConfig", () => {
+	it("in production, refuses a node with neither JWT_PUBLIC_KEYS nor JWT_PRIVATE_KEY, naming JWT_PUBLIC_KEYS", () => {
+		const prod = loadConfig({ NODE_ENV: "production", DATA_DIR: dataDir, BCRYPT_ROUNDS: "12" });
+		expect(() => CallerIdentity.fromConfig(prod)).toThrow(/^JWT_PUBLIC_KEYS is required when NODE_ENV=production/);
+	});
+});
