@@ -54,7 +54,7 @@ if ((natsAvailable() && ferretdbAvailable()) || process.env.CI === "true") {
 }
 
 /** The hosted pages in headless Chromium: without /usr/bin/chromium the suite skips with a reason (fails in CI). */
-projects.push({ ...common, displayName: "browser", testMatch: ["<rootDir>/test/browser/**/*.test.ts"] });
+projects.push({ ...common, displayName: "browser", testMatch: ["<rootDir>/test/browser/**/*.test.ts"], setupFilesAfterEnv: ["<rootDir>/test/browser/setup.ts"] });
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,5 +1,7 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import { CallerIdentity } from "./lib/bus-identity";
+import { loadSigningKey, type SigningKey } from "./lib/tokens/keys";
+import { enableOperators, signOperatorAssertion } from "./lib/tokens/operator";
 import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import type { ServiceDeps } from "./lib/types";
@@ -25,6 +27,11 @@ export function createBroker(config: Config, overrides: Partial<BrokerOptions> =
 	const all: ServiceDeps = { clock: systemClock, identity, ...deps };
 	const broker = new ServiceBroker({ ...brokerOptions(config, all), ...overrides });
 	if (config.services.length > 0) broker.createService(identityService(all));
+	// A node that holds the signing key can act for an operator at its console (the REPL's commands).
+	if (config.jwtPrivateKey || !config.production) {
+		let key: SigningKey | undefined;
+		enableOperators(broker, operator => signOperatorAssertion(operator, (key ??= loadSigningKey(config)), { issuer: config.jwtIssuer, audience: config.jwtAudience, now: all.clock.now() }));
+	}
 	for (const name of config.services) broker.createService(FACTORIES[name](config, all));
 	return broker;
 }

@@ -6,7 +6,7 @@
  * themselves with an assertion signed by the signing key (lib/tokens/operator.ts).
  */
 import { ConfigError, type Config } from "./config";
-import { verifyAccessToken } from "./tokens/access";
+import { MFA_ENROLMENT_SCOPE, verifyAccessToken } from "./tokens/access";
 import { loadVerificationKeys, type VerificationKey } from "./tokens/keys";
 import { verifyOperatorAssertion } from "./tokens/operator";
 import { RevocationSet } from "./tokens/revocations";
@@ -50,8 +50,9 @@ export class CallerIdentity {
 		if (!entry) {
 			const result = verifyAccessToken(token, this.keys, this.expect, now);
 			if ("failure" in result) return result;
-			const { sub, sid, roles, exp } = result.claims;
-			entry = { user: { id: sub, sid, roles }, expiresAt: exp * 1000 };
+			const { sub, sid, roles, exp, amr, scope } = result.claims;
+			const user: AuthUser = { id: sub, sid, roles, ...(amr ? { amr } : {}), ...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {}) };
+			entry = { user, expiresAt: exp * 1000 };
 			if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value as string);
 			this.verified.set(token, entry);
 		}
@@ -69,7 +70,8 @@ export class CallerIdentity {
 		if (typeof meta.operatorAssertion === "string") {
 			const claims = verifyOperatorAssertion(meta.operatorAssertion, this.keys, this.expect, now);
 			if (typeof claims === "string") return { failure: claims };
-			return { id: `operator:${claims.sub}`, sid: "operator", roles: ["admin"], operator: claims.sub };
+			// "operator" is the actor the audit trail has always named for the console; the name is in `operator`.
+			return { id: "operator", sid: "operator", roles: ["admin"], operator: claims.sub };
 		}
 		return null;
 	}

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ROLES, type Role } from "./enums";
 
 /** The four services a node can run (CONTRACT §1, `SERVICES`). */
 export const SERVICE_NAMES = ["api", "users", "auth", "notifications"] as const;
@@ -71,7 +72,9 @@ export const VARIABLES = {
 	MFA_ENCRYPTION_KEYS: { services: AUTH },
 	WEBAUTHN_RP_ID: { services: AUTH },
 	WEBAUTHN_RP_NAME: { services: AUTH },
-	WEBAUTHN_ORIGINS: { services: AUTH }
+	WEBAUTHN_ORIGINS: { services: AUTH },
+	// Roles that must have a second factor: until they enrol, their tokens reach only the enrolment routes.
+	MFA_REQUIRED_ROLES: { services: AUTH }
 } as const satisfies Record<string, VariableUse>;
 export type VariableName = keyof typeof VARIABLES;
 
@@ -132,6 +135,8 @@ export interface Config {
 	/** Earlier MFA_ENCRYPTION_KEY values, still accepted for decryption while secrets are re-encrypted. */
 	mfaEncryptionKeys: string[];
 	webauthn: WebAuthnConfig;
+	/** Users with one of these roles get tokens that reach only the enrolment routes until they show a second factor. */
+	mfaRequiredRoles: Role[];
 	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
 	tracingEndpoint?: string;
 }
@@ -310,6 +315,13 @@ function webauthn(env: Env, appUrl: string, appName: string): WebAuthnConfig {
 	return { rpId, rpName: text(env, "WEBAUTHN_RP_NAME") ?? appName, origins };
 }
 
+function mfaRequiredRoles(env: Env): Role[] {
+	const names = (text(env, "MFA_REQUIRED_ROLES") ?? "").split(",").map(r => r.trim()).filter(Boolean);
+	const unknown = names.filter(n => !(ROLES as readonly string[]).includes(n));
+	if (unknown.length) throw new ConfigError(`MFA_REQUIRED_ROLES lists roles of ${ROLES.join(", ")} only, got "${unknown.join(", ")}"`);
+	return [...new Set(names)] as Role[];
+}
+
 /** Reads CONTRACT §1 from the environment. Throws ConfigError on a value the node must not run with. */
 export function loadConfig(env: Env = process.env): Config {
 	const production = env.NODE_ENV === "production";
@@ -360,6 +372,7 @@ export function loadConfig(env: Env = process.env): Config {
 		mfaEncryptionKey: text(env, "MFA_ENCRYPTION_KEY"),
 		mfaEncryptionKeys: (text(env, "MFA_ENCRYPTION_KEYS") ?? "").split(",").map(k => k.trim()).filter(Boolean),
 		webauthn: webauthn(env, appUrl, appName),
+		mfaRequiredRoles: mfaRequiredRoles(env),
 		tracingEndpoint: url(env, "TRACING_ENDPOINT", ["http:", "https:"])
 	};
 }

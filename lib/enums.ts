@@ -24,7 +24,13 @@ export const EMAIL_TEMPLATES = [
 	"password-reset",
 	"password-changed",
 	"sessions-ended",
-	"account-deleted"
+	"account-deleted",
+	// Second factors (services/auth/mfa/notices.ts): enrolled, removed, reset by an admin, recovery codes.
+	"mfa-enabled",
+	"mfa-disabled",
+	"mfa-reset",
+	"recovery-code-used",
+	"recovery-codes-renewed"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

@@ -3,10 +3,19 @@ export const METRICS = {
 	logins: { name: "userbackend_logins_total", description: "Login attempts by result", labelNames: ["result"] },
 	registrations: { name: "userbackend_registrations_total", description: "Registrations by result", labelNames: ["result"] },
 	emails: { name: "userbackend_emails_total", description: "E-mail delivery attempts by template and result", labelNames: ["template", "result"] },
-	throttled: { name: "userbackend_throttled_total", description: "Requests refused by throttling, by kind (address, ip)", labelNames: ["kind"] }
+	throttled: { name: "userbackend_throttled_total", description: "Requests refused by throttling, by kind (address, ip)", labelNames: ["kind"] },
+	mfaChallenges: {
+		name: "userbackend_mfa_challenges_total",
+		description: "Second-factor codes checked, by method (totp, recovery), where (login, step_up, enrolment) and result (passed, failed)",
+		labelNames: ["method", "stage", "result"]
+	},
+	outbox: { name: "userbackend_outbox_total", description: "Outbox messages relayed to notifications, by result", labelNames: ["result"] }
 } as const;
 
 export type MetricKey = keyof typeof METRICS;
+
+/** auth's outbox: messages waiting to be handed over to notifications (set at each poll of the relay). */
+export const OUTBOX_DEPTH = { name: "userbackend_outbox_depth", description: "Outbox messages waiting for notifications" } as const;
 
 /** The part of the broker's metric registry this project uses. */
 export interface MetricRegistry {

@@ -24,6 +24,21 @@ export const NEW_PASSWORD_PARAM = { type: "string", max: 1024, openapi: { minLen
 /** A token from an e-mail link or a refresh token. */
 export const TOKEN_PARAM = { type: "string", min: 1, max: 512 } as const;
 
+/**
+ * A TOTP code as typed: 6 digits, optionally grouped 3+3 by a space or dash (anything else is 422 before any
+ * check; a well-formed wrong code is INVALID_MFA_CODE).
+ */
+export const TOTP_CODE_PARAM = { type: "string", trim: true, pattern: /^\d{3}[ -]?\d{3}$/, openapi: { examples: ["123456"] } } as const;
+
+/** A recovery code as handed out (`xxxx-xxxx-xxxx`), in any case, with or without the dashes. */
+export const RECOVERY_CODE_PARAM = { type: "string", trim: true, pattern: /^[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}$/, openapi: { examples: ["7h2k-9qmx-4d1p"] } } as const;
+
+/**
+ * The mfaToken of a login's second step. Long enough that any token a client may mix it up with (an access
+ * token, a refresh token) is looked up and refused as 401 INVALID_TOKEN rather than a 422.
+ */
+export const MFA_TOKEN_PARAM = { type: "string", min: 1, max: 4096 } as const;
+
 /** An id in a path. */
 export const ID_PARAM = { type: "string", min: 1, max: 100 } as const;
 

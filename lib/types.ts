@@ -1,6 +1,6 @@
 /** Shared types: what crosses a service boundary or the HTTP API is declared here, once. */
 
-import type { EmailTemplate, LinkKind, Role, UserStatus } from "./enums";
+import type { Amr, EmailTemplate, LinkKind, MfaMethod, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
 import type { CallerIdentity } from "./bus-identity";
 import type { PublicUser } from "./user-schema";
@@ -24,6 +24,15 @@ export interface UserRecord {
 	lastLoginAt: Date | null;
 }
 
+/** A new account, as auth asks `users.create` for one. */
+export interface NewUser {
+	email: string;
+	displayName?: string;
+	locale?: string;
+	roles?: Role[];
+	emailVerified?: boolean;
+}
+
 /** The caller, as the gateway established it from a verified access token. */
 export interface AuthUser {
 	id: string;
@@ -31,6 +40,10 @@ export interface AuthUser {
 	roles: Role[];
 	/** Set for an operator (lib/tokens/operator.ts): a person at the console, not an account. */
 	operator?: string;
+	/** How the user authenticated (the token's `amr`), when it says. */
+	amr?: Amr[];
+	/** The token reaches only the second-factor enrolment routes (MFA_REQUIRED_ROLES). */
+	enrolmentOnly?: true;
 }
 
 /** Why a presented access token was not accepted; the access-control middleware turns it into a 401. */
@@ -56,6 +69,15 @@ export interface AppMeta {
 export interface AccessRule {
 	auth?: "required";
 	roles?: Role[];
+	/** Reachable with a token limited to second-factor enrolment (MFA_REQUIRED_ROLES); every other secured action answers 403 MFA_REQUIRED to one. */
+	enrolment?: true;
+}
+
+/** `POST /login` with a second factor enrolled: the password was right; finish with `POST /login/mfa`. */
+export interface MfaChallengeResponse {
+	mfaRequired: true;
+	mfaToken: string;
+	methods: MfaMethod[];
 }
 
 export interface TokenResponse {

@@ -11,7 +11,8 @@ type RuledAction = AccessRule & { name?: string };
  * Enforces `auth: "required"` and `roles: [...]` declared on actions, in one place, on the node that runs
  * the action. The caller is proven here, on this node, from the access token (or operator assertion) the
  * call carries; a `meta.user` sent by whoever published on the bus is replaced, on every action, so no
- * handler or audit entry ever sees an unproven user. 401 without a valid token, 403 without the role.
+ * handler or audit entry ever sees an unproven user. 401 without a valid token, 403 without the role,
+ * 403 MFA_REQUIRED for a token limited to second-factor enrolment on an action not marked `enrolment`.
  */
 export function AccessControlMiddleware(identity: CallerIdentity, clock: Pick<Clock, "now">): Middleware {
 	return {
@@ -28,6 +29,9 @@ export function AccessControlMiddleware(identity: CallerIdentity, clock: Pick<Cl
 				if (!user) {
 					// A token that was sent and refused (here, or already at the gateway) is INVALID_TOKEN.
 					return Promise.reject(caller || ctx.meta.authFailure ? apiError("INVALID_TOKEN") : apiError("UNAUTHORIZED"));
+				}
+				if (user.enrolmentOnly && action.enrolment !== true) {
+					return Promise.reject(apiError("MFA_REQUIRED", "Set up a second factor first: until then this token reaches only the enrolment routes"));
 				}
 				if (roles?.length && !roles.some(r => user.roles.includes(r))) {
 					return Promise.reject(apiError("FORBIDDEN"));

@@ -3,7 +3,7 @@
  * the embedded store builds its own (single-field) indexes from them.
  */
 import { Schema, model, type Model } from "mongoose";
-import { AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
+import { AMR_VALUES, AUDIT_OUTCOMES, AUTH_FACTORS, DELIVERY_STATUSES, EMAIL_TEMPLATES, LINK_KINDS, MFA_METHODS, ROLES, SPENT_TOKEN_KINDS, USER_STATUSES, WEBAUTHN_CEREMONIES } from "../lib/enums";
 
 const id = { type: String, required: true };
 
@@ -56,7 +56,9 @@ export const SessionModel = model(
 			ip: { type: String, default: null },
 			revokedAt: { type: Date, default: null, index: true },
 			/** Until when the gateways must refuse this session's access tokens. */
-			revokedUntil: { type: Date, default: null }
+			revokedUntil: { type: Date, default: null },
+			/** How the user signed in (RFC 8176): every access token of the session carries it. */
+			amr: { type: [String], enum: AMR_VALUES, default: undefined }
 		},
 		{ collection: "sessions", versionKey: false }
 	)
@@ -80,7 +82,7 @@ export const SpentTokenModel = model(
 	)
 );
 
-/** The audit trail: hash-chained, append-only (lib/audit.ts). */
+/** The audit trail: hash-chained, append-only (services/auth/audit/). */
 const auditSchema = new Schema(
 	{
 		_id: id,
@@ -124,7 +126,7 @@ export const EmailChangeModel = model(
 	)
 );
 
-/** Short-lived mutexes (lib/lock.ts). */
+/** Short-lived mutexes (services/users/lock.ts). */
 export const LockModel = model(
 	"Lock",
 	new Schema({ _id: id, expiresAt: { type: Date, required: true, expires: 0 } }, { collection: "locks", versionKey: false })
@@ -196,6 +198,28 @@ export const DeliveryModel = model(
 			sentAt: { type: Date, default: null }
 		},
 		{ collection: "deliveries", versionKey: false }
+	)
+);
+
+/**
+ * auth's outbox: e-mails and in-app notices written before the request is answered and relayed to
+ * `notifications` until it has taken them (services/auth/outbox.ts). Never a token: links are minted as
+ * the e-mail is sent.
+ */
+export const OutboxModel = model(
+	"OutboxMessage",
+	new Schema(
+		{
+			_id: id, // the idempotency key the message is handed over with
+			message: { type: Schema.Types.Mixed, required: true },
+			status: { type: String, required: true, enum: ["pending", "refused"], index: true },
+			attempts: { type: Number, default: 0 },
+			nextAttemptAt: { type: Date, required: true, index: true },
+			lockedUntil: { type: Date, default: null },
+			lastError: { type: String, default: null },
+			createdAt: { type: Date, required: true }
+		},
+		{ collection: "mail_outbox", versionKey: false, minimize: false }
 	)
 );
 

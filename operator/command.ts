@@ -1,4 +1,5 @@
 import { UNAVAILABLE_TYPES } from "../lib/errors";
+import { operatorMeta } from "../lib/tokens/operator";
 
 /**
  * What every operator command is built on. Each command is a plain function of a small "caller" (a
@@ -17,9 +18,10 @@ export interface CallOptions {
 
 /**
  * Admin-only actions check the caller's roles; the REPL calls them as "operator" (recorded as the actor in
- * the audit trail). Whoever runs a REPL on the cluster's bus is an operator already.
+ * the audit trail), proven by an assertion signed with the node's signing key (lib/tokens/operator.ts): `call`
+ * adds it for these options. A `meta.user` would be refused: identity on the bus is proven (CONTRACT §7).
  */
-export const OPERATOR: CallOptions = { meta: { user: { id: "operator", sid: "repl", roles: ["admin"] } } };
+export const OPERATOR: CallOptions = { meta: {} };
 
 /** What the commands need of a broker. */
 export interface Caller {
@@ -89,7 +91,8 @@ export function describeError(err: unknown, action?: string): string {
 /** Calls an action; a failure becomes a CommandError with a one-line message. */
 export async function call<T>(caller: Caller, action: string, params: object, opts?: CallOptions): Promise<T> {
 	try {
-		return await caller.call<T>(action, params, opts);
+		const proof = opts === OPERATOR ? operatorMeta(caller, "repl") : undefined;
+		return await caller.call<T>(action, params, proof ? { ...opts, meta: { ...opts?.meta, ...proof } } : opts);
 	} catch (err) {
 		throw new CommandError(describeError(err, action));
 	}

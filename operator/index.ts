@@ -1,5 +1,5 @@
 import type { ReplOptions, ServiceBroker } from "moleculer";
-import { clearThrottle, verifyAudit } from "./auth";
+import { clearThrottle, resetMfa, verifyAudit } from "./auth";
 import { clusterHealth } from "./cluster";
 import { describeError, type Caller, type CommandOutput } from "./command";
 import { FAILED_LIMIT_MAX, listFailedMail, retryMail } from "./mail";
@@ -78,6 +78,7 @@ export function replCommands(out?: Printer): ReplCommand[] {
 		),
 		define("mail-retry [id]", "Send failed e-mails again: the one with this id, or all", (b, a) => retryMail(b, a.id), {}, out),
 		define("throttle-clear <target>", "Lift the login lock of an e-mail address, or the request limit of an IP", (b, a) => clearThrottle(b, a.target), {}, out),
+		define("mfa-reset <email>", "Remove every second factor of a locked-out user (TOTP, recovery codes, passkeys); audited, the user is told", (b, a) => resetMfa(b, a.email), {}, out),
 		define("audit-verify", "Check the audit trail's hash chain: reports the first removed or altered entry", b => verifyAudit(b), {}, out),
 		define("cluster", "Cluster health: nodes, services per node, store reachability of users/auth/notifications", b => clusterHealth(b), {}, out)
 	];

@@ -7,6 +7,8 @@ declare module "moleculer/src/service" {
 		auth?: "required";
 		/** The caller must hold one of these roles (implies `auth`). */
 		roles?: Role[];
+		/** Reachable with a token limited to second-factor enrolment (MFA_REQUIRED_ROLES). */
+		enrolment?: true;
 		/** OpenAPI: a one-line description of the route. */
 		summary?: string;
 	}

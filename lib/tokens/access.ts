@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { AuthFailure } from "../types";
-import type { Role } from "../enums";
+import { AMR_VALUES, type Amr, type Role } from "../enums";
 import type { SigningKey, VerificationKey } from "./keys";
 
 export interface AccessTokenOptions {
@@ -20,15 +20,34 @@ export interface AccessClaims {
 	iat: number;
 	exp: number;
 	jti: string;
+	/** RFC 8176: how the user authenticated (services/auth/mfa/amr.ts). */
+	amr?: Amr[];
+	/** Present only on a token limited to second-factor enrolment (MFA_REQUIRED_ROLES). */
+	scope?: typeof MFA_ENROLMENT_SCOPE;
+}
+
+/** The `scope` of a token that reaches only the enrolment routes (middlewares/access-control.ts). */
+export const MFA_ENROLMENT_SCOPE = "mfa-enrolment";
+
+/** Who a token is for and what it carries. */
+export interface AccessSubject {
+	userId: string;
+	sessionId: string;
+	roles: Role[];
+	amr?: Amr[];
+	/** True: the token reaches only the enrolment routes. */
+	enrolmentOnly?: boolean;
 }
 
 export function signAccessToken(
-	subject: { userId: string; sessionId: string; roles: Role[] },
+	subject: AccessSubject,
 	key: SigningKey,
 	opts: AccessTokenOptions & { /** Milliseconds since the epoch (the caller's clock); the system time when absent. */ now?: number }
 ): string {
 	const iat = opts.now === undefined ? {} : { iat: Math.floor(opts.now / 1000) };
-	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...iat }, key.privateKey, {
+	const amr = subject.amr ? { amr: subject.amr } : {};
+	const scope = subject.enrolmentOnly ? { scope: MFA_ENROLMENT_SCOPE } : {};
+	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...amr, ...scope, ...iat }, key.privateKey, {
 		algorithm: key.alg,
 		keyid: key.kid,
 		header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE },
@@ -64,7 +83,9 @@ function isAccessClaims(value: unknown): value is AccessClaims {
 		typeof c.sid === "string" &&
 		typeof c.jti === "string" &&
 		Array.isArray(c.roles) &&
-		c.roles.every(r => r === "user" || r === "admin")
+		c.roles.every(r => r === "user" || r === "admin") &&
+		(c.amr === undefined || (Array.isArray(c.amr) && c.amr.every(v => (AMR_VALUES as readonly unknown[]).includes(v)))) &&
+		(c.scope === undefined || c.scope === MFA_ENROLMENT_SCOPE)
 	);
 }
 

@@ -52,3 +52,16 @@ export function verifyOperatorAssertion(
 		return err instanceof jwt.TokenExpiredError ? "expired" : "invalid";
 	}
 }
+
+/** Brokers whose node holds the signing key, and so can act for an operator at its console (server.ts). */
+const operatorSigners = new WeakMap<object, (operator: string) => string>();
+
+export function enableOperators(broker: object, sign: (operator: string) => string): void {
+	operatorSigners.set(broker, sign);
+}
+
+/** The meta that proves an operator on the bus, from a broker that can sign it (undefined otherwise). */
+export function operatorMeta(broker: object, operator: string): { operatorAssertion: string } | undefined {
+	const sign = operatorSigners.get(broker);
+	return sign ? { operatorAssertion: sign(operator) } : undefined;
+}

@@ -10,7 +10,7 @@ import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
-import { ROUTE_GROUPS, ROUTES, allowHeader, requestPath } from "./routes";
+import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -171,6 +171,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 					res.end();
 					return;
 				}
+				// HEAD is GET without the body (RFC 9110); node's response already leaves the body out for a HEAD request.
+				if (req.method === "HEAD" && findRoute("GET", requestPath(req.url ?? "/"))) req.method = "GET";
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
 			}
 		}

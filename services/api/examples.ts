@@ -24,6 +24,9 @@ const TOKENS = {
 	user: USER
 };
 
+/** As handed out: `xxxx-xxxx-xxxx` in Crockford's base32 (services/auth/mfa/recovery-codes.ts). */
+const RECOVERY_CODES = ["7h2k-9qmx-4d1p", "0c3v-ma8e-t5rw", "kq6n-2bzy-h9d0", "w4fj-p1xs-8gae", "d7r2-y0mk-3vcq", "5nta-jh6w-q2pe", "x9bd-4kc7-mr1s", "e2gq-v8tn-6yza", "r0wm-c5pd-j3hx", "9szk-t7ef-b4na"];
+
 export const EXAMPLES = {
 	register: {
 		request: { email: "ada@example.com", password: "correct horse battery staple", displayName: "Ada", locale: "en" },
@@ -33,5 +36,14 @@ export const EXAMPLES = {
 	refresh: { request: { refreshToken: TOKENS.refreshToken }, response: TOKENS },
 	me: { response: USER },
 	updateMe: { request: { displayName: "Ada L.", timezone: "Europe/London" }, response: { ...USER, displayName: "Ada L.", timezone: "Europe/London" } },
-	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } }
+	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } },
+	loginMfa: { request: { mfaToken: "Jd2m5m1pQ0x7uV3cS9kR4tY8wB6nA1eF2hG5jK7lM0o", code: "492039" }, response: TOKENS },
+	mfaStatus: { response: { totp: true, recoveryCodesRemaining: 9, passkeys: [{ id: "b6a1d6f0-3a1e-4f55-9c8e-0d1c2b3a4f5e", name: "Laptop", createdAt: "2025-01-16T08:00:00.000Z", lastUsedAt: null }] } },
+	totpSetup: {
+		request: { password: "correct horse battery staple" },
+		response: { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauthUrl: "otpauth://totp/User%20backend:ada%40example.com?issuer=User%20backend&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30" }
+	},
+	totpConfirm: { request: { code: "492039" }, response: { recoveryCodes: RECOVERY_CODES } },
+	renewRecoveryCodes: { request: { password: "correct horse battery staple" }, response: { recoveryCodes: RECOVERY_CODES } }
 };
+

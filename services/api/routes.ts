@@ -47,6 +47,10 @@ export const API_PREFIX = "/api/v1";
 
 /** A one-time link from an e-mail that is unknown, spent or expired: 400 (lib/errors.ts invalidLink). */
 const BAD_LINK: RouteError = { type: "INVALID_TOKEN", status: 400 };
+/** A wrong or reused second-factor code outside a login (lib/errors.ts invalidMfaCode). */
+const BAD_CODE: RouteError = { type: "INVALID_MFA_CODE", status: 422 };
+/** While TOTP is on: the step-up code is missing (403) or wrong (422). */
+const STEP_UP: RouteError[] = ["MFA_REQUIRED", BAD_CODE];
 
 export const ROUTE_GROUPS: RouteGroup[] = [
 	{
@@ -62,9 +66,19 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 				action: "auth.login",
 				tag: "auth",
 				status: 200,
-				response: "TokenResponse",
+				response: "LoginResponse",
 				errors: ["INVALID_CREDENTIALS", "EMAIL_NOT_VERIFIED", "ACCOUNT_DISABLED", "TOO_MANY_ATTEMPTS"],
 				examples: EXAMPLES.login
+			},
+			{
+				method: "POST",
+				path: "/login/mfa",
+				action: "auth.loginMfa",
+				tag: "auth",
+				status: 200,
+				response: "TokenResponse",
+				errors: ["INVALID_TOKEN", { type: "INVALID_MFA_CODE", status: 401 }, "TOO_MANY_ATTEMPTS", "ACCOUNT_DISABLED"],
+				examples: EXAMPLES.loginMfa
 			},
 			{ method: "POST", path: "/refresh", action: "auth.refresh", tag: "auth", status: 200, response: "TokenResponse", errors: ["INVALID_TOKEN", "TOKEN_REUSED", "ACCOUNT_DISABLED"], examples: EXAMPLES.refresh },
 			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204 },
@@ -73,7 +87,12 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "DELETE", path: "/sessions/:id", action: "auth.removeSession", tag: "auth", status: 204, errors: ["NOT_FOUND"] },
 			{ method: "POST", path: "/password/forgot", action: "auth.forgotPassword", tag: "auth", status: 202 },
 			{ method: "POST", path: "/password/reset", action: "auth.resetPassword", tag: "auth", status: 204, errors: [BAD_LINK, "WEAK_PASSWORD"] },
-			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204, errors: ["INVALID_CREDENTIALS", "WEAK_PASSWORD"] },
+			{ method: "POST", path: "/password/change", action: "auth.changePassword", tag: "auth", status: 204, errors: ["INVALID_CREDENTIALS", "WEAK_PASSWORD", ...STEP_UP] },
+			{ method: "GET", path: "/mfa", action: "auth.mfaStatus", tag: "mfa", status: 200, response: "MfaStatus", examples: EXAMPLES.mfaStatus },
+			{ method: "POST", path: "/mfa/totp/setup", action: "auth.totpSetup", tag: "mfa", status: 200, response: "TotpSetup", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.totpSetup },
+			{ method: "POST", path: "/mfa/totp/confirm", action: "auth.totpConfirm", tag: "mfa", status: 200, response: "RecoveryCodes", errors: [BAD_CODE, "NOT_FOUND"], examples: EXAMPLES.totpConfirm },
+			{ method: "DELETE", path: "/mfa/totp", action: "auth.totpDisable", tag: "mfa", status: 204, errors: ["INVALID_CREDENTIALS", BAD_CODE, "NOT_FOUND"] },
+			{ method: "POST", path: "/mfa/recovery-codes", action: "auth.renewRecoveryCodes", tag: "mfa", status: 200, response: "RecoveryCodes", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.renewRecoveryCodes },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
 			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
 		]
@@ -83,12 +102,13 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 		routes: [
 			{ method: "GET", path: "/me", action: "users.me", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.me },
 			{ method: "PATCH", path: "/me", action: "users.updateMe", tag: "users", status: 200, response: "User", errors: ["NOT_FOUND"], examples: EXAMPLES.updateMe },
-			{ method: "DELETE", path: "/me", action: "users.removeMe", tag: "users", status: 204, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "LAST_ADMIN"] },
-			{ method: "POST", path: "/me/email", action: "auth.requestEmailChange", tag: "users", status: 202, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "EMAIL_TAKEN"] },
+			{ method: "DELETE", path: "/me", action: "users.removeMe", tag: "users", status: 204, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "LAST_ADMIN", ...STEP_UP] },
+			{ method: "POST", path: "/me/email", action: "auth.requestEmailChange", tag: "users", status: 202, errors: ["INVALID_CREDENTIALS", "NOT_FOUND", "EMAIL_TAKEN", ...STEP_UP] },
 			{ method: "GET", path: "/", action: "users.list", tag: "admin", status: 200, response: "UserPage", examples: EXAMPLES.userList },
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND"] },
 			{ method: "PATCH", path: "/:id", action: "users.update", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND", "LAST_ADMIN"] },
-			{ method: "DELETE", path: "/:id", action: "users.remove", tag: "admin", status: 204, errors: ["NOT_FOUND", "LAST_ADMIN"] }
+			{ method: "DELETE", path: "/:id", action: "users.remove", tag: "admin", status: 204, errors: ["NOT_FOUND", "LAST_ADMIN"] },
+			{ method: "DELETE", path: "/:id/mfa", action: "auth.resetMfa", tag: "admin", status: 204, errors: ["NOT_FOUND"] }
 		]
 	},
 	{
@@ -161,9 +181,10 @@ export function findRoute(method: string, path: string): Route | undefined {
 	return routesOf(path).find(route => route.method === method.toUpperCase());
 }
 
-/** The `Allow` header of a known path: its routes' methods, and OPTIONS, which the gateway answers itself. */
+/** The `Allow` header of a known path: its routes' methods, HEAD wherever GET is, and OPTIONS, which the gateway answers itself. */
 export function allowHeader(path: string): string | undefined {
-	const methods = [...new Set(routesOf(path).map(route => route.method))];
+	const methods: string[] = [...new Set(routesOf(path).map(route => route.method))];
+	if (methods.includes("GET")) methods.splice(methods.indexOf("GET") + 1, 0, "HEAD");
 	return methods.length ? [...methods, "OPTIONS"].join(", ") : undefined;
 }
 
@@ -173,6 +194,7 @@ export interface ActionInfo {
 	summary?: string;
 	auth?: string;
 	roles?: string[];
+	enrolment?: boolean;
 }
 
 export function isSecured(action: ActionInfo): boolean {
@@ -188,8 +210,9 @@ function takesInput(action: ActionInfo): boolean {
  * - a body (every method but GET): malformed or too deep JSON 400, too large 413, not JSON 415, and 422
  *   (query parameters are refused on such routes, besides the action's own validation);
  * - a GET with parameters: 422;
- * - an access rule: 401 (403 for a missing role is the FORBIDDEN below); an open route of an IP-limited
- *   group: 429 RATE_LIMITED;
+ * - an access rule: 401 (403 for a missing role is the FORBIDDEN below), and 403 MFA_REQUIRED for a token
+ *   limited to second-factor enrolment (MFA_REQUIRED_ROLES) on any action not marked `enrolment`; an open
+ *   route of an IP-limited group: 429 RATE_LIMITED;
  * - every route: 403 for an Origin that CORS_ORIGINS does not allow, 503 when a service or store is away.
  */
 export function errorsOf(route: Route, action: ActionInfo): Array<{ type: ErrorType; status?: number }> {
@@ -198,7 +221,9 @@ export function errorsOf(route: Route, action: ActionInfo): Array<{ type: ErrorT
 	else if (takesInput(action)) derived.push("VALIDATION_ERROR");
 	if (isSecured(action)) derived.push("UNAUTHORIZED", "INVALID_TOKEN");
 	if (route.ipLimited && !isSecured(action)) derived.push("RATE_LIMITED");
-	derived.push("FORBIDDEN", "SERVICE_UNAVAILABLE");
+	derived.push("FORBIDDEN");
+	if (isSecured(action) && action.enrolment !== true) derived.push("MFA_REQUIRED");
+	derived.push("SERVICE_UNAVAILABLE");
 	const own = (route.errors ?? []).map(error => (typeof error === "string" ? { type: error } : error));
 	return [...derived.map(type => ({ type })), ...own];
 }

@@ -1,4 +1,5 @@
 /** The OpenAPI components: the bodies the API answers with (the user comes from lib/user-schema.ts). */
+import { AMR_VALUES, MFA_METHODS } from "../../lib/enums";
 import { ERROR_TYPES } from "../../lib/errors";
 import { USER_SCHEMA } from "../../lib/user-schema";
 
@@ -27,11 +28,64 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		type: "object",
 		required: ["accessToken", "refreshToken", "tokenType", "expiresIn", "user"],
 		properties: {
-			accessToken: { type: "string", description: "JWT (PS256 or ES256), verify with /.well-known/jwks.json" },
+			accessToken: {
+				type: "string",
+				description: `JWT (PS256 or ES256), verify with /.well-known/jwks.json. Its \`amr\` claim (RFC 8176, of ${AMR_VALUES.join(", ")}) says how the user signed in; \`scope: "mfa-enrolment"\` marks a token that reaches only the enrolment routes (MFA_REQUIRED_ROLES)`
+			},
 			refreshToken: { type: "string", description: "Opaque; single use" },
 			tokenType: { const: "Bearer" },
 			expiresIn: { type: "integer", description: "Seconds until the access token expires" },
 			user: ref("User")
+		}
+	},
+	MfaRequired: {
+		type: "object",
+		required: ["mfaRequired", "mfaToken", "methods"],
+		additionalProperties: false,
+		description: "The password was right and the account has a second factor: finish with POST /api/v1/auth/login/mfa within 5 minutes",
+		properties: {
+			mfaRequired: { const: true },
+			mfaToken: { type: "string", description: "Opaque; lives 5 minutes, dies after 5 wrong codes, spent by success. Not an access token" },
+			methods: { type: "array", items: { enum: [...MFA_METHODS] }, minItems: 1, uniqueItems: true }
+		}
+	},
+	LoginResponse: {
+		description: "Tokens, or (with a second factor enrolled) the challenge to finish",
+		oneOf: [ref("TokenResponse"), ref("MfaRequired")]
+	},
+	Passkey: {
+		type: "object",
+		required: ["id", "name", "createdAt", "lastUsedAt"],
+		properties: { id: { type: "string" }, name: { type: "string" }, createdAt: iso, lastUsedAt: { type: ["string", "null"], format: "date-time" } }
+	},
+	MfaStatus: {
+		type: "object",
+		required: ["totp", "recoveryCodesRemaining", "passkeys"],
+		additionalProperties: false,
+		properties: {
+			totp: { type: "boolean", description: "TOTP is on (set up and confirmed)" },
+			recoveryCodesRemaining: { type: "integer", minimum: 0 },
+			passkeys: { type: "array", items: ref("Passkey") }
+		}
+	},
+	TotpSetup: {
+		type: "object",
+		required: ["secret", "otpauthUrl"],
+		properties: {
+			secret: { type: "string", pattern: "^[A-Z2-7]+$", description: "Base32; shown this once. Not on until confirmed" },
+			otpauthUrl: { type: "string", description: "otpauth://totp/… for a QR code (SHA1, 6 digits, 30 s)" }
+		}
+	},
+	RecoveryCodes: {
+		type: "object",
+		required: ["recoveryCodes"],
+		properties: {
+			recoveryCodes: {
+				type: "array",
+				items: { type: "string", pattern: "^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$" },
+				maxItems: 10,
+				description: "Shown this once; each works once. Empty when TOTP joins a factor the account already had (its codes stay)"
+			}
 		}
 	},
 	Session: {

@@ -3,13 +3,10 @@ import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
 import { IDEMPOTENT, servicesKnown } from "../../lib/fault-tolerance";
-import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM } from "../../lib/params";
-import { signAccessToken } from "../../lib/tokens/access";
-import { loadSigningKey } from "../../lib/tokens/keys";
+import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../lib/params";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
-import { AuditModel, CredentialModel, EmailChangeModel, LoginThrottleModel, OneTimeTokenModel, RateLimitModel, SessionModel, SpentTokenModel } from "../../models";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdminUntilDone, checkAdminSettings, type BootstrapOutcome } from "./flows/bootstrap-admin";
@@ -21,13 +18,18 @@ import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
 import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
+import { MFA_ACTIONS } from "./mfa/mfa.actions";
+import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
+import type { Outbox } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+/** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
+const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -39,6 +41,7 @@ type AuthThis = Service &
 		auditLog: Collection<AuditRecord>;
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
+		outbox: Outbox;
 		isStopping: boolean;
 		/** The ADMIN_EMAIL bootstrap, run once the broker has started (tests wait for it). */
 		adminBootstrap: Promise<BootstrapOutcome>;
@@ -52,11 +55,11 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges", "outbox"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", refresh: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore" }
 		},
 
 		actions: {
@@ -87,6 +90,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			logout: {
 				auth: "required",
+				enrolment: true,
 				summary: "End this session",
 				handler: forCaller(logout)
 			},
@@ -119,14 +123,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			changePassword: {
 				auth: "required",
-				summary: "Change the password; the other sessions end",
-				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, $$strict: true },
+				summary: "Change the password (with TOTP on, also a current code); the other sessions end",
+				params: { currentPassword: PASSWORD_PARAM, newPassword: NEW_PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(changePassword)
 			},
 			requestEmailChange: {
 				auth: "required",
 				summary: "Change the e-mail address: a link goes to the new address, a notice to the old one",
-				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, $$strict: true },
+				params: { newEmail: EMAIL_PARAM, password: PASSWORD_PARAM, code: STEP_UP_CODE, $$strict: true },
 				handler: forCaller(requestEmailChange)
 			},
 			confirmEmailChange: {
@@ -143,12 +147,13 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				}
 			},
 			...AUDIT_ACTIONS,
+			...MFA_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
 				...IDEMPOTENT,
 				visibility: "public",
-				params: { userId: { type: "string" }, password: { type: "string" } },
+				params: { userId: { type: "string" }, password: { type: "string" }, code: { type: "string", optional: true } },
 				handler: withParams(checkPassword)
 			},
 			endUserSessions: {
@@ -177,6 +182,14 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			}
 		},
 
+		events: {
+			"$services.changed"(this: AuthThis) {
+				if (this.broker.registry.getServiceList({ onlyAvailable: true }).some(s => s.name === "notifications")) {
+					void this.outbox.retryNow().catch(err => this.logger.warn("Outbox: could not reschedule:", (err as Error).message));
+				}
+			}
+		},
+
 		methods: {
 			kit(this: AuthThis, ctx: Ctx<unknown>): AuthKit {
 				return requestKit(this.core, ctx, ctx.meta);
@@ -191,36 +204,12 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 		},
 
 		created(this: AuthThis) {
-			const signingKey = loadSigningKey(config);
-			const { clock } = deps;
-			const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
-			this.hasher = new PasswordHasher(config.bcryptRounds);
-			this.ipLimit = new IpLimit(this.collection(RateLimitModel), config.authRateLimitPerMinute, clock);
-			this.isStopping = false;
-			this.auditLog = this.collection(AuditModel);
-			this.core = {
-				settings: config,
-				clock,
-				stores: {
-					credentials: this.collection(CredentialModel),
-					sessions: this.collection(SessionModel),
-					spentTokens: this.collection(SpentTokenModel),
-					oneTimeTokens: this.collection(OneTimeTokenModel),
-					throttles: this.collection(LoginThrottleModel),
-					emailChanges: this.collection(EmailChangeModel)
-				},
-				auditLog: this.auditLog,
-				hasher: this.hasher,
-				signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
-				metrics: { count: (key, labels) => this.countMetric(key, labels) },
-				background: { run: (what, work) => void work().catch(err => this.logger.error(`Background ${what} failed:`, (err as Error).message)) },
-				logger: this.logger,
-				broker: this.broker,
-				stopping: () => this.isStopping
-			};
+			Object.assign(this, openAuth(this, config, deps));
 		},
 
 		started(this: AuthThis) {
+			this.outbox.start();
+			this.isStopping = false;
 			checkAdminSettings(config);
 			const run = () => bootstrapAdminUntilDone(() => requestKit(this.core, this.broker, {}), async () => void (await servicesKnown(this.broker, ["users"], () => this.isStopping)), {
 				stopping: () => this.isStopping,
@@ -237,6 +226,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		async stopped(this: AuthThis) {
 			this.isStopping = true;
+			await this.outbox.stop();
 			await this.hasher.destroy();
 		}
 	};

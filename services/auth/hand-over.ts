@@ -1,55 +1,40 @@
 /**
- * E-mails and in-app notices are handed over to `notifications`, which queues and delivers them. If no replica
- * can take one now (starting, restarting, unreachable), it is retried in the background with backoff for
- * about a minute, so the request neither waits nor fails.
+ * E-mails and in-app notices go to `notifications` through the outbox (./outbox.ts): the mail port writes
+ * them into auth's store before the request is answered, and the relay hands them over behind, until
+ * `notifications` has taken them — through crashes, NATS restarts and a `notifications` that is away.
  */
-import { backoffDelay } from "../../lib/backoff";
+import type { Service } from "moleculer";
+import type { Collection } from "../../lib/collection";
+import { OUTBOX_DEPTH } from "../../lib/metrics";
 import type { PublicUser } from "../../lib/user-schema";
-import type { BackgroundPort, MailPort } from "./ports";
+import type { MetricsMixinMethods } from "../../mixins/metrics.mixin";
+import { linkEmailFor } from "./flows/links";
+import { Outbox, type OutboxRecord } from "./outbox";
+import type { AuthKit, MailPort } from "./ports";
 
-/** Background attempts to hand an e-mail to `notifications` (about a minute of backoff). */
-export const HAND_OVER_ATTEMPTS = 8;
+/** A hand-over is given up (and retried by the outbox) after this long: well inside the outbox lease. */
+const HAND_OVER_TIMEOUT_MS = 5_000;
 
-export interface HandOverRoute {
-	/** The call within the request (its meta and tracing). */
-	call(action: string, params: object): Promise<unknown>;
-	/** A later attempt, after the request has been answered. */
-	callLater(action: string, params: object): Promise<unknown>;
-	warn(message: string): void;
-	background: BackgroundPort;
-	/** True once the service is stopping: background attempts give up. */
-	stopping(): boolean;
-	/** Waits before attempt `attempt` (1-based). */
-	pause?(attempt: number): Promise<void>;
-}
-
-const backoffPause = (attempt: number): Promise<void> => new Promise(resolve => setTimeout(resolve, backoffDelay(attempt, 500, 15_000)).unref());
-
-export async function handOver(route: HandOverRoute, action: string, params: object, what: string): Promise<void> {
-	try {
-		await route.call(action, params);
-		return;
-	} catch (err) {
-		route.warn(`Could not hand over ${what} yet (${(err as Error).message}); retrying in the background.`);
-	}
-	const pause = route.pause ?? backoffPause;
-	route.background.run(`hand-over of ${what}`, async () => {
-		for (let attempt = 1; ; attempt++) {
-			await pause(attempt);
-			try {
-				await route.callLater(action, params);
-				return;
-			} catch (err) {
-				if (attempt >= HAND_OVER_ATTEMPTS || route.stopping()) throw err;
-			}
-		}
+/** The outbox relay of an auth replica: hands messages to `notifications` over the broker. */
+export function outboxRelay(service: Service & MetricsMixinMethods, store: Collection<OutboxRecord>, kit: AuthKit): Outbox {
+	const metrics = service.broker.isMetricsEnabled() ? service.broker.metrics : null;
+	if (metrics && !metrics.getMetric(OUTBOX_DEPTH.name)) metrics.register({ type: "gauge", ...OUTBOX_DEPTH });
+	return new Outbox({
+		store,
+		handOver: (action, params) => service.broker.call(action, params, { timeout: HAND_OVER_TIMEOUT_MS }),
+		resolveLink: (kind, address) => linkEmailFor(kit, kind, address),
+		clock: kit.clock,
+		count: result => service.countMetric("outbox", { result }),
+		depth: pending => metrics?.set(OUTBOX_DEPTH.name, pending),
+		logger: service.logger
 	});
 }
 
-export function mailPort(route: HandOverRoute): MailPort {
+export function outboxMailPort(outbox: Pick<Outbox, "add">): MailPort {
 	return {
-		sendEmail: request => handOver(route, "notifications.send", request, `the '${request.template}' e-mail`),
-		notifyInApp: notice => handOver(route, "notifications.notify", notice, `the '${notice.type}' notification`)
+		sendEmail: email => outbox.add({ action: "send", email }),
+		notifyInApp: notice => outbox.add({ action: "notify", notice }),
+		sendLinkTo: (kind, address) => outbox.add({ action: "link", kind, address })
 	};
 }
 

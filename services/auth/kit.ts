@@ -6,7 +6,9 @@ import type { AppMeta, AuthUser } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditRecord } from "./audit/chain";
 import { appendAudit, auditEvent } from "./audit/trail";
-import { mailPort } from "./hand-over";
+import { outboxMailPort } from "./hand-over";
+import type { SecondFactors } from "./mfa/second-factors";
+import type { Outbox } from "./outbox";
 import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasswordHashing, UsersPort } from "./ports";
 
 /** What a request's context (or, outside a request, the broker) offers: calls and broadcasts. */
@@ -21,14 +23,14 @@ export interface AuthCore {
 	clock: Clock;
 	stores: AuthStores;
 	auditLog: Collection<AuditRecord>;
+	factors: SecondFactors;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
 	metrics: MetricsPort;
 	background: BackgroundPort;
 	logger: Pick<Logger, "warn" | "error">;
-	/** For hand-overs retried after the request: the broker itself. */
-	broker: Bus;
-	stopping(): boolean;
+	/** Where the mail port writes, and what relays it to `notifications`. */
+	outbox: Pick<Outbox, "add">;
 }
 
 function usersOver(bus: Bus): UsersPort {
@@ -49,13 +51,7 @@ export function requestKit(core: AuthCore, bus: Bus, meta: AppMeta): AuthKit {
 	return {
 		...core,
 		users: usersOver(bus),
-		mail: mailPort({
-			call: (action, params) => bus.call(action, params),
-			callLater: (action, params) => core.broker.call(action, params, { meta }),
-			warn: message => logger.warn(message),
-			background: core.background,
-			stopping: core.stopping
-		}),
+		mail: outboxMailPort(core.outbox),
 		audit: {
 			record: input => appendAudit(core.auditLog, core.clock, auditEvent(input, meta), message => logger.error(message)),
 			recorded: async (type, details) =>

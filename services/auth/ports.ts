@@ -5,24 +5,18 @@
 import type { Clock } from "../../lib/clock";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
-import type { Role } from "../../lib/enums";
 import type { MetricKey } from "../../lib/metrics";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../lib/types";
+import type { AccessSubject } from "../../lib/tokens/access";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { ThrottleRecord } from "./login-throttle";
+import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
+import type { SecondFactors } from "./mfa/second-factors";
 import type { SessionRecord, SpentTokenRecord } from "./sessions";
-
-export interface NewUser {
-	email: string;
-	displayName?: string;
-	locale?: string;
-	roles?: Role[];
-	emailVerified?: boolean;
-}
 
 /** The `users` service: accounts live there, credentials and sessions here. */
 export interface UsersPort {
@@ -36,10 +30,15 @@ export interface UsersPort {
 	setEmail(id: string, email: string): Promise<PublicUser>;
 }
 
-/** E-mail and in-app notices, handed over to `notifications`; a hand-over never fails the request. */
+/**
+ * E-mail and in-app notices for `notifications`, written to auth's outbox: once a call resolves the message
+ * survives any crash and is relayed until `notifications` has taken it (./outbox.ts).
+ */
 export interface MailPort {
 	sendEmail(email: EmailRequest): Promise<void>;
 	notifyInApp(notice: InAppRequest): Promise<void>;
+	/** A link e-mail for whoever owns `address`, if anyone: decided when relayed (links.ts, linkEmailFor). */
+	sendLinkTo(kind: AddressLinkKind, address: string): Promise<void>;
 }
 
 /** The audit trail; who, from where and when are filled in by the port. Never throws. */
@@ -71,7 +70,7 @@ export interface PasswordHashing {
 }
 
 export interface AccessTokenSigner {
-	accessToken(subject: { userId: string; sessionId: string; roles: Role[] }): string;
+	accessToken(subject: AccessSubject): string;
 }
 
 export interface AuthStores {
@@ -85,7 +84,7 @@ export interface AuthStores {
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword"
+	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
 >;
 
 /** Everything a flow may use. */
@@ -101,6 +100,8 @@ export interface AuthKit {
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
+	factors: SecondFactors;
 }
 
 /** Where a request came from, as the gateway saw it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { SpentTokenKind } from "../../lib/enums";
+import type { Amr, Role, SpentTokenKind } from "../../lib/enums";
 import type { RevokedSession, SessionView, TokenResponse } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import type { AuthKit, ClientInfo } from "./ports";
@@ -17,6 +17,23 @@ export interface SessionRecord {
 	ip: string | null;
 	revokedAt: Date | null;
 	revokedUntil: Date | null;
+	/** How the user signed in (RFC 8176), carried by every access token of the session; absent on older sessions: a password. */
+	amr?: Amr[];
+}
+
+/** What a session made before `amr` was stored was signed in with. */
+const PASSWORD_ONLY: Amr[] = ["pwd"];
+
+export function amrOf(session: Pick<SessionRecord, "amr">): Amr[] {
+	return session.amr?.length ? session.amr : PASSWORD_ONLY;
+}
+
+/**
+ * MFA_REQUIRED_ROLES: a user with such a role whose session has not shown two factors gets tokens that reach
+ * only the enrolment routes.
+ */
+export function enrolmentOnly(roles: readonly Role[], amr: readonly Amr[], requiredRoles: readonly Role[]): boolean {
+	return !amr.includes("mfa") && roles.some(role => requiredRoles.includes(role));
 }
 
 /** A used token, by hash (see SpentTokenModel). */
@@ -53,7 +70,7 @@ export function revocation(now: number, accessTokenTtlSeconds: number): { revoke
 }
 
 /** A new session for a signed-in user, with the secret of its first refresh token (stored only hashed). */
-export async function startSession(kit: AuthKit, userId: string, client: ClientInfo): Promise<{ session: SessionRecord; secret: string }> {
+export async function startSession(kit: AuthKit, userId: string, client: ClientInfo, amr: Amr[] = PASSWORD_ONLY): Promise<{ session: SessionRecord; secret: string }> {
 	const secret = randomToken();
 	const now = kit.clock.now();
 	const { refreshTokenTtl, sessionMaxLifetime } = kit.settings;
@@ -67,18 +84,33 @@ export async function startSession(kit: AuthKit, userId: string, client: ClientI
 		userAgent: client.userAgent?.slice(0, 512) ?? null,
 		ip: client.ip ?? null,
 		revokedAt: null,
-		revokedUntil: null
+		revokedUntil: null,
+		amr
 	});
 	return { session, secret };
 }
 
 /** The answer of login and refresh: a fresh access token and the session's current refresh token. */
-export function tokenResponse(kit: AuthKit, user: PublicUser, sessionId: string, secret: string): TokenResponse {
+export function tokenResponse(kit: AuthKit, user: PublicUser, session: Pick<SessionRecord, "_id" | "amr">, secret: string): TokenResponse {
+	const amr = amrOf(session);
+	const limited = enrolmentOnly(user.roles, amr, kit.settings.mfaRequiredRoles);
 	return {
-		accessToken: kit.signer.accessToken({ userId: user.id, sessionId, roles: user.roles }),
-		refreshToken: formatRefreshToken(sessionId, secret),
+		accessToken: kit.signer.accessToken({ userId: user.id, sessionId: session._id, roles: user.roles, amr, ...(limited ? { enrolmentOnly: true } : {}) }),
+		refreshToken: formatRefreshToken(session._id, secret),
 		tokenType: "Bearer",
 		expiresIn: kit.settings.accessTokenTtl,
 		user
 	};
+}
+
+/**
+ * A signed-in user just proved a second factor inside this session (enrolling it): from now on the session
+ * counts as two factors, so its next access token (after a refresh) carries `mfa`, which MFA_REQUIRED_ROLES
+ * asks for.
+ */
+export async function addSessionFactor(kit: AuthKit, sessionId: string, userId: string, method: Exclude<Amr, "mfa" | "pwd">): Promise<void> {
+	const session = await kit.stores.sessions.findOne({ _id: sessionId, userId });
+	if (!session) return;
+	const amr = [...new Set<Amr>([...amrOf(session).filter(v => v !== "mfa"), method, "mfa"])];
+	await kit.stores.sessions.updateMany({ _id: sessionId, userId }, { $set: { amr } });
 }

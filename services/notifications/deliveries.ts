@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { backoffDelay } from "../../lib/backoff";
+import { isDuplicateKeyError } from "../../lib/collection";
 import type { EmailRequest } from "../../lib/types";
 import { safeErrorMessage } from "./mailer";
 import type { DeliveryQueuePorts, DeliveryRecord, DeliveryView, MailSettings } from "./ports";
@@ -35,11 +36,14 @@ export class DeliveryQueue {
 		return new Date(this.ports.clock.now());
 	}
 
-	/** Records an e-mail and starts sending; never waits for SMTP. */
-	async enqueue(request: EmailRequest): Promise<{ id: string }> {
+	/**
+	 * Records an e-mail and starts sending; never waits for SMTP. `key` (auth's outbox id) becomes the
+	 * record's `_id`: the same e-mail handed over again is recognised by it and not queued twice.
+	 */
+	async enqueue(request: EmailRequest, key?: string): Promise<{ id: string }> {
 		const now = this.now();
-		const delivery = await this.ports.store.insert({
-			_id: randomUUID(),
+		const delivery = await this.insertOnce({
+			_id: key ?? randomUUID(),
 			to: request.to,
 			template: request.template,
 			data: request.data,
@@ -55,6 +59,16 @@ export class DeliveryQueue {
 		});
 		this.kick();
 		return { id: delivery._id };
+	}
+
+	private async insertOnce(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+		try {
+			return await this.ports.store.insert(delivery);
+		} catch (err) {
+			if (!isDuplicateKeyError(err)) throw err;
+			this.ports.count(delivery.template, "duplicate");
+			return delivery;
+		}
 	}
 
 	async failed(limit: number): Promise<DeliveryView[]> {

@@ -1,6 +1,7 @@
 /** The in-app notices of a user: listed newest first, marked read, removed with the account. */
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../lib/clock";
+import { isDuplicateKeyError } from "../../lib/collection";
 import { apiError } from "../../lib/errors";
 import type { InAppRequest, Page } from "../../lib/types";
 import type { InboxStore, NotificationRecord } from "./ports";
@@ -24,9 +25,14 @@ export class Inbox {
 		private readonly clock: Clock
 	) {}
 
-	async add(request: InAppRequest): Promise<{ id: string }> {
-		const id = randomUUID();
-		await this.store.insert({ _id: id, ...request, createdAt: new Date(this.clock.now()), readAt: null });
+	/** `key` (auth's outbox id) becomes the notice's `_id`: the same notice handed over again is kept once. */
+	async add({ userId, type, title, body }: InAppRequest, key?: string): Promise<{ id: string }> {
+		const id = key ?? randomUUID();
+		try {
+			await this.store.insert({ _id: id, userId, type, title, body, createdAt: new Date(this.clock.now()), readAt: null });
+		} catch (err) {
+			if (!isDuplicateKeyError(err)) throw err;
+		}
 		return { id };
 	}
 

@@ -21,6 +21,10 @@ import { collectionDeliveryStore, collectionInboxStore } from "./stores";
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
+/** What makes a hand-over repeat-safe: the sender's id for the message (auth's outbox id). */
+type Keyed = { key?: string };
+const IDEMPOTENCY_KEY_PARAM = { type: "string", min: 1, max: 64, optional: true } as const;
+
 type NotificationsThis = Service &
 	DbMixinMethods &
 	MetricsMixinMethods & {
@@ -67,7 +71,10 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 			},
 
 			// --- Internal ---
-			/** Queues an e-mail: recorded first, sent behind, retried with backoff. Never waits for SMTP. */
+			/**
+			 * Queues an e-mail: recorded first, sent behind, retried with backoff. Never waits for SMTP. `key`
+			 * (auth's outbox id) makes it repeat-safe: the same key again is not queued twice.
+			 */
 			send: {
 				visibility: "public",
 				params: {
@@ -75,18 +82,19 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 					template: { type: "enum", values: [...EMAIL_TEMPLATES] },
 					data: { type: "record", key: { type: "string" }, value: { type: "string" } },
 					userId: { type: "string", optional: true },
-					link: { type: "enum", values: [...LINK_KINDS], optional: true }
+					link: { type: "enum", values: [...LINK_KINDS], optional: true },
+					key: IDEMPOTENCY_KEY_PARAM
 				},
-				handler(this: NotificationsThis, ctx: Context<EmailRequest>): Promise<{ id: string }> {
-					return this.queue.enqueue(ctx.params);
+				handler(this: NotificationsThis, ctx: Context<EmailRequest & Keyed>): Promise<{ id: string }> {
+					return this.queue.enqueue(ctx.params, ctx.params.key);
 				}
 			},
 
 			notify: {
 				visibility: "public",
-				params: { userId: { type: "string" }, type: { type: "string", max: 64 }, title: { type: "string", max: 200 }, body: { type: "string", max: 2000 } },
-				handler(this: NotificationsThis, ctx: Context<InAppRequest>): Promise<{ id: string }> {
-					return this.inbox.add(ctx.params);
+				params: { userId: { type: "string" }, type: { type: "string", max: 64 }, title: { type: "string", max: 200 }, body: { type: "string", max: 2000 }, key: IDEMPOTENCY_KEY_PARAM },
+				handler(this: NotificationsThis, ctx: Context<InAppRequest & Keyed>): Promise<{ id: string }> {
+					return this.inbox.add(ctx.params, ctx.params.key);
 				}
 			},
 

@@ -50,7 +50,8 @@ export interface LinkTokenIssuer {
 	issue(kind: LinkKind, userId: string): Promise<string | null>;
 }
 
-export type DeliveryResult = "sent" | "retry" | "failed" | "cancelled";
+/** `duplicate`: an e-mail handed over again with a key already queued, and not queued twice. */
+export type DeliveryResult = "sent" | "retry" | "failed" | "cancelled" | "duplicate";
 
 export interface QueueLogger {
 	info(...args: unknown[]): void;

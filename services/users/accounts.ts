@@ -2,20 +2,11 @@
 import { randomUUID } from "node:crypto";
 import { isDuplicateKeyError } from "../../lib/collection";
 import { emailKey } from "../../lib/email";
-import type { Role } from "../../lib/enums";
 import { apiError } from "../../lib/errors";
-import type { Page, UserRecord } from "../../lib/types";
+import type { NewUser, Page, UserRecord } from "../../lib/types";
 import { toPublicUser, type PublicUser } from "../../lib/user-schema";
 import { checkProfile, normalizeRoles, type ProfilePatch, type UserListQuery } from "./policy";
 import type { UserStore, UsersCore } from "./ports";
-
-export interface NewUser {
-	email: string;
-	displayName?: string;
-	locale?: string;
-	roles?: Role[];
-	emailVerified?: boolean;
-}
 
 /** A unique-index violation on the address is EMAIL_TAKEN, whoever got there first. */
 async function uniqueAddress<R>(write: Promise<R>): Promise<R> {

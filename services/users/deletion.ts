@@ -21,9 +21,9 @@ export async function deleteAccount(core: UsersCore, peers: Peers, userId: strin
 	await recordAudit(core, peers, { type: "user.delete", subjectId: user._id, details: { email: user.email } });
 }
 
-/** The signed-in user deletes their own account: only with their password. */
-export async function deleteOwnAccount(core: UsersCore, peers: Peers, userId: string, password: string): Promise<void> {
+/** The signed-in user deletes their own account: only with their password (and, with TOTP on, a current code). */
+export async function deleteOwnAccount(core: UsersCore, peers: Peers, userId: string, password: string, code?: string): Promise<void> {
 	const user = await requireUser(core.store, userId);
-	if (!(await peers.checkPassword(user._id, password))) throw apiError("INVALID_CREDENTIALS", "The password is wrong");
+	if (!(await peers.checkPassword(user._id, password, code))) throw apiError("INVALID_CREDENTIALS", "The password is wrong");
 	await deleteAccount(core, peers, user._id);
 }

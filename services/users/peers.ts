@@ -5,7 +5,7 @@ import type { Peers } from "./ports";
 /** The Peers port over the broker: calls made within the request, so its caller and trace travel along. */
 export function peersOf(ctx: Context<unknown, AppMeta>): Peers {
 	return {
-		checkPassword: (userId, password) => ctx.call<boolean, { userId: string; password: string }>("auth.checkPassword", { userId, password }),
+		checkPassword: (userId, password, code) => ctx.call<boolean, { userId: string; password: string; code?: string }>("auth.checkPassword", { userId, password, ...(code === undefined ? {} : { code }) }),
 		purgeCredentials: async userId => {
 			await ctx.call("auth.purgeUser", { userId });
 		},

@@ -37,7 +37,8 @@ export interface UserAuditEvent {
 
 /** What users asks of the other services, for one request (the caller's identity travels with it). */
 export interface Peers {
-	checkPassword(userId: string, password: string): Promise<boolean>;
+	/** Re-authentication: false for a wrong password; with TOTP on, auth also wants a current `code` (MFA_REQUIRED / INVALID_MFA_CODE). */
+	checkPassword(userId: string, password: string, code?: string): Promise<boolean>;
 	/** Sessions and credentials of the account (auth). */
 	purgeCredentials(userId: string): Promise<void>;
 	endSessions(userId: string): Promise<void>;

@@ -15,13 +15,14 @@ import {
 	PAGING_PARAMS,
 	PASSWORD_PARAM,
 	ROLES_PARAM,
-	STATUS_PARAM
+	STATUS_PARAM,
+	TOTP_CODE_PARAM
 } from "../../lib/params";
-import type { AppMeta, Page, ServiceDeps, UserRecord } from "../../lib/types";
+import type { AppMeta, NewUser, Page, ServiceDeps, UserRecord } from "../../lib/types";
 import { USER_LIMITS, type PublicUser } from "../../lib/user-schema";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { LockModel, UserModel } from "../../models";
-import { createUser, listUsers, publicUser, recordLogin, setEmail, updateProfile, updateUser, userByEmail, userById, type NewUser } from "./accounts";
+import { createUser, listUsers, publicUser, recordLogin, setEmail, updateProfile, updateUser, userByEmail, userById } from "./accounts";
 import { changeByAdmin, type AdminPatch } from "./admin-change";
 import { deleteAccount, deleteOwnAccount } from "./deletion";
 import { collectionLockTable, tableMutex, type LockRecord } from "./lock";
@@ -55,6 +56,8 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 			me: {
 				...IDEMPOTENT,
 				auth: "required",
+				// Also for a token limited to second-factor enrolment (MFA_REQUIRED_ROLES): who is signing in.
+				enrolment: true,
 				summary: "The signed-in user",
 				handler(this: UsersThis, ctx: Ctx): Promise<PublicUser> {
 					return publicUser(this.core.store, ctx.meta.user!.id);
@@ -73,9 +76,9 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 			removeMe: {
 				auth: "required",
 				summary: "Delete the signed-in user's account",
-				params: { password: PASSWORD_PARAM, $$strict: true },
-				async handler(this: UsersThis, ctx: Ctx<{ password: string }>): Promise<null> {
-					await deleteOwnAccount(this.core, peersOf(ctx), ctx.meta.user!.id, ctx.params.password);
+				params: { password: PASSWORD_PARAM, code: { ...TOTP_CODE_PARAM, optional: true }, $$strict: true },
+				async handler(this: UsersThis, ctx: Ctx<{ password: string; code?: string }>): Promise<null> {
+					await deleteOwnAccount(this.core, peersOf(ctx), ctx.meta.user!.id, ctx.params.password, ctx.params.code);
 					return null;
 				}
 			},

@@ -205,21 +205,6 @@ export function omit<T extends Record<string, unknown>>(obj: T, ...keys: string[
 	return Object.fromEntries(Object.entries(obj).filter(([k]) => !keys.includes(k)));
 }
 
-/**
- * Runs `work` while the services' `Date.now()` is `offsetMs` ahead (they run in this test's realm).
- * Used for expiry and lock-out timing without waiting; `new Date()` is untouched.
- * To be replaced by TestClock (./clock.ts) once the services read the injected clock.
- */
-export async function withClockAhead<T>(offsetMs: number, work: () => Promise<T>): Promise<T> {
-	const realNow = Date.now.bind(Date);
-	const spy = jest.spyOn(Date, "now").mockImplementation(() => realNow() + offsetMs);
-	try {
-		return await work();
-	} finally {
-		spy.mockRestore();
-	}
-}
-
 /** Waits when a fixed one-minute rate-limit window is about to roll over, so a test sees a single window. */
 export async function awayFromMinuteBoundary(marginMs = 8_000): Promise<void> {
 	const intoMinute = Date.now() % 60_000;

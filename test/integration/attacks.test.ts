@@ -16,7 +16,6 @@ import {
 	login,
 	registerUser,
 	uniqueEmail,
-	withClockAhead,
 	type Account,
 	type Tokens
 } from "../helpers/kit";
@@ -175,7 +174,7 @@ describe("attack: forged, altered and stale access tokens", () => {
 	});
 
 	it("refuses an expired token (the real one, replayed after its lifetime)", async () => {
-		await withClockAhead((app.config.accessTokenTtl + 60) * 1000, () => expectUnauthorized(tokens.accessToken, "expired"));
+		await app.clock.ahead((app.config.accessTokenTtl + 60) * 1000, () => expectUnauthorized(tokens.accessToken, "expired"));
 		const now = Math.floor(Date.now() / 1000);
 		await expectUnauthorized(signReal(claims({ iat: now - 3600, exp: now - 60 })), "exp in the past");
 	});

@@ -1,5 +1,5 @@
 /**
- * The audit trail (mixins/audit.mixin.ts, used by auth and users): what each security event records, the
+ * The audit trail (services/auth/audit/, written by auth and, through auth.recordAudit, by users): what each security event records, the
  * admin routes GET /api/v1/audit and /api/v1/audit/verify, and that tampering with the stored chain is found.
  */
 import type { AuditRecord } from "../../services/auth/audit/chain";

@@ -17,8 +17,7 @@ import {
 	registerUser,
 	sleep,
 	uniqueEmail,
-	withClockAhead
-} from "../helpers/kit";
+	} from "../helpers/kit";
 
 const AUTH = "/api/v1/auth";
 const APP_URL = "https://login.example.test";
@@ -243,7 +242,7 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 
 			// After the first delay: one more failure locks again, for longer.
 			let offset = (firstDelay + 2) * 1000;
-			const secondDelay = await withClockAhead(offset, async () => {
+			const secondDelay = await app.clock.ahead(offset, async () => {
 				expectError(await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: "wrong again" } }), 401, "INVALID_CREDENTIALS");
 				const again = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
 				expectError(again, 429, "TOO_MANY_ATTEMPTS");
@@ -253,7 +252,7 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 
 			// After that one: the right password works and the count starts over.
 			offset += (secondDelay + 2) * 1000;
-			await withClockAhead(offset, async () => {
+			await app.clock.ahead(offset, async () => {
 				const ok = await app.request("POST", `${AUTH}/login`, { body: { email: acc.email, password: acc.password } });
 				expect(ok.status).toBe(200);
 				secrets.addTokens(ok.body);

@@ -10,7 +10,6 @@ import {
 	registerUser,
 	sleep,
 	uniqueEmail,
-	withClockAhead,
 	type Tokens
 } from "../helpers/kit";
 
@@ -131,7 +130,7 @@ describe("auth: forgot, reset and change password", () => {
 			expect((await app.request("POST", `${AUTH}/password/forgot`, { body: { email: acc.email } })).status).toBe(202);
 			const token = await app.mail.tokenFor(acc.email, "reset-password");
 			secrets.add(token);
-			const late = await withClockAhead(31 * 60_000, () => app.request("POST", `${AUTH}/password/reset`, { body: { token, password: "too late for this one" } }));
+			const late = await app.clock.ahead(31 * 60_000, () => app.request("POST", `${AUTH}/password/reset`, { body: { token, password: "too late for this one" } }));
 			expectError(late, 400, "INVALID_TOKEN");
 			await login(app, acc.email, acc.password, { secrets });
 		});
@@ -142,7 +141,7 @@ describe("auth: forgot, reset and change password", () => {
 			const token = await app.mail.tokenFor(acc.email, "reset-password");
 			const newPassword = "just in time passphrase";
 			secrets.add(token, newPassword);
-			const inTime = await withClockAhead(29 * 60_000, () => app.request("POST", `${AUTH}/password/reset`, { body: { token, password: newPassword } }));
+			const inTime = await app.clock.ahead(29 * 60_000, () => app.request("POST", `${AUTH}/password/reset`, { body: { token, password: newPassword } }));
 			expect(inTime.status).toBe(204);
 			await login(app, acc.email, newPassword, { secrets });
 		});

@@ -11,8 +11,7 @@ import {
 	registerUser,
 	sleep,
 	uniqueEmail,
-	withClockAhead
-} from "../helpers/kit";
+	} from "../helpers/kit";
 
 const APP_URL = "https://accounts.example.test";
 const AUTH = "/api/v1/auth";
@@ -291,13 +290,13 @@ describe("auth: register, verify-email, resend", () => {
 			const acc = await registerUser(app, { secrets, verify: false });
 			const token = await app.mail.tokenFor(acc.email, "verify-email");
 			secrets.add(token);
-			const late = await withClockAhead(24 * 3600_000 + 60_000, () => app.request("POST", `${AUTH}/verify-email`, { body: { token } }));
+			const late = await app.clock.ahead(24 * 3600_000 + 60_000, () => app.request("POST", `${AUTH}/verify-email`, { body: { token } }));
 			expectError(late, 400, "INVALID_TOKEN");
 
 			const other = await registerUser(app, { secrets, verify: false });
 			const otherToken = await app.mail.tokenFor(other.email, "verify-email");
 			secrets.add(otherToken);
-			const inTime = await withClockAhead(23 * 3600_000, () => app.request("POST", `${AUTH}/verify-email`, { body: { token: otherToken } }));
+			const inTime = await app.clock.ahead(23 * 3600_000, () => app.request("POST", `${AUTH}/verify-email`, { body: { token: otherToken } }));
 			expect(inTime.status).toBe(200);
 		});
 	});
@@ -325,7 +324,7 @@ describe("auth: register, verify-email, resend", () => {
 			const first = await app.mail.tokenFor(acc.email, "verify-email");
 			secrets.add(first);
 			// Move past any anti-flood interval (a minute or so) instead of waiting for it.
-			const second = await withClockAhead(5 * 60_000, async () => {
+			const second = await app.clock.ahead(5 * 60_000, async () => {
 				const res = await app.request("POST", `${AUTH}/verify-email/resend`, { body: { email: `  ${acc.email.toUpperCase()} ` } });
 				expect(res.status).toBe(202);
 				await app.mail.waitFor(m => m.to.toLowerCase() === acc.email.toLowerCase() && m.text.includes("/verify-email?token=") && !m.text.includes(first));

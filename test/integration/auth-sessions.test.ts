@@ -18,7 +18,6 @@ import {
 	mailsTo,
 	registerUser,
 	sleep,
-	withClockAhead,
 	type Account,
 	type Tokens
 } from "../helpers/kit";
@@ -149,7 +148,7 @@ describe("auth: tokens and sessions", () => {
 		it("refuses a refresh token past REFRESH_TOKEN_TTL (401 INVALID_TOKEN)", async () => {
 			const acc = await registerUser(app, { secrets });
 			const t = await login(app, acc.email, acc.password, { secrets });
-			const late = await withClockAhead((app.config.refreshTokenTtl + 60) * 1000, () => refresh(t.refreshToken));
+			const late = await app.clock.ahead((app.config.refreshTokenTtl + 60) * 1000, () => refresh(t.refreshToken));
 			expectError(late, 401, "INVALID_TOKEN");
 		});
 	});
@@ -398,19 +397,24 @@ describe("auth: tokens and sessions", () => {
 		});
 
 		it("refuses the real access token once it has expired (401 INVALID_TOKEN)", async () => {
-			const late = await withClockAhead((app.config.accessTokenTtl + 30) * 1000, () => app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken }));
+			const late = await app.clock.ahead((app.config.accessTokenTtl + 30) * 1000, () => app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken }));
 			expectError(late, 401, "INVALID_TOKEN");
 			expect(await works(tokens)).toBe(true);
 		});
 
-		it("answers unknown auth routes and wrong methods with 404 NOT_FOUND, not a stack", async () => {
-			for (const [method, route] of [
-				["GET", `${AUTH}/login`],
-				["POST", `${AUTH}/nope`],
-				["PUT", `${AUTH}/sessions`]
+		it("answers an unknown auth route with 404 NOT_FOUND, not a stack", async () => {
+			const res = await app.request("POST", `${AUTH}/nope`, { body: {}, token: tokens.accessToken });
+			expectError(res, 404, "NOT_FOUND");
+		});
+
+		it("answers a known auth path with the wrong method with 405 METHOD_NOT_ALLOWED and Allow", async () => {
+			for (const [method, route, allow] of [
+				["GET", `${AUTH}/login`, "POST, OPTIONS"],
+				["PUT", `${AUTH}/sessions`, "GET, HEAD, OPTIONS"]
 			]) {
 				const res = await app.request(method, route, { body: method === "GET" ? undefined : {}, token: tokens.accessToken });
-				expectError(res, 404, "NOT_FOUND");
+				expectError(res, 405, "METHOD_NOT_ALLOWED");
+				expect(res.headers.get("allow")).toBe(allow);
 			}
 		});
 	});

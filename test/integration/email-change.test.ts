@@ -271,7 +271,8 @@ describe("e-mail address change", () => {
 			const ask = res.body.paths?.["/api/v1/users/me/email"]?.post;
 			expect(ask).toBeDefined();
 			const askBody = ask.requestBody.content["application/json"].schema;
-			expect(Object.keys(askBody.properties).sort()).toEqual(["newEmail", "password"]);
+			// `code`: the step-up while TOTP is on (CONTRACT §4), optional otherwise.
+			expect(Object.keys(askBody.properties).sort()).toEqual(["code", "newEmail", "password"]);
 			expect([...askBody.required].sort()).toEqual(["newEmail", "password"]);
 			expect(ask.responses["202"]).toBeDefined();
 			expect(ask.responses["401"]).toBeDefined();

@@ -26,7 +26,8 @@ describe("API gateway", () => {
 
 	async function call(method: string, path: string, opts: Parameters<TestApp["request"]>[2] = {}): Promise<HttpResult<any>> {
 		const res = await app.request(method, path, opts);
-		seen.push({ label: `${method} ${path}`, res });
+		// A HEAD answer has no body by definition: the checks on every body leave it out.
+		if (method !== "HEAD") seen.push({ label: `${method} ${path}`, res });
 		return res;
 	}
 
@@ -217,14 +218,28 @@ describe("API gateway", () => {
 		});
 
 		it.each([
-			["DELETE", "/api/health/live", "GET, OPTIONS"],
-			["PUT", "/api/v1/users/me", "GET, PATCH, DELETE, OPTIONS"],
+			["DELETE", "/api/health/live", "GET, HEAD, OPTIONS"],
+			["PUT", "/api/v1/users/me", "GET, HEAD, PATCH, DELETE, OPTIONS"],
 			["GET", "/api/v1/auth/login", "POST, OPTIONS"],
-			["POST", "/api/v1/users/1234", "GET, PATCH, DELETE, OPTIONS"]
+			["POST", "/api/v1/users/1234", "GET, HEAD, PATCH, DELETE, OPTIONS"]
 		])("%s %s, a known path with the wrong method, is 405 METHOD_NOT_ALLOWED with Allow: %s", async (method, path, allow) => {
 			const res = await call(method, path, { token: user.accessToken });
 			expectError(res, 405, "METHOD_NOT_ALLOWED");
 			expect(res.headers.get("allow")).toBe(allow);
+		});
+
+		it.each(["/api/health/live", "/api/health/ready", "/api/openapi.json", "/.well-known/jwks.json"])(
+			"HEAD %s answers as GET does, without a body",
+			async path => {
+				const get = await call("GET", path);
+				const head = await call("HEAD", path);
+				expect({ status: head.status, type: head.headers.get("content-type"), body: head.text }).toEqual({ status: 200, type: get.headers.get("content-type"), body: "" });
+			}
+		);
+
+		it("HEAD on a path without GET is 405 with Allow", async () => {
+			const res = await call("HEAD", "/api/v1/auth/login");
+			expect({ status: res.status, allow: res.headers.get("allow"), body: res.text }).toEqual({ status: 405, allow: "POST, OPTIONS", body: "" });
 		});
 
 		// `/api/v1/users/:id` is a known path, so these are 405 rather than 404: either way no internal action runs.

@@ -37,7 +37,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 	}
 }
 
-describe("REPL operator commands (lib/repl-commands) against the real backend", () => {
+describe("REPL operator commands (operator/) against the real backend", () => {
 	let app: TestApp;
 	let ada: TestUser;
 	let bob: TestUser;

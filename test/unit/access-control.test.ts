@@ -174,10 +174,10 @@ describe("AccessControlMiddleware.localAction", () => {
 	});
 
 	describe("operators", () => {
-		it("act as admin with an assertion signed by the signing key, named as operator:<name>", async () => {
+		it("act as admin with an assertion signed by the signing key, as the actor \"operator\" with their name", async () => {
 			const ctx = fakeCtx({ operatorAssertion: signOperatorAssertion("alice", key, { issuer: config.jwtIssuer, audience: config.jwtAudience, now }) });
 			await expect(wrap(next, { roles: ["admin"] })(ctx)).resolves.toBe("handler result");
-			expect(ctx.meta.user).toEqual({ id: "operator:alice", sid: "operator", roles: ["admin"], operator: "alice" });
+			expect(ctx.meta.user).toEqual({ id: "operator", sid: "operator", roles: ["admin"], operator: "alice" });
 		});
 
 		it("are refused with an assertion signed by another key or expired", async () => {
@@ -221,5 +221,29 @@ describe("CallerIdentity.fromConfig", () => {
 	it("in production, refuses a node with neither JWT_PUBLIC_KEYS nor JWT_PRIVATE_KEY, naming JWT_PUBLIC_KEYS", () => {
 		const prod = loadConfig({ NODE_ENV: "production", DATA_DIR: dataDir, BCRYPT_ROUNDS: "12" });
 		expect(() => CallerIdentity.fromConfig(prod)).toThrow(/^JWT_PUBLIC_KEYS is required when NODE_ENV=production/);
+	});
+});
+
+describe("AccessControlMiddleware: a token limited to second-factor enrolment (MFA_REQUIRED_ROLES)", () => {
+	const identity = CallerIdentity.fromConfig(config);
+	const wrap = (AccessControlMiddleware(identity, clock) as unknown as { localAction: Wrapper }).localAction;
+	const next = jest.fn(async (_ctx: Context) => "handler result" as unknown);
+	beforeEach(() => next.mockClear());
+	const enrolling = signAccessToken({ userId: "a1", sessionId: "s2", roles: ["user", "admin"], enrolmentOnly: true }, key, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: TTL, now });
+
+	it("reaches the actions marked `enrolment`", async () => {
+		await expect(wrap(next, { auth: "required", enrolment: true })(fakeCtx({ accessToken: enrolling }))).resolves.toBe("handler result");
+	});
+
+	it("answers 403 MFA_REQUIRED on every other secured action, roles or not, before the handler", async () => {
+		for (const rule of [{ auth: "required" }, { roles: ["admin"] }] as AccessRule[]) {
+			const err = await rejection(wrap(next, rule)(fakeCtx({ accessToken: enrolling })));
+			expect({ type: err.type, code: err.code }).toEqual({ type: "MFA_REQUIRED", code: 403 });
+		}
+		expect(next).not.toHaveBeenCalled();
+	});
+
+	it("leaves full tokens alone on the same actions", async () => {
+		await expect(wrap(next, { roles: ["admin"] })(fakeCtx({ accessToken: adminToken }))).resolves.toBe("handler result");
 	});
 });

@@ -51,4 +51,21 @@ describe("TestClock", () => {
 		expect(Math.abs(Date.now() - new Date().getTime())).toBeLessThan(1_000);
 		expect(Date.now()).toBeGreaterThan(3_600_000);
 	});
+
+	it("new TestClock() follows the real time, shifted by what advance added", async () => {
+		const clock = new TestClock();
+		clock.advance(60_000);
+		const before = Date.now();
+		await new Promise(resolve => setTimeout(resolve, 20));
+		expect(clock.now() - 60_000).toBeGreaterThanOrEqual(before + 15);
+		expect(clock.now() - 60_000).toBeLessThanOrEqual(Date.now());
+	});
+
+	it("ahead(ms, work) runs work with the clock ms ahead, then puts it back, even when work throws", async () => {
+		const clock = new TestClock(5_000);
+		expect(await clock.ahead(1_000, async () => clock.now())).toBe(6_000);
+		expect(clock.now()).toBe(5_000);
+		await expect(clock.ahead(1_000, async () => { throw new Error("late"); })).rejects.toThrow("late");
+		expect(clock.now()).toBe(5_000);
+	});
 });

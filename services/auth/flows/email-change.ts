@@ -11,13 +11,15 @@ import { passwordMatches } from "../password/credentials";
 import type { AuthKit } from "../ports";
 import { consumeLink } from "./links";
 import { endSessions } from "./sessions";
+import { requireStepUp } from "./step-up";
 
-export async function requestEmailChange(kit: AuthKit, caller: AuthUser, { newEmail, password }: { newEmail: string; password: string }): Promise<null> {
+export async function requestEmailChange(kit: AuthKit, caller: AuthUser, { newEmail, password, code }: { newEmail: string; password: string; code?: string }): Promise<null> {
 	const { id: userId, sid } = caller;
 	if (!(await passwordMatches(kit, userId, password))) {
 		await kit.audit.record({ type: "email.change.request", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 		throw apiError("INVALID_CREDENTIALS", "The password is wrong");
 	}
+	await requireStepUp(kit, userId, code, "email.change.request");
 	const user = await kit.users.getById(userId);
 	if (!user) throw apiError("NOT_FOUND");
 	if (emailKey(user.email) === emailKey(newEmail)) {

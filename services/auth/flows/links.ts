@@ -2,9 +2,10 @@
 import { isDuplicateKeyError } from "../../../lib/collection";
 import type { LinkKind } from "../../../lib/enums";
 import { invalidLink } from "../../../lib/errors";
-import { LINK_TTL_MS } from "../../../lib/types";
+import { LINK_TTL_MS, type EmailRequest } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import { pendingEmailChange } from "../email-changes";
+import type { AddressLinkKind } from "../outbox";
 import type { AuthKit } from "../ports";
 import type { SpentTokenRecord } from "../sessions";
 import { hashToken, randomToken } from "../tokens/opaque";
@@ -51,11 +52,28 @@ export async function consumeLink(kit: AuthKit, kind: LinkKind, value: string): 
 	return record.userId;
 }
 
+/** The e-mail with a one-time link for this user, or null when one was sent to them moments ago. */
+async function linkEmail(kit: AuthKit, kind: LinkKind, user: PublicUser): Promise<EmailRequest | null> {
+	const since = new Date(kit.clock.now() - RESEND_INTERVAL_MS);
+	if ((await kit.stores.oneTimeTokens.count({ kind, userId: user.id, usedAt: null, createdAt: { $gt: since } })) > 0) return null;
+	return { to: user.email, template: kind, data: { displayName: user.displayName }, userId: user.id, link: kind };
+}
+
 /** Queues an e-mail with a one-time link, unless one was sent to this user moments ago. */
 export async function sendLink(kit: AuthKit, kind: LinkKind, user: PublicUser): Promise<void> {
-	const since = new Date(kit.clock.now() - RESEND_INTERVAL_MS);
-	if ((await kit.stores.oneTimeTokens.count({ kind, userId: user.id, usedAt: null, createdAt: { $gt: since } })) > 0) return;
-	await kit.mail.sendEmail({ to: user.email, template: kind, data: { displayName: user.displayName }, userId: user.id, link: kind });
+	const email = await linkEmail(kit, kind, user);
+	if (email) await kit.mail.sendEmail(email);
+}
+
+/**
+ * What a link request by address (forgotten password, resent verification) comes to as the outbox relays
+ * it: the e-mail for the address's owner, or null for an unknown address, a disabled account, an address
+ * already verified, or a link sent moments ago.
+ */
+export async function linkEmailFor(kit: AuthKit, kind: AddressLinkKind, address: string): Promise<EmailRequest | null> {
+	const user = await kit.users.findByEmail(address);
+	if (!user || user.status !== "active" || (kind === "verify-email" && user.emailVerified)) return null;
+	return linkEmail(kit, kind, user);
 }
 
 /**

@@ -1,12 +1,13 @@
 /** Signing in with address and password, throttled per address. */
 import { emailKey } from "../../../lib/email";
 import { apiError, throttled } from "../../../lib/errors";
-import type { TokenResponse } from "../../../lib/types";
+import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
 import type { IpLimit } from "../ip-limit";
 import { DEFAULT_LOCK, lockRemaining, recordLoginFailure } from "../login-throttle";
 import { setPassword } from "../password/credentials";
 import type { AuthKit, ClientInfo } from "../ports";
-import { startSession, tokenResponse } from "../sessions";
+import { loginMethods } from "../mfa/second-factors";
+import { completeSignIn, SIGN_IN_FACTORS } from "./sign-in";
 
 export interface Credentials {
 	email: string;
@@ -16,9 +17,11 @@ export interface Credentials {
 /**
  * INVALID_CREDENTIALS alike, in body and in time, for an unknown address and a wrong password; the account's
  * state (disabled, unverified) is only told to the right password. A locked address is refused before any
- * check, even with the right password; a success lifts the count.
+ * check, even with the right password; a success lifts the count. With a second factor enrolled, the right
+ * password only earns an mfaToken (./login-mfa.ts finishes), and the count is lifted only by the whole login,
+ * so a thief who knows the password cannot reset the count between guesses at the code.
  */
-export async function logIn(kit: AuthKit, { email, password }: Credentials, client: ClientInfo): Promise<TokenResponse> {
+export async function logIn(kit: AuthKit, { email, password }: Credentials, client: ClientInfo): Promise<TokenResponse | MfaChallengeResponse> {
 	const key = emailKey(email);
 	const throttle = await kit.stores.throttles.findById(key);
 	const wait = lockRemaining(throttle, kit.clock.now());
@@ -39,7 +42,8 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 		await recordLoginFailure(kit.stores.throttles, key, { maxFailures: kit.settings.loginMaxFailures, ...DEFAULT_LOCK }, kit.clock.now());
 		throw apiError("INVALID_CREDENTIALS");
 	}
-	if (throttle) await kit.stores.throttles.removeById(key);
+	const methods = await loginMethods(kit.factors, user.id);
+	if (throttle && methods.length === 0) await kit.stores.throttles.removeById(key);
 	const refusal = user.status !== "active" ? "ACCOUNT_DISABLED" : kit.settings.emailVerificationRequired && !user.emailVerified ? "EMAIL_NOT_VERIFIED" : null;
 	if (refusal) {
 		const reason = refusal.toLowerCase();
@@ -49,11 +53,13 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 	}
 
 	if (kit.hasher.needsRehash(credential.passwordHash)) await setPassword(kit, user.id, password);
-	const { session, secret } = await startSession(kit, user.id, client);
-	const signedIn = await kit.users.recordLogin(user.id);
-	kit.metrics.count("logins", { result: "success" });
-	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id } });
-	return tokenResponse(kit, signedIn, session._id, secret);
+	if (methods.length > 0) {
+		const { mfaToken } = await kit.factors.mfaTokens.issue(user.id, methods, [...SIGN_IN_FACTORS.password]);
+		kit.metrics.count("logins", { result: "mfa_required" });
+		await kit.audit.record({ type: "login.password", subjectId: user.id, actorId: user.id, details: { methods } });
+		return { mfaRequired: true, mfaToken, methods };
+	}
+	return completeSignIn(kit, user, SIGN_IN_FACTORS.password, client);
 }
 
 /** Lifts the login lock of an address and/or the request limit of a client IP (admin). */

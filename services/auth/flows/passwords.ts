@@ -5,16 +5,19 @@ import type { AuthUser } from "../../../lib/types";
 import { ensurePasswordPolicy, passwordMatches, setPassword } from "../password/credentials";
 import { securityNotice } from "../hand-over";
 import type { AuthKit } from "../ports";
-import { consumeLink, sendLink } from "./links";
+import { consumeLink } from "./links";
+import { requireStepUp } from "./step-up";
 import { endSessions } from "./sessions";
 
-/** Answered at once and alike whether or not the account exists; the work goes on behind. */
-export function forgotPassword(kit: AuthKit, { email }: { email: string }): null {
-	kit.background.run("password reset", async () => {
+/**
+ * Answered at once and alike whether or not the account exists: the request itself is written to the
+ * outbox (the same write for any address) before the answer, and the relay decides who gets an e-mail.
+ */
+export async function forgotPassword(kit: AuthKit, { email }: { email: string }): Promise<null> {
+	await kit.mail.sendLinkTo("password-reset", email);
+	kit.background.run("password reset audit", async () => {
 		const user = await kit.users.findByEmail(email);
 		await kit.audit.record({ type: "password.forgot", subjectId: user?.id ?? null, details: { address: emailKey(email), known: !!user } });
-		if (!user || user.status !== "active") return;
-		await sendLink(kit, "password-reset", user);
 	});
 	return null;
 }
@@ -33,14 +36,15 @@ export async function resetPassword(kit: AuthKit, { token, password }: { token: 
 	return null;
 }
 
-/** A new password from a signed-in user who knows the current one: the other sessions end. */
-export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPassword, newPassword }: { currentPassword: string; newPassword: string }): Promise<null> {
+/** A new password from a signed-in user who knows the current one (and, with TOTP on, a code): the other sessions end. */
+export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPassword, newPassword, code }: { currentPassword: string; newPassword: string; code?: string }): Promise<null> {
 	const { id: userId, sid } = caller;
 	if (!(await passwordMatches(kit, userId, currentPassword))) {
 		await kit.audit.record({ type: "password.change", outcome: "failure", subjectId: userId, details: { reason: "invalid_credentials" } });
 		throw apiError("INVALID_CREDENTIALS", "The current password is wrong");
 	}
 	ensurePasswordPolicy(newPassword);
+	await requireStepUp(kit, userId, code, "password.change");
 	await setPassword(kit, userId, newPassword);
 	const ended = await endSessions(kit, { userId, _id: { $ne: sid } });
 	await kit.audit.record({ type: "password.change", subjectId: userId, details: { sessions: ended } });
@@ -49,7 +53,12 @@ export async function changePassword(kit: AuthKit, caller: AuthUser, { currentPa
 	return null;
 }
 
-/** Re-authentication for `users` (account deletion). */
-export function checkPassword(kit: AuthKit, { userId, password }: { userId: string; password: string }): Promise<boolean> {
-	return passwordMatches(kit, userId, password);
+/**
+ * Re-authentication for `users` (account deletion): false for a wrong password; with TOTP on, also a current
+ * `code` (403 MFA_REQUIRED without one, 422 INVALID_MFA_CODE when wrong).
+ */
+export async function checkPassword(kit: AuthKit, { userId, password, code }: { userId: string; password: string; code?: string }): Promise<boolean> {
+	if (!(await passwordMatches(kit, userId, password))) return false;
+	await requireStepUp(kit, userId, code, "account.delete");
+	return true;
 }

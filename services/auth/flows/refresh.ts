@@ -44,5 +44,5 @@ export async function refresh(kit: AuthKit, { refreshToken }: { refreshToken: st
 		{ _id: session._id, tokenHash: session.tokenHash, revokedAt: null },
 		{ $set: { tokenHash: hashToken(secret), lastUsedAt: new Date(now), expiresAt } }
 	);
-	return tokenResponse(kit, user, session._id, secret);
+	return tokenResponse(kit, user, session, secret);
 }

@@ -3,6 +3,7 @@ import type { Filter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
 import type { AuthUser, RevokedSession, SessionView } from "../../../lib/types";
 import { securityNotice } from "../hand-over";
+import { removeAllFactors } from "../mfa/second-factors";
 import type { AuthKit } from "../ports";
 import { revocation, toRevoked, toSessionView } from "../sessions";
 
@@ -60,6 +61,7 @@ export async function purgeUser(kit: AuthKit, { userId }: { userId: string }): P
 	await kit.stores.sessions.updateMany({ userId }, { $set: { ip: null, userAgent: null } });
 	await kit.stores.credentials.removeById(userId);
 	await kit.stores.oneTimeTokens.removeMany({ userId });
+	await removeAllFactors(kit.factors, userId);
 }
 
 /** What gateways load at start: sessions whose access tokens must still be refused. */

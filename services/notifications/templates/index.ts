@@ -107,8 +107,43 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		subject: "Your account was deleted",
 		greeting,
 		paragraphs: ["Your account and its data have been deleted. We are sorry to see you go."]
+	}),
+	"mfa-enabled": ({ data }, greeting) => ({
+		subject: "A second factor was added to your account",
+		greeting,
+		paragraphs: [`You can now sign in with ${data.factor ?? "a new second factor"} as your second step.`, NOT_YOU]
+	}),
+	"mfa-disabled": ({ data }, greeting) => ({
+		subject: "A second factor was removed from your account",
+		greeting,
+		paragraphs: [`${capitalised(data.factor ?? "a second factor")} no longer signs you in.`, NOT_YOU]
+	}),
+	"mfa-reset": (_ctx, greeting) => ({
+		subject: "Your second factors were removed",
+		greeting,
+		paragraphs: [
+			"An administrator removed every second factor of your account (authenticator app, passkeys and recovery codes). You can sign in with your password alone; set up a second factor again in your account settings.",
+			"If you did not ask for this, contact support now."
+		]
+	}),
+	"recovery-code-used": ({ data }, greeting) => ({
+		subject: "A recovery code was used",
+		greeting,
+		paragraphs: [
+			`A recovery code was just used to sign in to your account. ${data.remaining ?? "Some"} of your recovery codes remain; each works once.`,
+			"If that was not you, reset your password and create new recovery codes now."
+		]
+	}),
+	"recovery-codes-renewed": (_ctx, greeting) => ({
+		subject: "New recovery codes",
+		greeting,
+		paragraphs: ["New recovery codes were created for your account; the previous ones no longer work.", NOT_YOU]
 	})
 };
+
+function capitalised(text: string): string {
+	return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 export function renderEmail(template: EmailTemplate, ctx: TemplateContext): RenderedEmail {
 	const name = ctx.data.displayName?.trim();

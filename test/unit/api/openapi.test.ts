@@ -282,7 +282,7 @@ describe("buildOpenApi: every status a route answers", () => {
 		const logout = doc.paths["/api/v1/auth/logout"].post;
 		expect(typesOf(logout, 401)).toEqual(["UNAUTHORIZED", "INVALID_TOKEN"]);
 		expect(logout.responses["401"].headers).toHaveProperty("WWW-Authenticate");
-		expect(typesOf(doc.paths["/api/v1/users/{id}"].get, 403)).toEqual(["FORBIDDEN"]);
+		expect(typesOf(doc.paths["/api/v1/users/{id}"].get, 403)).toEqual(["FORBIDDEN", "MFA_REQUIRED"]);
 	});
 
 	it("an open route of an IP-limited group answers 429 RATE_LIMITED with Retry-After; others do not", () => {

@@ -23,7 +23,7 @@ describe("the route table", () => {
 	});
 
 	it("names the methods of a known path in Allow, and none for an unknown one", () => {
-		expect(allowHeader("/api/v1/users/me")).toBe("GET, PATCH, DELETE, OPTIONS");
+		expect(allowHeader("/api/v1/users/me")).toBe("GET, HEAD, PATCH, DELETE, OPTIONS");
 		expect(allowHeader("/api/v1/auth/login")).toBe("POST, OPTIONS");
 		expect(allowHeader("/api/v1/users/me/extra")).toBeUndefined();
 		expect(routesOf("/nope")).toEqual([]);
@@ -47,7 +47,9 @@ describe("the route table", () => {
 			].map(type => ({ type }))
 		);
 		const me = findRoute("GET", "/api/v1/users/me")!;
-		expect(errorsOf(me, { auth: "required" }).map(e => e.type)).toEqual(["UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN", "SERVICE_UNAVAILABLE", "NOT_FOUND"]);
+		expect(errorsOf(me, { auth: "required" }).map(e => e.type)).toEqual(["UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN", "MFA_REQUIRED", "SERVICE_UNAVAILABLE", "NOT_FOUND"]);
+		// A token limited to enrolment (MFA_REQUIRED_ROLES) reaches the actions marked `enrolment`: no MFA_REQUIRED there.
+		expect(errorsOf(me, { auth: "required", enrolment: true }).map(e => e.type)).not.toContain("MFA_REQUIRED");
 		// A secured route of the IP-limited group is not limited per IP.
 		const clear = findRoute("POST", "/api/v1/auth/throttles/clear")!;
 		expect(errorsOf(clear, { roles: ["admin"] }).map(e => e.type)).not.toContain("RATE_LIMITED");

@@ -3,14 +3,18 @@
  * in memory, with the unique `_id` the flows rely on), and users, mail, audit and metrics that remember what
  * they were asked.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { MemoryAdapter } from "moleculer-db";
 import { Collection, type Entity, type StoreAdapter } from "../../../lib/collection";
 import { apiError } from "../../../lib/errors";
-import type { EmailRequest, InAppRequest, RevokedSession } from "../../../lib/types";
+import type { EmailRequest, InAppRequest, NewUser, RevokedSession } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
+import type { AccessSubject } from "../../../lib/tokens/access";
 import type { AuditInput } from "../../../services/auth/audit/trail";
-import type { AuthKit, AuthSettings, NewUser, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
+import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
+import type { AddressLinkKind } from "../../../services/auth/outbox";
+import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -93,7 +97,9 @@ export const SETTINGS: AuthSettings = {
 	refreshTokenTtl: 2_592_000,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
-	emailVerificationRequired: true
+	emailVerificationRequired: true,
+	appName: "User backend",
+	mfaRequiredRoles: []
 };
 
 export interface TestKit {
@@ -103,9 +109,13 @@ export interface TestKit {
 	hasher: FakeHasher;
 	emails: EmailRequest[];
 	notices: InAppRequest[];
+	/** Link e-mails asked for by address (written to the outbox; resolved by the relay with linkEmailFor). */
+	linkRequests: Array<{ kind: AddressLinkKind; address: string }>;
 	audit: AuditInput[];
 	metrics: Array<[string, Record<string, string>]>;
 	revoked: RevokedSession[];
+	/** What every access token was signed for (its amr, whether enrolment-only). */
+	signed: AccessSubject[];
 	/** Settles when the work the flows left in the background is done. */
 	background(): Promise<void>;
 }
@@ -115,7 +125,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 	const users = new FakeUsers(clock);
 	const hasher = new FakeHasher();
 	const pending: Array<Promise<void>> = [];
-	const t = { clock, users, hasher, emails: [] as EmailRequest[], notices: [] as InAppRequest[], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
+	const t = { clock, users, hasher, signed: [] as AccessSubject[], emails: [] as EmailRequest[], notices: [] as InAppRequest[], linkRequests: [] as TestKit["linkRequests"], audit: [] as AuditInput[], metrics: [] as TestKit["metrics"], revoked: [] as RevokedSession[] };
 	const kit: AuthKit = {
 		settings: { ...SETTINGS, ...settings },
 		clock,
@@ -127,10 +137,24 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			throttles: await memoryCollection("login_throttles"),
 			emailChanges: await memoryCollection("email_changes")
 		},
+		factors: secondFactorsOver(
+			{
+				totp: await memoryCollection("mfa_factors"),
+				recoveryCodes: await memoryCollection("recovery_codes"),
+				mfaChallenges: await memoryCollection("mfa_challenges"),
+				passkeys: await memoryCollection("passkeys", ["credentialId"])
+			},
+			new SecretBox(toEncryptionKey(randomBytes(32))),
+			clock
+		),
 		hasher,
-		signer: { accessToken: ({ userId, sessionId }) => `access:${userId}:${sessionId}:${clock.now()}` },
+		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
 		users,
-		mail: { sendEmail: async e => void t.emails.push(e), notifyInApp: async n => void t.notices.push(n) },
+		mail: {
+			sendEmail: async e => void t.emails.push(e),
+			notifyInApp: async n => void t.notices.push(n),
+			sendLinkTo: async (kind, address) => void t.linkRequests.push({ kind, address })
+		},
 		audit: {
 			record: async e => void t.audit.push(e),
 			recorded: async (type, details) => t.audit.some(e => e.type === type && Object.entries(details).every(([k, v]) => e.details?.[k] === v))

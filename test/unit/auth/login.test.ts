@@ -1,3 +1,4 @@
+import type { TokenResponse } from "../../../lib/types";
 import { clearThrottle, logIn } from "../../../services/auth/flows/login";
 import { IpLimit, type RateLimitRecord } from "../../../services/auth/ip-limit";
 import { setPassword } from "../../../services/auth/password/credentials";
@@ -36,7 +37,7 @@ describe("logIn", () => {
 
 	it("takes the address in any case and with spaces", async () => {
 		await account();
-		expect((await attempt(PASSWORD, "  ADA@Example.com ")).tokenType).toBe("Bearer");
+		expect(((await attempt(PASSWORD, "  ADA@Example.com ")) as TokenResponse).tokenType).toBe("Bearer");
 	});
 
 	it("answers INVALID_CREDENTIALS to a wrong password", async () => {
@@ -64,7 +65,7 @@ describe("logIn", () => {
 	it("lets an unverified address in when verification is not required", async () => {
 		t = await testKit({ emailVerificationRequired: false });
 		await account({ email: "ada@example.com", emailVerified: false });
-		expect((await attempt(PASSWORD)).tokenType).toBe("Bearer");
+		expect(((await attempt(PASSWORD)) as TokenResponse).tokenType).toBe("Bearer");
 	});
 
 	it("throttles an address after LOGIN_MAX_FAILURES failures, even with the right password", async () => {
@@ -94,7 +95,7 @@ describe("logIn", () => {
 		await attempt(PASSWORD);
 		expect(await t.kit.stores.throttles.findById("ada@example.com")).toBeNull();
 		for (let i = 0; i < 4; i++) await attempt("wrong password").catch(() => undefined);
-		expect((await attempt(PASSWORD)).tokenType).toBe("Bearer");
+		expect(((await attempt(PASSWORD)) as TokenResponse).tokenType).toBe("Bearer");
 	});
 
 	it("rehashes a password made with fewer rounds than configured", async () => {
@@ -111,7 +112,7 @@ describe("clearThrottle", () => {
 		for (let i = 0; i < 5; i++) await attempt("wrong password").catch(() => undefined);
 		const ipLimit = new IpLimit(await memoryCollection<RateLimitRecord>("rate_limits"), 30, t.clock);
 		await clearThrottle(t.kit, ipLimit, { email: "ADA@example.com" });
-		expect((await attempt(PASSWORD)).tokenType).toBe("Bearer");
+		expect(((await attempt(PASSWORD)) as TokenResponse).tokenType).toBe("Bearer");
 	});
 
 	it("wants an address or an IP", async () => {

@@ -1,4 +1,5 @@
-import { issueLink } from "../../../services/auth/flows/links";
+import type { TokenResponse } from "../../../lib/types";
+import { issueLink, linkEmailFor } from "../../../services/auth/flows/links";
 import { logIn } from "../../../services/auth/flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "../../../services/auth/flows/passwords";
 import { setPassword } from "../../../services/auth/password/credentials";
@@ -17,16 +18,25 @@ beforeEach(async () => {
 });
 
 describe("forgotPassword", () => {
-	it("sends a reset link to a known address, in the background", async () => {
-		expect(forgotPassword(t.kit, { email: "ada@example.com" })).toBeNull();
-		await t.background();
-		expect(t.emails).toEqual([{ to: "ada@example.com", template: "password-reset", data: { displayName: "Ada" }, userId, link: "password-reset" }]);
+	it("writes the same link request for a known and an unknown address before answering", async () => {
+		expect(await forgotPassword(t.kit, { email: "ada@example.com" })).toBeNull();
+		expect(await forgotPassword(t.kit, { email: "nobody@example.com" })).toBeNull();
+		expect(t.linkRequests).toEqual([
+			{ kind: "password-reset", address: "ada@example.com" },
+			{ kind: "password-reset", address: "nobody@example.com" }
+		]);
+		expect(t.emails).toEqual([]);
 	});
 
-	it("answers an unknown address alike and sends nothing", async () => {
-		expect(forgotPassword(t.kit, { email: "nobody@example.com" })).toBeNull();
+	it("comes to a reset e-mail for a known address only, as the relay resolves it", async () => {
+		expect(await linkEmailFor(t.kit, "password-reset", "ada@example.com")).toEqual({ to: "ada@example.com", template: "password-reset", data: { displayName: "Ada" }, userId, link: "password-reset" });
+		expect(await linkEmailFor(t.kit, "password-reset", "nobody@example.com")).toBeNull();
+	});
+
+	it("audits whether the address was known, behind the answer", async () => {
+		await forgotPassword(t.kit, { email: "nobody@example.com" });
 		await t.background();
-		expect(t.emails).toEqual([]);
+		expect(t.audit).toEqual([{ type: "password.forgot", subjectId: null, details: { address: "nobody@example.com", known: false } }]);
 	});
 });
 
@@ -37,7 +47,7 @@ describe("resetPassword", () => {
 		const token = await issueLink(t.kit, "password-reset", userId);
 		await resetPassword(t.kit, { token, password: NEW });
 		expect(t.revoked.map(r => r.id)).toEqual([session._id]);
-		expect((await logIn(t.kit, { email: "ada@example.com", password: NEW }, {})).tokenType).toBe("Bearer");
+		expect(((await logIn(t.kit, { email: "ada@example.com", password: NEW }, {})) as TokenResponse).tokenType).toBe("Bearer");
 		expect(t.notices.map(n => n.type)).toEqual(["password-changed"]);
 	});
 

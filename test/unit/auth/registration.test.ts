@@ -1,4 +1,4 @@
-import { issueLink } from "../../../services/auth/flows/links";
+import { issueLink, linkEmailFor } from "../../../services/auth/flows/links";
 import { register, resendVerification, verifyEmail } from "../../../services/auth/flows/registration";
 import { checkPassword } from "../../../services/auth/flows/passwords";
 import { testKit, type TestKit } from "./fakes";
@@ -49,11 +49,14 @@ describe("verifyEmail", () => {
 });
 
 describe("resendVerification", () => {
-	it("sends to an unverified account and to nobody else", async () => {
+	it("writes a link request for any address before answering; it comes to an e-mail for an unverified account only", async () => {
 		const ada = t.users.add({ email: "ada@example.com", emailVerified: false });
 		t.users.add({ email: "grace@example.com", emailVerified: true });
-		for (const email of ["ada@example.com", "grace@example.com", "nobody@example.com"]) expect(resendVerification(t.kit, { email })).toBeNull();
-		await t.background();
-		expect(t.emails.map(e => [e.to, e.userId])).toEqual([["ada@example.com", ada.id]]);
+		t.users.add({ email: "off@example.com", emailVerified: false, status: "disabled" });
+		const addresses = ["ada@example.com", "grace@example.com", "off@example.com", "nobody@example.com"];
+		for (const email of addresses) expect(await resendVerification(t.kit, { email })).toBeNull();
+		expect(t.linkRequests).toEqual(addresses.map(address => ({ kind: "verify-email", address })));
+		const resolved = await Promise.all(addresses.map(address => linkEmailFor(t.kit, "verify-email", address)));
+		expect(resolved.map(e => e && [e.to, e.userId, e.link])).toEqual([["ada@example.com", ada.id, "verify-email"], null, null, null]);
 	});
 });

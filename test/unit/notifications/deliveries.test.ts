@@ -16,6 +16,18 @@ function setup(store = new MemoryDeliveryStore(), clock = new MovableClock()) {
 }
 
 describe("DeliveryQueue", () => {
+	it("queues an e-mail handed over again with the same key once (auth's outbox redelivers)", async () => {
+		const { queue, store, mailer, counted } = setup();
+		const email = { to: "ada@example.com", template: "welcome" as const, data: { displayName: "Ada" } };
+		expect(await queue.enqueue(email, "outbox-1")).toEqual({ id: "outbox-1" });
+		await queue.idle();
+		expect(await queue.enqueue(email, "outbox-1")).toEqual({ id: "outbox-1" });
+		await queue.idle();
+		expect(store.only()).toMatchObject({ _id: "outbox-1", status: "sent" });
+		expect(mailer.sent).toHaveLength(1);
+		expect(counted).toEqual(["sent", "duplicate"]);
+	});
+
 	it("sends a queued e-mail, then keeps no template data", async () => {
 		const { queue, store, mailer, counted, clock } = setup();
 		await queue.enqueue({ to: "ada@example.com", template: "welcome", data: { displayName: "Ada" } });

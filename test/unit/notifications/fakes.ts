@@ -4,11 +4,15 @@ import type { LinkKind } from "../../../lib/enums";
 import type { Mailer, OutgoingEmail } from "../../../services/notifications/mailer";
 import type { DeliveryRecord, DeliveryStore, InboxStore, LinkTokenIssuer, NotificationRecord } from "../../../services/notifications/ports";
 
+/** What NeDB throws for a second document with the same `_id`. */
+const duplicateKey = (id: string) => Object.assign(new Error(`Can't insert key ${id}, it violates the unique constraint`), { errorType: "uniqueViolated" });
+
 /** One shared store: several queues over it behave like replicas over one database. */
 export class MemoryDeliveryStore implements DeliveryStore {
 	readonly rows = new Map<string, DeliveryRecord>();
 
 	async insert(d: DeliveryRecord) {
+		if (this.rows.has(d._id)) throw duplicateKey(d._id);
 		this.rows.set(d._id, structuredClone(d));
 		return structuredClone(d);
 	}
@@ -69,6 +73,7 @@ export class FakeLinks implements LinkTokenIssuer {
 export class MemoryInboxStore implements InboxStore {
 	readonly rows: NotificationRecord[] = [];
 	async insert(n: NotificationRecord) {
+		if (this.rows.some(r => r._id === n._id)) throw duplicateKey(n._id);
 		this.rows.push(structuredClone(n));
 	}
 	async page(userId: string, offset: number, limit: number) {

@@ -10,6 +10,13 @@ function setup() {
 const notice = (userId: string, title: string) => ({ userId, type: "security", title, body: "…" });
 
 describe("Inbox", () => {
+	it("keeps a notice handed over again with the same key once", async () => {
+		const { inbox, store } = setup();
+		expect(await inbox.add(notice("u1", "one"), "outbox-1")).toEqual({ id: "outbox-1" });
+		expect(await inbox.add(notice("u1", "one"), "outbox-1")).toEqual({ id: "outbox-1" });
+		expect(store.rows.map(n => [n._id, n.title])).toEqual([["outbox-1", "one"]]);
+	});
+
 	it("lists a user's notices newest first, paged, with the unread count", async () => {
 		const { inbox, clock } = setup();
 		for (const title of ["one", "two", "three"]) {

@@ -1,7 +1,19 @@
 import { escapeHtml, renderEmail } from "../../../services/notifications/templates";
 import type { EmailTemplate } from "../../../lib/enums";
 
-const TEMPLATES: EmailTemplate[] = ["verify-email", "welcome", "password-reset", "password-changed", "sessions-ended", "account-deleted"];
+const TEMPLATES: EmailTemplate[] = [
+	"verify-email",
+	"welcome",
+	"password-reset",
+	"password-changed",
+	"sessions-ended",
+	"account-deleted",
+	"mfa-enabled",
+	"mfa-disabled",
+	"mfa-reset",
+	"recovery-code-used",
+	"recovery-codes-renewed"
+];
 const appUrl = "https://app.example.com";
 
 describe("escapeHtml", () => {
@@ -26,6 +38,12 @@ describe("renderEmail", () => {
 	it("gives every template its own subject", () => {
 		const subjects = TEMPLATES.map(t => renderEmail(t, { appUrl, data: { token: "t" } }).subject);
 		expect(new Set(subjects).size).toBe(TEMPLATES.length);
+	});
+
+	it("tells how many recovery codes remain, and names the factor added or removed", () => {
+		expect(renderEmail("recovery-code-used", { appUrl, data: { remaining: "7" } }).text).toContain("7 of your recovery codes remain");
+		expect(renderEmail("mfa-enabled", { appUrl, data: { factor: "an authenticator app" } }).text).toContain("sign in with an authenticator app");
+		expect(renderEmail("mfa-disabled", { appUrl, data: { factor: "an authenticator app" } }).text).toContain("An authenticator app no longer signs you in.");
 	});
 
 	it("greets without a name when there is none (or it is blank)", () => {

@@ -402,6 +402,7 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			"mail-failed",
 			"mail-retry [id]",
 			"throttle-clear <target>",
+			"mfa-reset <email>",
 			"audit-verify",
 			"cluster"
 		]);

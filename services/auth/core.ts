@@ -1,0 +1,88 @@
+/** What auth builds once, when the service is created: its stores, hasher, signer, limiter and outbox relay. */
+import type { Service } from "moleculer";
+import type { Collection } from "../../lib/collection";
+import type { Config } from "../../lib/config";
+import { signAccessToken } from "../../lib/tokens/access";
+import { loadSigningKey } from "../../lib/tokens/keys";
+import type { ServiceDeps } from "../../lib/types";
+import type { DbMixinMethods } from "../../mixins/db.mixin";
+import type { MetricsMixinMethods } from "../../mixins/metrics.mixin";
+import {
+	AuditModel,
+	CredentialModel,
+	EmailChangeModel,
+	LoginThrottleModel,
+	MfaChallengeModel,
+	MfaFactorModel,
+	OneTimeTokenModel,
+	OutboxModel,
+	PasskeyModel,
+	RateLimitModel,
+	RecoveryCodeModel,
+	SessionModel,
+	SpentTokenModel
+} from "../../models";
+import type { AuditRecord } from "./audit/chain";
+import { outboxRelay } from "./hand-over";
+import { IpLimit } from "./ip-limit";
+import { requestKit, type AuthCore } from "./kit";
+import { loadSecretBox } from "./mfa/encryption-keys";
+import { secondFactorsOver } from "./mfa/second-factors";
+import type { Outbox, OutboxRecord } from "./outbox";
+import { PasswordHasher } from "./password/hasher";
+
+export interface AuthParts {
+	core: AuthCore;
+	/** The audit trail's store, also read directly by the integration tests that tamper with it. */
+	auditLog: Collection<AuditRecord>;
+	hasher: PasswordHasher;
+	ipLimit: IpLimit;
+	outbox: Outbox;
+}
+
+/** Opens auth's collections (through the db mixin) and builds what its flows share for the service's life. */
+export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods, config: Config, { clock }: ServiceDeps): AuthParts {
+	const signingKey = loadSigningKey(config);
+	const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
+	const hasher = new PasswordHasher(config.bcryptRounds);
+	const auditLog = service.collection<AuditRecord>(AuditModel);
+	const parts = {} as AuthParts;
+	const core: AuthCore = {
+		settings: config,
+		clock,
+		stores: {
+			credentials: service.collection(CredentialModel),
+			sessions: service.collection(SessionModel),
+			spentTokens: service.collection(SpentTokenModel),
+			oneTimeTokens: service.collection(OneTimeTokenModel),
+			throttles: service.collection(LoginThrottleModel),
+			emailChanges: service.collection(EmailChangeModel)
+		},
+		auditLog,
+		factors: secondFactorsOver(
+			{
+				totp: service.collection(MfaFactorModel),
+				recoveryCodes: service.collection(RecoveryCodeModel),
+				mfaChallenges: service.collection(MfaChallengeModel),
+				passkeys: service.collection(PasskeyModel)
+			},
+			loadSecretBox(config),
+			clock
+		),
+		hasher,
+		signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
+		metrics: { count: (key, labels) => service.countMetric(key, labels) },
+		background: { run: (what, work) => void work().catch(err => service.logger.error(`Background ${what} failed:`, (err as Error).message)) },
+		logger: service.logger,
+		// The relay is built below, from the kit this core makes: the port reaches it when a message is added.
+		outbox: { add: message => parts.outbox.add(message) }
+	};
+	Object.assign(parts, {
+		core,
+		auditLog,
+		hasher,
+		ipLimit: new IpLimit(service.collection(RateLimitModel), config.authRateLimitPerMinute, clock),
+		outbox: outboxRelay(service, service.collection<OutboxRecord>(OutboxModel), requestKit(core, service.broker, {}))
+	});
+	return parts;
+}
