@@ -33,6 +33,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && mkdir -p /app/data \
  && chown node:node /app/data
 COPY --from=build /app/dist ./dist
+# The hosted pages (HOSTED_PAGES): dist/web/serve.js reads their HTML fragments and browser modules from here.
+COPY --from=build /app/web/pages ./web/pages
+COPY --from=build /app/web/assets ./web/assets
 
 # The image's unprivileged "node" user (uid 1000).
 USER node

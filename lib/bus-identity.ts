@@ -6,17 +6,19 @@
  * themselves with an assertion signed by the signing key (lib/tokens/operator.ts).
  */
 import { ConfigError, type Config } from "./config";
+import { operatorUser } from "./operator";
 import { MFA_ENROLMENT_SCOPE, verifyAccessToken } from "./tokens/access";
 import { loadVerificationKeys, type VerificationKey } from "./tokens/keys";
 import { verifyOperatorAssertion } from "./tokens/operator";
 import { RevocationSet } from "./tokens/revocations";
-import type { AppMeta, AuthFailure, AuthUser } from "./types";
+import type { AppMeta, AuthFailure, AuthUser, RevokedSession } from "./types";
 
 /** Who called, as proven by what the call carries: a user, a failure (401), or nobody (null). */
-export type Caller = AuthUser | { failure: AuthFailure } | null;
+export type Caller = Readonly<AuthUser> | { failure: AuthFailure } | null;
 
 interface Verified {
-	user: AuthUser;
+	/** Frozen: one copy is handed to every call the token makes, so no reader may change it. */
+	user: Readonly<AuthUser>;
 	/** Milliseconds since the epoch: the token's `exp`. */
 	expiresAt: number;
 }
@@ -24,8 +26,14 @@ interface Verified {
 /** Enough for every token live at once on a busy node; an entry is ~300 bytes. */
 export const CACHE_ENTRIES = 10_000;
 
+/**
+ * The ONE verification of callers, on the gateway and on every node: a token verified once is served from a
+ * bounded cache (a map look-up instead of a signature check, the largest part of an authenticated read's
+ * CPU), `exp` honoured on every hit, revocation checked on every call (never cached), and an ended session's
+ * tokens dropped from the cache (`session.revoked`, services/identity).
+ */
 export class CallerIdentity {
-	readonly revocations = new RevocationSet();
+	private readonly revocations = new RevocationSet();
 	/** Set once the ended sessions have been loaded from `auth` (a gateway is not ready before). */
 	revocationsLoaded = false;
 	/** Verified tokens, oldest first (a Map keeps insertion order): bounded, so a flood of tokens costs no memory. */
@@ -45,14 +53,15 @@ export class CallerIdentity {
 	}
 
 	/** The user an access token proves; a revoked session is refused every time (revocation is never cached). */
-	verifyToken(token: string, now: number): AuthUser | { failure: AuthFailure } {
+	verifyToken(token: string, now: number): Readonly<AuthUser> | { failure: AuthFailure } {
 		let entry = this.verified.get(token);
 		if (!entry) {
 			const result = verifyAccessToken(token, this.keys, this.expect, now);
 			if ("failure" in result) return result;
 			const { sub, sid, roles, exp, amr, scope } = result.claims;
-			const user: AuthUser = { id: sub, sid, roles, ...(amr ? { amr } : {}), ...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {}) };
-			entry = { user, expiresAt: exp * 1000 };
+			const user: AuthUser = { id: sub, sid, roles: Object.freeze([...roles]) as AuthUser["roles"], ...(amr ? { amr: Object.freeze([...amr]) as AuthUser["amr"] } : {}), ...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {}) };
+			entry = { user: Object.freeze(user), expiresAt: exp * 1000 };
+			// A Map iterates in insertion order: the first key is the oldest.
 			if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value as string);
 			this.verified.set(token, entry);
 		}
@@ -70,10 +79,24 @@ export class CallerIdentity {
 		if (typeof meta.operatorAssertion === "string") {
 			const claims = verifyOperatorAssertion(meta.operatorAssertion, this.keys, this.expect, now);
 			if (typeof claims === "string") return { failure: claims };
-			// "operator" is the actor the audit trail has always named for the console; the name is in `operator`.
-			return { id: "operator", sid: "operator", roles: ["admin"], operator: claims.sub };
+			// An admin with no account, recorded in the audit trail as `operator:<name>` (lib/operator.ts).
+			return operatorUser({ name: claims.sub });
 		}
 		return null;
+	}
+
+	/** Sessions that have ended (`session.revoked`, or loaded from `auth`): refused from now on, their cached tokens dropped. */
+	revoke(sessions: readonly RevokedSession[]): void {
+		this.revocations.add(sessions);
+		if (sessions.length === 0) return;
+		const ended = new Set(sessions.map(s => s.id));
+		for (const [token, entry] of this.verified) if (ended.has(entry.user.sid)) this.verified.delete(token);
+	}
+
+	/** Forgets expired revocations and expired tokens. */
+	prune(now: number): void {
+		this.revocations.prune(now);
+		for (const [token, entry] of this.verified) if (entry.expiresAt <= now) this.verified.delete(token);
 	}
 
 	get cached(): number {

@@ -53,7 +53,9 @@ export const VARIABLES = {
 	JWT_ISSUER: { services: SERVICE_NAMES },
 	JWT_AUDIENCE: { services: SERVICE_NAMES },
 	ACCESS_TOKEN_TTL: { services: AUTH },
-	REFRESH_TOKEN_TTL: { services: AUTH },
+	// auth rotates refresh tokens; the gateway gives the browser-session cookie the same lifetime.
+	REFRESH_TOKEN_TTL: { services: ["api", "auth"] },
+	REFRESH_REUSE_INTERVAL: { services: AUTH },
 	SESSION_MAX_LIFETIME: { services: AUTH },
 	BCRYPT_ROUNDS: { services: AUTH },
 	EMAIL_VERIFICATION_REQUIRED: { services: AUTH },
@@ -61,6 +63,7 @@ export const VARIABLES = {
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
 	CORS_ORIGINS: { services: API },
+	HOSTED_PAGES: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
 	ADMIN_PASSWORD: { services: AUTH },
 	LOG_LEVEL: { services: "all" },
@@ -114,6 +117,8 @@ export interface Config {
 	jwtAudience: string;
 	accessTokenTtl: number;
 	refreshTokenTtl: number;
+	/** Seconds during which a just-spent refresh token still gets its successor (two tabs, a retry); 0 = never. */
+	refreshReuseInterval: number;
 	/** Absolute session lifetime: refreshing never carries a session past it. */
 	sessionMaxLifetime: number;
 	bcryptRounds: number;
@@ -123,6 +128,8 @@ export interface Config {
 	trustProxy: boolean;
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
+	/** The gateway serves the hosted pages (web/) at the root of PORT, and /api/docs. */
+	hostedPages: boolean;
 	adminEmail?: string;
 	adminPassword?: string;
 	logLevel: LogLevel;
@@ -192,10 +199,12 @@ function flag(env: Env, name: VariableName, fallback: boolean): boolean {
 function services(env: Env): ServiceName[] {
 	const raw = text(env, "SERVICES");
 	if (raw === undefined) return [...SERVICE_NAMES];
+	// A node of no services: the REPL joined to a cluster as an operator's console (`npm run repl`).
+	if (raw === "none") return [];
 	const names = raw.split(",").map(s => s.trim()).filter(Boolean);
 	const unknown = names.filter(n => !(SERVICE_NAMES as readonly string[]).includes(n));
 	if (unknown.length > 0 || names.length === 0) {
-		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")}; unknown: ${unknown.join(",") || "(empty)"}`);
+		throw new ConfigError(`SERVICES must list some of ${SERVICE_NAMES.join(",")} (or be none); unknown: ${unknown.join(",") || "(empty)"}`);
 	}
 	return [...new Set(names)] as ServiceName[];
 }
@@ -357,6 +366,7 @@ export function loadConfig(env: Env = process.env): Config {
 		jwtAudience: text(env, "JWT_AUDIENCE") ?? "user-backend",
 		accessTokenTtl: integer(env, "ACCESS_TOKEN_TTL", 900, 10, 86_400),
 		refreshTokenTtl: integer(env, "REFRESH_TOKEN_TTL", 2_592_000, 60, 31_536_000),
+		refreshReuseInterval: integer(env, "REFRESH_REUSE_INTERVAL", 10, 0, 300),
 		sessionMaxLifetime: integer(env, "SESSION_MAX_LIFETIME", 7_776_000, 60, 31_536_000),
 		bcryptRounds,
 		emailVerificationRequired: flag(env, "EMAIL_VERIFICATION_REQUIRED", true),
@@ -364,6 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
 		corsOrigins: corsOrigins(env),
+		hostedPages: flag(env, "HOSTED_PAGES", true),
 		adminEmail,
 		adminPassword,
 		logLevel: logLevel(env),

@@ -30,7 +30,9 @@ export const EMAIL_TEMPLATES = [
 	"mfa-disabled",
 	"mfa-reset",
 	"recovery-code-used",
-	"recovery-codes-renewed"
+	"recovery-codes-renewed",
+	"mfa-passkey-added",
+	"mfa-passkey-removed"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

@@ -52,3 +52,6 @@ export const PAGING_PARAMS = {
 	page: { type: "number", integer: true, min: 1, max: 1_000_000, convert: true, default: 1 },
 	pageSize: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 }
 } as const;
+
+/** A passkey's name, as its owner calls it (e.g. "Laptop"); trimmed, optional when enrolling. */
+export const PASSKEY_NAME_PARAM = { type: "string", max: 64, trim: true, optional: true, openapi: { examples: ["Laptop"] } } as const;

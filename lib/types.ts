@@ -38,8 +38,6 @@ export interface AuthUser {
 	id: string;
 	sid: string;
 	roles: Role[];
-	/** Set for an operator (lib/tokens/operator.ts): a person at the console, not an account. */
-	operator?: string;
 	/** How the user authenticated (the token's `amr`), when it says. */
 	amr?: Amr[];
 	/** The token reaches only the second-factor enrolment routes (MFA_REQUIRED_ROLES). */

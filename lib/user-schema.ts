@@ -55,19 +55,32 @@ export type UserKey = keyof PublicUser;
 /** The allow-list, in the schema's order. */
 export const USER_KEYS = Object.keys(USER_SCHEMA.properties) as UserKey[];
 
-const TIME_KEYS = new Set<string>(Object.entries(USER_SCHEMA.properties).filter(([, s]) => "format" in s && s.format === "date-time").map(([k]) => k));
-
-function iso(value: unknown): string | null {
+function iso(value: Date | string): string;
+function iso(value: Date | string | null | undefined): string | null;
+function iso(value: Date | string | null | undefined): string | null {
 	if (value === null || value === undefined) return null;
-	return new Date(value as string | Date).toISOString();
+	return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 }
 
-/** The one place a stored user becomes the contract's user: the schema's keys are copied, nothing else. */
+/**
+ * The one place a stored user becomes the contract's user: the schema's keys are copied, nothing else. One
+ * object literal (the type checker holds it to exactly PublicUser's keys, test/unit/user-schema.test.ts to
+ * the schema's) rather than a loop over the keys: it is built on every read, and a literal has one shape.
+ */
 export function toPublicUser(record: UserRecord): PublicUser {
-	const out: Record<string, unknown> = {};
-	for (const key of USER_KEYS) {
-		const value = key === "id" ? record._id : record[key];
-		out[key] = TIME_KEYS.has(key) ? iso(value) : Array.isArray(value) ? [...value] : value;
-	}
-	return out as PublicUser;
+	return {
+		id: record._id,
+		email: record.email,
+		displayName: record.displayName,
+		bio: record.bio,
+		avatarUrl: record.avatarUrl,
+		locale: record.locale,
+		timezone: record.timezone,
+		roles: [...record.roles],
+		status: record.status,
+		emailVerified: record.emailVerified,
+		createdAt: iso(record.createdAt),
+		updatedAt: iso(record.updatedAt),
+		lastLoginAt: iso(record.lastLoginAt)
+	};
 }

@@ -76,6 +76,7 @@ export const SpentTokenModel = model(
 			_id: id, // the token's hash
 			kind: { type: String, required: true, enum: SPENT_TOKEN_KINDS },
 			sessionId: { type: String, default: null, index: true },
+			spentAt: { type: Date, default: null },
 			expiresAt: { type: Date, required: true, expires: 0 }
 		},
 		{ collection: "spent_tokens", versionKey: false }

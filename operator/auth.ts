@@ -9,9 +9,12 @@ export function clearThrottle(caller: Caller, target: unknown): Promise<CommandO
 	return command(async () => {
 		const value = typeof target === "string" ? target.trim() : "";
 		if (!value) throw new CommandError("Give an e-mail address or an IP address");
-		const params = value.includes("@") ? { email: value } : { ip: value };
-		await call(caller, "auth.clearThrottle", params, OPERATOR);
-		return value.includes("@") ? `Login lock of ${value} lifted.` : `Request limit of ${value} lifted.`;
+		const byAddress = value.includes("@");
+		const found = await call<{ addressLocked?: boolean | null; ipLimited?: boolean | null } | null>(caller, "auth.clearThrottle", byAddress ? { email: value } : { ip: value }, OPERATOR);
+		if (byAddress) {
+			return found?.addressLocked ? `Login lock of ${value} lifted: it was locked.` : `${value} was not locked; its count of failed sign-ins was reset.`;
+		}
+		return found?.ipLimited ? `Request limit of ${value} lifted: it was at its limit.` : `${value} was not at its request limit; its count was reset.`;
 	});
 }
 

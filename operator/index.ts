@@ -3,7 +3,7 @@ import { clearThrottle, resetMfa, verifyAudit } from "./auth";
 import { clusterHealth } from "./cluster";
 import { describeError, type Caller, type CommandOutput } from "./command";
 import { FAILED_LIMIT_MAX, listFailedMail, retryMail } from "./mail";
-import { endSessions, setAdmin, setUserStatus, showUser } from "./users";
+import { createUser, deleteUser, endSessions, sendReset, setAdmin, setUserStatus, showUser, verifyUser } from "./users";
 
 /**
  * Operator commands for the REPL (`npm run repl`), by topic: users.ts, mail.ts, auth.ts, cluster.ts, on
@@ -13,6 +13,7 @@ import { endSessions, setAdmin, setUserStatus, showUser } from "./users";
 export * from "./auth";
 export * from "./cluster";
 export * from "./command";
+export * from "./console";
 export * from "./mail";
 export * from "./users";
 
@@ -64,6 +65,16 @@ function define(
 export function replCommands(out?: Printer): ReplCommand[] {
 	return [
 		define("user <email>", "Show a user by e-mail address", (b, a) => showUser(b, a.email), {}, out),
+		define(
+			"create-user <email>",
+			"Create an account: the user gets a link to choose a password (none is typed here) and one to confirm the address",
+			(b, a) => createUser(b, a.email, { name: a.options?.name, admin: a.options?.admin }),
+			{ options: [{ option: "-n, --name <displayName>", description: "Display name" }, { option: "-a, --admin", description: "Make the user an admin" }] },
+			out
+		),
+		define("verify-user <email>", "Mark a user's e-mail address as confirmed", (b, a) => verifyUser(b, a.email), {}, out),
+		define("send-reset <email>", "Send a user the password-reset e-mail", (b, a) => sendReset(b, a.email), {}, out),
+		define("delete-user <email>", "Delete an account with its sessions and notifications (never the last admin)", (b, a) => deleteUser(b, a.email), {}, out),
 		define("user-disable <email>", "Disable a user: sign-in refused, sessions ended (never the last admin)", (b, a) => setUserStatus(b, a.email, "disabled"), {}, out),
 		define("user-enable <email>", "Enable a disabled user again", (b, a) => setUserStatus(b, a.email, "active"), {}, out),
 		define("admin-grant <email>", "Make a user an admin (their sessions end; they sign in again)", (b, a) => setAdmin(b, a.email, true), {}, out),
@@ -73,7 +84,7 @@ export function replCommands(out?: Printer): ReplCommand[] {
 			"mail-failed",
 			"List e-mail deliveries that gave up, newest first",
 			(b, a) => listFailedMail(b, a.options?.limit),
-			{ options: [{ option: "-l, --limit <n>", description: `How many to list (1-${FAILED_LIMIT_MAX}, default 50)` }] },
+			{ options: [{ option: "-l, --limit <n>", description: `How many to list (1-${FAILED_LIMIT_MAX}, default 20)` }] },
 			out
 		),
 		define("mail-retry [id]", "Send failed e-mails again: the one with this id, or all", (b, a) => retryMail(b, a.id), {}, out),

@@ -1,4 +1,6 @@
-import { call, command, CommandError, formatTable, oneLine, type Caller, type CommandOutput } from "./command";
+import { PAGING_PARAMS } from "../lib/params";
+import type { Page } from "../lib/types";
+import { call, command, OPERATOR, CommandError, formatTable, oneLine, type Caller, type CommandOutput } from "./command";
 
 /** Operator commands on the e-mail queue: what gave up, and sending it again. */
 
@@ -13,7 +15,8 @@ export interface FailedDelivery {
 	createdAt: string;
 }
 
-export const FAILED_LIMIT_MAX = 1000;
+/** One page of `notifications.failedDeliveries` (PAGING_PARAMS: at most 100). */
+export const FAILED_LIMIT_MAX = PAGING_PARAMS.pageSize.max;
 
 function parseLimit(limit: unknown): number | undefined {
 	if (limit === undefined || limit === null || limit === "") return undefined;
@@ -26,8 +29,9 @@ function parseLimit(limit: unknown): number | undefined {
 export function listFailedMail(caller: Caller, limit?: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const n = parseLimit(limit);
-		const rows = await call<FailedDelivery[]>(caller, "notifications.failedDeliveries", n === undefined ? {} : { limit: n });
-		if (!Array.isArray(rows) || rows.length === 0) return "No failed e-mail deliveries.";
+		const page = await call<Page<FailedDelivery>>(caller, "notifications.failedDeliveries", n === undefined ? {} : { pageSize: n }, OPERATOR);
+		const rows = Array.isArray(page?.rows) ? page.rows : [];
+		if (rows.length === 0) return "No failed e-mail deliveries.";
 		const table = formatTable(
 			["id", "to", "template", "attempts", "created", "last error"],
 			rows.map(d => [d.id, d.to, d.template, String(d.attempts), d.createdAt, oneLine(d.lastError ?? "-")])
@@ -40,7 +44,7 @@ export function listFailedMail(caller: Caller, limit?: unknown): Promise<Command
 export function retryMail(caller: Caller, id?: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const one = typeof id === "string" && id.trim() ? id.trim() : undefined;
-		const { retried } = await call<{ retried: number }>(caller, "notifications.retryDeliveries", one ? { id: one } : {});
+		const { retried } = await call<{ retried: number }>(caller, "notifications.retryDeliveries", one ? { id: one } : {}, OPERATOR);
 		if (!retried) return one ? `No failed delivery with id ${one}; nothing queued.` : "No failed e-mail deliveries; nothing queued.";
 		return `Queued ${retried} deliver${retried === 1 ? "y" : "ies"} again.`;
 	});

@@ -1,8 +1,9 @@
 import type { Role, UserStatus } from "../lib/enums";
 import type { PublicUser } from "../lib/user-schema";
-import { call, command, CommandError, type Caller, type CommandOutput } from "./command";
+import { randomBytes } from "node:crypto";
+import { call, command, CommandError, OPERATOR, type Caller, type CommandOutput } from "./command";
 
-/** Operator commands on accounts: look-up, disable/enable, admin role, sessions. */
+/** Operator commands on accounts: look-up, create, verify, reset, delete, disable/enable, admin role, sessions. */
 
 export const NO_USER = "No user with that e-mail";
 
@@ -55,7 +56,7 @@ export function setUserStatus(caller: Caller, email: unknown, status: UserStatus
 	return command(async () => {
 		const user = await findUser(caller, email);
 		if (user.status === status) return `${user.email} is already ${status}; nothing changed.`;
-		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, status });
+		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, status }, OPERATOR);
 		return status === "disabled"
 			? `Disabled ${updated.email}: they can no longer sign in, and their sessions were ended.`
 			: `Enabled ${updated.email}: they can sign in again.`;
@@ -67,7 +68,7 @@ export function setAdmin(caller: Caller, email: unknown, grant: boolean): Promis
 	return command(async () => {
 		const user = await findUser(caller, email);
 		if (isAdmin(user) === grant) return `${user.email} ${grant ? "is already" : "is not"} an admin; nothing changed.`;
-		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, roles: grant ? ADMIN_ROLES : USER_ROLES });
+		const updated = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, roles: grant ? ADMIN_ROLES : USER_ROLES }, OPERATOR);
 		return `${updated.email} ${grant ? "is now an admin" : "is no longer an admin"} (roles: ${updated.roles.join(", ")}); their sessions were ended, so the change applies when they sign in again.`;
 	});
 }
@@ -76,8 +77,58 @@ export function setAdmin(caller: Caller, email: unknown, grant: boolean): Promis
 export function endSessions(caller: Caller, email: unknown): Promise<CommandOutput> {
 	return command(async () => {
 		const user = await findUser(caller, email);
-		const ended = await call<number>(caller, "auth.endUserSessions", { userId: user.id });
+		const ended = await call<number>(caller, "auth.endUserSessions", { userId: user.id }, OPERATOR);
 		const count = typeof ended === "number" ? ended : 0;
 		return `Ended ${count} session${count === 1 ? "" : "s"} of ${user.email}.`;
+	});
+}
+
+/** A password nobody knows: the new user chooses theirs from the reset e-mail. */
+function unknowablePassword(): string {
+	return randomBytes(32).toString("base64url");
+}
+
+/**
+ * `create-user <email> [--name <displayName>] [--admin]`: an account through auth.register (the password
+ * policy, the audit trail and the verification e-mail as for a sign-up), with a password nobody knows; a
+ * password-reset e-mail then lets the user choose theirs. No password is ever typed into the console.
+ */
+export function createUser(caller: Caller, email: unknown, opts: { name?: unknown; admin?: unknown } = {}): Promise<CommandOutput> {
+	return command(async () => {
+		const address = cleanEmail(email);
+		const displayName = typeof opts.name === "string" && opts.name.trim() ? opts.name.trim() : undefined;
+		let user = await call<PublicUser>(caller, "auth.register", { email: address, password: unknowablePassword(), ...(displayName ? { displayName } : {}) }, OPERATOR);
+		if (opts.admin === true) user = await call<PublicUser>(caller, "users.adminUpdate", { id: user.id, roles: ADMIN_ROLES }, OPERATOR);
+		await call(caller, "auth.forgotPassword", { email: user.email }, OPERATOR);
+		return `Created ${user.email} (id ${user.id}, roles: ${user.roles.join(", ")}). E-mails sent to them: a link to choose a password, and one to confirm the address (or run verify-user ${user.email}).`;
+	});
+}
+
+/** `verify-user <email>`: marks the address confirmed, as the verification link would (audited as the operator). */
+export function verifyUser(caller: Caller, email: unknown): Promise<CommandOutput> {
+	return command(async () => {
+		const user = await findUser(caller, email);
+		if (user.emailVerified) return `${user.email} is already verified; nothing changed.`;
+		await call(caller, "users.markVerified", { id: user.id }, OPERATOR);
+		await call(caller, "auth.recordAudit", { type: "email.verify", subjectId: user.id }, OPERATOR);
+		return `Verified ${user.email}: they can sign in.`;
+	});
+}
+
+/** `send-reset <email>`: sends the password-reset e-mail, as "forgot password" would. */
+export function sendReset(caller: Caller, email: unknown): Promise<CommandOutput> {
+	return command(async () => {
+		const user = await findUser(caller, email);
+		await call(caller, "auth.forgotPassword", { email: user.email }, OPERATOR);
+		return `A password-reset link was sent to ${user.email} (valid for 30 minutes, once).`;
+	});
+}
+
+/** `delete-user <email>`: deletes the account as an admin would (never the last admin; sessions and notifications go too). */
+export function deleteUser(caller: Caller, email: unknown): Promise<CommandOutput> {
+	return command(async () => {
+		const user = await findUser(caller, email);
+		await call(caller, "users.remove", { id: user.id }, OPERATOR);
+		return `Deleted ${user.email} (id ${user.id}): the account, its sessions and its notifications are gone.`;
 	});
 }

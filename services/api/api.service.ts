@@ -3,14 +3,20 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
+import { registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
 import { toJwks } from "../../lib/tokens/keys";
 import type { AppMeta, AuthUser, ServiceDeps } from "../../lib/types";
 import { authenticate, bearerToken } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { toHttpError } from "./http-error";
 import { servedDocument } from "./openapi";
+import { corsSettings } from "./cors";
+import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
 import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
+import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
+import { createDocsHandler } from "../../web/docs";
+import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
 const REQUIRED_SERVICES = ["users", "auth"];
@@ -21,7 +27,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"
 };
 
-interface GatewayRequest extends IncomingMessage {
+interface GatewayRequest extends SessionRequest {
 	$alias?: { action?: string };
 	$ctx?: Context<unknown, AppMeta>;
 	/** The URL as received (moleculer-web makes `url` relative to the matched route). */
@@ -29,13 +35,17 @@ interface GatewayRequest extends IncomingMessage {
 	query?: Record<string, unknown>;
 }
 
-type GatewayThis = Service;
+type GatewayThis = Service & {
+	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
+	pages?: WebHandler[];
+};
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
 	const { clock, identity } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
+	const cookies = sessionCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -43,19 +53,23 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		authentication: true,
 		aliases: Object.fromEntries(group.routes.map(r => [`${r.method} ${r.path}`, r.action])),
 		bodyParsers: { json: { limit: "100kb", strict: true, reviver: dropProtoKeys, verify: refuseDeepJson }, urlencoded: false },
-		// Client mistakes are answered, not logged as errors.
-		logging: true,
+		// No per-request log lines (the settings below turn them all off), and so none of the work moleculer-web
+		// does for them on every request even when nothing is printed (timing, colouring the status line).
+		// Errors are logged by onError, client mistakes are answered, not logged.
+		logging: false,
 		// The success status is the route table's: handlers only return data.
-		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, _res: unknown, data: unknown) {
+		onAfterCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
-			return data;
+			return giveSessionCookie(cookies, req, res, data, route?.sessionCookie === true);
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
 			ctx.meta.clientIp = clientIp(req, config.trustProxy);
 			ctx.meta.userAgent = typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : undefined;
 			checkBodyRequest(req);
+			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
+			takeSessionCookie(cookies, req, route?.sessionCookie === true);
 		}
 	}));
 
@@ -73,17 +87,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			logRequest: null,
 			logResponse: null,
 			log4XXResponses: false,
-			// Browsers may call the API from these origins only; bearer tokens, so no cookies (credentials).
-			cors: config.corsOrigins
-				? {
-						origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
-						methods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-						allowedHeaders: ["Content-Type", "Authorization"],
-						exposedHeaders: ["Retry-After", "X-Request-ID", "Location", "Allow", "WWW-Authenticate"],
-						credentials: false,
-						maxAge: 600
-					}
-				: undefined,
+			cors: corsSettings(config),
 			onError(this: GatewayThis, req: GatewayRequest, res: ServerResponse, err: unknown) {
 				const path = requestPath(req.originalUrl ?? req.url ?? "/");
 				// No route of this method, but the path is known: 405 with the methods it has.
@@ -95,6 +99,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				}
 				if (res.headersSent) return;
 				if (mapped.status === 405 && allow) mapped.headers.Allow = allow;
+				// A browser session whose refresh token was refused: the cookie is of no more use.
+				if (req.$cookieSession && mapped.status === 401 && (req.$alias?.action ? routeOf.get(req.$alias.action)?.sessionCookie : false)) mapped.headers["Set-Cookie"] = cookies.clear();
 				// RFC 6750: a 401 names the scheme, and says so when the token sent was refused.
 				if (mapped.status === 401) mapped.headers["WWW-Authenticate"] = req.$ctx?.meta.authFailure ? 'Bearer error="invalid_token"' : "Bearer";
 				for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
@@ -154,7 +160,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 		},
 
 		methods: {
-			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): AuthUser | null {
+			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): Readonly<AuthUser> | null {
 				const caller = authenticate(req.headers.authorization, identity, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
 				// Forwarded, so that the node running the action verifies the caller itself (CONTRACT §7).
@@ -163,6 +169,9 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			},
 
 			httpHandler(this: GatewayThis, req: IncomingMessage, res: ServerResponse, next?: () => void) {
+				if (this.broker.isMetricsEnabled()) measureRequest(this.broker.metrics as unknown as MetricRegistry, req, res);
+				// The hosted pages, their assets and /api/docs answer with their own headers (CSP for pages).
+				if (this.pages?.some(handler => handler(req, res))) return;
 				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 				// OPTIONS never runs an action: a CORS preflight is moleculer-web's, any other answers what the path allows.
 				const allow = req.method === "OPTIONS" ? allowHeader(requestPath(req.url ?? "/")) : undefined;
@@ -174,6 +183,14 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				// HEAD is GET without the body (RFC 9110); node's response already leaves the body out for a HEAD request.
 				if (req.method === "HEAD" && findRoute("GET", requestPath(req.url ?? "/"))) req.method = "GET";
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
+			}
+		},
+
+		created(this: GatewayThis) {
+			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
+			if (config.hostedPages) {
+				const webDir = findWebDir();
+				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
 			}
 		}
 	};

@@ -37,6 +37,17 @@ export const EXAMPLES = {
 	me: { response: USER },
 	updateMe: { request: { displayName: "Ada L.", timezone: "Europe/London" }, response: { ...USER, displayName: "Ada L.", timezone: "Europe/London" } },
 	userList: { response: { rows: [USER], total: 1, page: 1, pageSize: 20, totalPages: 1 } },
+	passkeyRegister: {
+		request: {
+			name: "Laptop",
+			response: { id: "q0bWJ4k3c2Vh", rawId: "q0bWJ4k3c2Vh", type: "public-key", response: { clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0", attestationObject: "o2NmbXRkbm9uZQ", transports: ["internal"] }, clientExtensionResults: {} }
+		},
+		response: { id: "3b4f1d0e-2c6a-4f8e-9d17-5a0b8c2e6f31", name: "Laptop", createdAt: "2025-01-16T08:05:00.000Z", lastUsedAt: null }
+	},
+	passkeyLoginOptions: {
+		request: {},
+		response: { challengeId: "dGhlIGNoYWxsZW5nZQ", options: { challenge: "dGhlIGNoYWxsZW5nZQ", timeout: 300000, rpId: "example.com", userVerification: "required" } }
+	},
 	loginMfa: { request: { mfaToken: "Jd2m5m1pQ0x7uV3cS9kR4tY8wB6nA1eF2hG5jK7lM0o", code: "492039" }, response: TOKENS },
 	mfaStatus: { response: { totp: true, recoveryCodesRemaining: 9, passkeys: [{ id: "b6a1d6f0-3a1e-4f55-9c8e-0d1c2b3a4f5e", name: "Laptop", createdAt: "2025-01-16T08:00:00.000Z", lastUsedAt: null }] } },
 	totpSetup: {

@@ -34,6 +34,11 @@ export interface RouteSpec {
 	/** A status besides success that is not an error body, with its response schema. */
 	alternative?: { status: number; response: string; description: string };
 	examples?: RouteExamples;
+	/**
+	 * Takes the browser session's refresh-token cookie in place of a `refreshToken` body, from an allowed
+	 * Origin only (CONTRACT §5; services/api/session-cookie.ts).
+	 */
+	sessionCookie?: true;
 }
 
 export interface RouteGroup {
@@ -51,6 +56,11 @@ const BAD_LINK: RouteError = { type: "INVALID_TOKEN", status: 400 };
 const BAD_CODE: RouteError = { type: "INVALID_MFA_CODE", status: 422 };
 /** While TOTP is on: the step-up code is missing (403) or wrong (422). */
 const STEP_UP: RouteError[] = ["MFA_REQUIRED", BAD_CODE];
+/** A wrong second factor finishing a password login (TOTP, recovery code or passkey): 401. */
+const BAD_LOGIN_FACTOR: RouteError = { type: "INVALID_MFA_CODE", status: 401 };
+
+/** A WebAuthn challenge that is unknown, spent or expired (services/auth/mfa/webauthn.ts): 400, start again. */
+const PASSKEY_CHALLENGE_REFUSED: RouteError = { type: "INVALID_TOKEN", status: 400 };
 
 export const ROUTE_GROUPS: RouteGroup[] = [
 	{
@@ -77,11 +87,21 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 				tag: "auth",
 				status: 200,
 				response: "TokenResponse",
-				errors: ["INVALID_TOKEN", { type: "INVALID_MFA_CODE", status: 401 }, "TOO_MANY_ATTEMPTS", "ACCOUNT_DISABLED"],
+				errors: ["INVALID_TOKEN", BAD_LOGIN_FACTOR, "TOO_MANY_ATTEMPTS", "ACCOUNT_DISABLED"],
 				examples: EXAMPLES.loginMfa
 			},
-			{ method: "POST", path: "/refresh", action: "auth.refresh", tag: "auth", status: 200, response: "TokenResponse", errors: ["INVALID_TOKEN", "TOKEN_REUSED", "ACCOUNT_DISABLED"], examples: EXAMPLES.refresh },
-			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204 },
+			{
+				method: "POST",
+				path: "/refresh",
+				action: "auth.refresh",
+				tag: "auth",
+				status: 200,
+				response: "TokenResponse",
+				errors: ["INVALID_TOKEN", "TOKEN_REUSED", "ACCOUNT_DISABLED"],
+				examples: EXAMPLES.refresh,
+				sessionCookie: true
+			},
+			{ method: "POST", path: "/logout", action: "auth.logout", tag: "auth", status: 204, errors: ["UNAUTHORIZED", "INVALID_TOKEN"], sessionCookie: true },
 			{ method: "POST", path: "/logout-all", action: "auth.logoutAll", tag: "auth", status: 204 },
 			{ method: "GET", path: "/sessions", action: "auth.sessions", tag: "auth", status: 200, response: "SessionList" },
 			{ method: "DELETE", path: "/sessions/:id", action: "auth.removeSession", tag: "auth", status: 204, errors: ["NOT_FOUND"] },
@@ -94,7 +114,39 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "DELETE", path: "/mfa/totp", action: "auth.totpDisable", tag: "mfa", status: 204, errors: ["INVALID_CREDENTIALS", BAD_CODE, "NOT_FOUND"] },
 			{ method: "POST", path: "/mfa/recovery-codes", action: "auth.renewRecoveryCodes", tag: "mfa", status: 200, response: "RecoveryCodes", errors: ["INVALID_CREDENTIALS", "NOT_FOUND"], examples: EXAMPLES.renewRecoveryCodes },
 			{ method: "POST", path: "/email/confirm", action: "auth.confirmEmailChange", tag: "auth", status: 200, response: "User", errors: [BAD_LINK, "EMAIL_TAKEN", "NOT_FOUND"] },
-			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 }
+			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 },
+			{ method: "POST", path: "/passkeys/register/options", action: "auth.passkeyRegisterOptions", tag: "passkeys", status: 200, response: "PasskeyCreationOptions", errors: ["NOT_FOUND"] },
+			{
+				method: "POST",
+				path: "/passkeys/register/verify",
+				action: "auth.passkeyRegister",
+				tag: "passkeys",
+				status: 201,
+				response: "PasskeyEnrolled",
+				errors: [PASSKEY_CHALLENGE_REFUSED, "NOT_FOUND"],
+				examples: EXAMPLES.passkeyRegister
+			},
+			{
+				method: "POST",
+				path: "/passkeys/login/options",
+				action: "auth.passkeyLoginOptions",
+				tag: "passkeys",
+				status: 200,
+				response: "PasskeyRequestOptions",
+				errors: ["INVALID_TOKEN"],
+				examples: EXAMPLES.passkeyLoginOptions
+			},
+			{
+				method: "POST",
+				path: "/passkeys/login/verify",
+				action: "auth.passkeyLogin",
+				tag: "passkeys",
+				status: 200,
+				response: "TokenResponse",
+				errors: [PASSKEY_CHALLENGE_REFUSED, "INVALID_TOKEN", "INVALID_CREDENTIALS", BAD_LOGIN_FACTOR, "TOO_MANY_ATTEMPTS", "EMAIL_NOT_VERIFIED", "ACCOUNT_DISABLED"]
+			},
+			{ method: "PATCH", path: "/passkeys/:id", action: "auth.passkeyRename", tag: "passkeys", status: 200, response: "Passkey", errors: ["NOT_FOUND"] },
+			{ method: "DELETE", path: "/passkeys/:id", action: "auth.passkeyRemove", tag: "passkeys", status: 204, errors: ["NOT_FOUND"] }
 		]
 	},
 	{
@@ -108,7 +160,15 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 			{ method: "GET", path: "/:id", action: "users.get", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND"] },
 			{ method: "PATCH", path: "/:id", action: "users.update", tag: "admin", status: 200, response: "User", errors: ["NOT_FOUND", "LAST_ADMIN"] },
 			{ method: "DELETE", path: "/:id", action: "users.remove", tag: "admin", status: 204, errors: ["NOT_FOUND", "LAST_ADMIN"] },
-			{ method: "DELETE", path: "/:id/mfa", action: "auth.resetMfa", tag: "admin", status: 204, errors: ["NOT_FOUND"] }
+			{ method: "DELETE", path: "/:id/mfa", action: "auth.resetMfa", tag: "admin", status: 204, errors: ["NOT_FOUND"] },
+			{ method: "DELETE", path: "/:userId/sessions", action: "auth.endUserSessions", tag: "admin", status: 204 }
+		]
+	},
+	{
+		prefix: `${API_PREFIX}/deliveries`,
+		routes: [
+			{ method: "GET", path: "/", action: "notifications.failedDeliveries", tag: "admin", status: 200, response: "DeliveryPage" },
+			{ method: "POST", path: "/retry", action: "notifications.retryDeliveries", tag: "admin", status: 200, response: "RetryResult" }
 		]
 	},
 	{

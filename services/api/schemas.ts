@@ -26,13 +26,13 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 	User: USER_SCHEMA as unknown as JsonSchema,
 	TokenResponse: {
 		type: "object",
-		required: ["accessToken", "refreshToken", "tokenType", "expiresIn", "user"],
+		required: ["accessToken", "tokenType", "expiresIn", "user"],
 		properties: {
 			accessToken: {
 				type: "string",
 				description: `JWT (PS256 or ES256), verify with /.well-known/jwks.json. Its \`amr\` claim (RFC 8176, of ${AMR_VALUES.join(", ")}) says how the user signed in; \`scope: "mfa-enrolment"\` marks a token that reaches only the enrolment routes (MFA_REQUIRED_ROLES)`
 			},
-			refreshToken: { type: "string", description: "Opaque; single use" },
+			refreshToken: { type: "string", description: "Opaque; single use. Left out with `X-Session: cookie`: then it is in the httpOnly session cookie" },
 			tokenType: { const: "Bearer" },
 			expiresIn: { type: "integer", description: "Seconds until the access token expires" },
 			user: ref("User")
@@ -126,10 +126,77 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 		}
 	},
 	AuditPage: page("AuditEntry"),
+	Delivery: {
+		type: "object",
+		required: ["id", "to", "template", "status", "attempts", "lastError", "createdAt"],
+		properties: {
+			id: { type: "string" },
+			to: { type: "string" },
+			template: { type: "string" },
+			status: { type: "string" },
+			attempts: { type: "integer" },
+			lastError: { type: ["string", "null"] },
+			createdAt: iso
+		}
+	},
+	DeliveryPage: page("Delivery"),
+	RetryResult: { type: "object", required: ["retried"], properties: { retried: { type: "integer", description: "How many e-mails were queued again" } } },
 	AuditVerdict: {
 		type: "object",
 		required: ["ok", "checked"],
 		properties: { ok: { type: "boolean" }, checked: { type: "integer" }, brokenAt: { type: "integer" }, reason: { type: "string" } }
+	},
+	PasskeyEnrolled: {
+		allOf: [
+			ref("Passkey"),
+			{
+				type: "object",
+				properties: {
+					recoveryCodes: {
+						type: "array",
+						items: { type: "string" },
+						minItems: 10,
+						maxItems: 10,
+						description: "Only when this passkey is the user's first second factor: the 10 single-use recovery codes, shown this once (as POST /mfa/totp/confirm hands them out)"
+					}
+				}
+			}
+		]
+	},
+	PasskeyCreationOptions: {
+		type: "object",
+		description: "WebAuthn PublicKeyCredentialCreationOptionsJSON: give it to PublicKeyCredential.parseCreationOptionsFromJSON, then navigator.credentials.create",
+		required: ["challenge", "rp", "user", "pubKeyCredParams", "authenticatorSelection"],
+		properties: {
+			challenge: { type: "string", description: "base64url; single use, 5 minutes" },
+			rp: { type: "object", required: ["id", "name"], properties: { id: { type: "string" }, name: { type: "string" } } },
+			user: { type: "object", required: ["id", "name", "displayName"], properties: { id: { type: "string" }, name: { type: "string" }, displayName: { type: "string" } } },
+			pubKeyCredParams: { type: "array", items: { type: "object" } },
+			timeout: { type: "integer" },
+			excludeCredentials: { type: "array", items: { type: "object" }, description: "The user's passkeys already enrolled" },
+			authenticatorSelection: { type: "object", description: "residentKey required, userVerification required" },
+			attestation: { const: "none" },
+			extensions: { type: "object" }
+		}
+	},
+	PasskeyRequestOptions: {
+		type: "object",
+		required: ["challengeId", "options"],
+		properties: {
+			challengeId: { type: "string", description: "Send it back with the assertion; single use, 5 minutes" },
+			options: {
+				type: "object",
+				description: "WebAuthn PublicKeyCredentialRequestOptionsJSON: give it to PublicKeyCredential.parseRequestOptionsFromJSON, then navigator.credentials.get",
+				required: ["challenge", "rpId", "userVerification"],
+				properties: {
+					challenge: { type: "string" },
+					rpId: { type: "string" },
+					timeout: { type: "integer" },
+					userVerification: { const: "required" },
+					allowCredentials: { type: "array", items: { type: "object" }, description: "Absent for discoverable credentials (no e-mail)" }
+				}
+			}
+		}
 	},
 	Health: { type: "object", required: ["status"], properties: { status: { enum: ["ok", "unavailable"] }, checks: { type: "object" } } },
 	Jwks: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },

@@ -16,17 +16,18 @@ import { clearThrottle, logIn } from "./flows/login";
 import { changePassword, checkPassword, forgotPassword, resetPassword } from "./flows/passwords";
 import { refresh } from "./flows/refresh";
 import { register, resendVerification, verifyEmail } from "./flows/registration";
-import { endUserSessions, listSessions, logout, logoutAll, purgeUser, removeSession, revokedSessions } from "./flows/sessions";
+import { endUserSessions, listSessions, logoutAll, purgeUser, removeSession, revokedSessions, signOut } from "./flows/sessions";
 import { IpLimit } from "./ip-limit";
 import { MFA_ACTIONS } from "./mfa/mfa.actions";
 import { openAuth } from "./core";
 import { forCaller, requestKit, withParams, type AuthCore } from "./kit";
 import type { Outbox } from "./outbox";
+import { PASSKEY_ACTIONS, PASSKEY_IP_LIMITED } from "./mfa/passkey.actions";
 import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange"];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
 const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
@@ -59,7 +60,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -89,10 +90,12 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 				handler: withParams(refresh)
 			},
 			logout: {
-				auth: "required",
-				enrolment: true,
-				summary: "End this session",
-				handler: forCaller(logout)
+				// Bearer, or the session's refresh token (the browser session's cookie): see signOut.
+				summary: "End this session: the signed-in one, or the one a refresh token (body or browser-session cookie) belongs to",
+				params: { refreshToken: { ...TOKEN_PARAM, optional: true }, $$strict: true },
+				handler(this: AuthThis, ctx: Ctx<{ refreshToken?: string }>) {
+					return signOut(this.kit(ctx), ctx.meta, ctx.params);
+				}
 			},
 			logoutAll: {
 				auth: "required",
@@ -148,6 +151,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			...AUDIT_ACTIONS,
 			...MFA_ACTIONS,
+			...PASSKEY_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {
@@ -158,8 +162,9 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			},
 			endUserSessions: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { userId: { type: "string" } },
+				roles: ["admin"],
+				summary: "End every session of a user (admin)",
+				params: { userId: ID_PARAM },
 				handler: withParams(endUserSessions)
 			},
 			purgeUser: {

@@ -20,16 +20,19 @@ import {
 	RateLimitModel,
 	RecoveryCodeModel,
 	SessionModel,
-	SpentTokenModel
+	SpentTokenModel,
+	WebAuthnChallengeModel
 } from "../../models";
 import type { AuditRecord } from "./audit/chain";
 import { outboxRelay } from "./hand-over";
 import { IpLimit } from "./ip-limit";
 import { requestKit, type AuthCore } from "./kit";
 import { loadSecretBox } from "./mfa/encryption-keys";
+import { passkeyDecoysFor } from "./mfa/passkey-credential";
 import { secondFactorsOver } from "./mfa/second-factors";
 import type { Outbox, OutboxRecord } from "./outbox";
 import { PasswordHasher } from "./password/hasher";
+import { successorKey, successorSecret } from "./tokens/opaque";
 
 export interface AuthParts {
 	core: AuthCore;
@@ -45,6 +48,7 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 	const signingKey = loadSigningKey(config);
 	const sign = { issuer: config.jwtIssuer, audience: config.jwtAudience, ttl: config.accessTokenTtl };
 	const hasher = new PasswordHasher(config.bcryptRounds);
+	const successorSecretKey = successorKey(signingKey.privateKey);
 	const auditLog = service.collection<AuditRecord>(AuditModel);
 	const parts = {} as AuthParts;
 	const core: AuthCore = {
@@ -56,7 +60,8 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 			spentTokens: service.collection(SpentTokenModel),
 			oneTimeTokens: service.collection(OneTimeTokenModel),
 			throttles: service.collection(LoginThrottleModel),
-			emailChanges: service.collection(EmailChangeModel)
+			emailChanges: service.collection(EmailChangeModel),
+			webauthnChallenges: service.collection(WebAuthnChallengeModel)
 		},
 		auditLog,
 		factors: secondFactorsOver(
@@ -71,7 +76,9 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 		),
 		hasher,
 		signer: { accessToken: subject => signAccessToken(subject, signingKey, { ...sign, now: clock.now() }) },
+		successor: { of: secret => successorSecret(successorSecretKey, secret) },
 		metrics: { count: (key, labels) => service.countMetric(key, labels) },
+		passkeyDecoys: passkeyDecoysFor(signingKey.privateKey),
 		background: { run: (what, work) => void work().catch(err => service.logger.error(`Background ${what} failed:`, (err as Error).message)) },
 		logger: service.logger,
 		// The relay is built below, from the kit this core makes: the port reaches it when a message is added.

@@ -9,7 +9,7 @@ import { appendAudit, auditEvent } from "./audit/trail";
 import { outboxMailPort } from "./hand-over";
 import type { SecondFactors } from "./mfa/second-factors";
 import type { Outbox } from "./outbox";
-import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasswordHashing, UsersPort } from "./ports";
+import type { AccessTokenSigner, AuthKit, AuthSettings, AuthStores, BackgroundPort, ClientInfo, MetricsPort, PasskeyDecoys, PasswordHashing, RefreshSuccessor, UsersPort } from "./ports";
 
 /** What a request's context (or, outside a request, the broker) offers: calls and broadcasts. */
 export interface Bus {
@@ -26,8 +26,10 @@ export interface AuthCore {
 	factors: SecondFactors;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
+	successor: RefreshSuccessor;
 	metrics: MetricsPort;
 	background: BackgroundPort;
+	passkeyDecoys: PasskeyDecoys;
 	logger: Pick<Logger, "warn" | "error">;
 	/** Where the mail port writes, and what relays it to `notifications`. */
 	outbox: Pick<Outbox, "add">;

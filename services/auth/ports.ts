@@ -12,6 +12,7 @@ import type { PublicUser } from "../../lib/user-schema";
 import type { AuditInput } from "./audit/trail";
 import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
+import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
 import type { AddressLinkKind } from "./outbox";
 import type { CredentialRecord } from "./password/credentials";
@@ -73,6 +74,14 @@ export interface AccessTokenSigner {
 	accessToken(subject: AccessSubject): string;
 }
 
+/**
+ * The successor of a refresh-token secret: HMAC(server key, presented secret). Deterministic, so a token
+ * presented again within REFRESH_REUSE_INTERVAL gets the same successor without it being stored anywhere.
+ */
+export interface RefreshSuccessor {
+	of(presentedSecret: string): string;
+}
+
 export interface AuthStores {
 	credentials: Collection<CredentialRecord>;
 	sessions: Collection<SessionRecord>;
@@ -80,11 +89,20 @@ export interface AuthStores {
 	oneTimeTokens: Collection<OneTimeTokenRecord>;
 	throttles: Collection<ThrottleRecord>;
 	emailChanges: Collection<EmailChangeRecord>;
+	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
+}
+
+/**
+ * A stand-in credential ID for an address with no passkeys (unknown, or none enrolled), the same on every
+ * replica and every request: a sign-in by e-mail then cannot tell which addresses have an account.
+ */
+export interface PasskeyDecoys {
+	credentialIdFor(address: string): string;
 }
 
 export type AuthSettings = Pick<
 	Config,
-	"accessTokenTtl" | "refreshTokenTtl" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName"
+	"accessTokenTtl" | "refreshTokenTtl" | "refreshReuseInterval" | "sessionMaxLifetime" | "loginMaxFailures" | "emailVerificationRequired" | "adminEmail" | "adminPassword" | "mfaRequiredRoles" | "appName" | "webauthn"
 >;
 
 /** Everything a flow may use. */
@@ -94,12 +112,14 @@ export interface AuthKit {
 	stores: AuthStores;
 	hasher: PasswordHashing;
 	signer: AccessTokenSigner;
+	successor: RefreshSuccessor;
 	users: UsersPort;
 	mail: MailPort;
 	audit: AuditPort;
 	metrics: MetricsPort;
 	revocations: RevocationPort;
 	background: BackgroundPort;
+	passkeyDecoys: PasskeyDecoys;
 	/** Second factors: TOTP, recovery codes, passkeys, and logins waiting for one. */
 	factors: SecondFactors;
 }

@@ -42,6 +42,8 @@ export interface SpentTokenRecord {
 	kind: SpentTokenKind;
 	sessionId: string | null;
 	expiresAt: Date;
+	/** When a refresh token was spent: within REFRESH_REUSE_INTERVAL of it, it still gets its successor. */
+	spentAt?: Date | null;
 }
 
 export function isLive(session: SessionRecord, now: number): boolean {

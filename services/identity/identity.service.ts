@@ -18,7 +18,7 @@ export default function identityService(deps: ServiceDeps): ServiceSchema {
 			"session.revoked": {
 				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
 				handler(ctx: Context<{ sessions: RevokedSession[] }>) {
-					identity.revocations.add(ctx.params.sessions);
+					identity.revoke(ctx.params.sessions);
 				}
 			}
 		},
@@ -29,7 +29,7 @@ export default function identityService(deps: ServiceDeps): ServiceSchema {
 				for (let attempt = 1; !identity.revocationsLoaded && !this.stopping; attempt++) {
 					try {
 						if (!(await servicesKnown(this.broker, ["auth"], () => this.stopping))) return;
-						identity.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
+						identity.revoke(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
 						identity.revocationsLoaded = true;
 					} catch (err) {
 						if (this.stopping) return;
@@ -45,7 +45,7 @@ export default function identityService(deps: ServiceDeps): ServiceSchema {
 		},
 
 		started(this: IdentityThis) {
-			this.pruneTimer = setInterval(() => identity.revocations.prune(clock.now()), 60_000);
+			this.pruneTimer = setInterval(() => identity.prune(clock.now()), 60_000);
 			this.pruneTimer.unref();
 			// After the broker has started: `auth` may be this very node, whose subscriptions exist only then.
 			this.broker.localBus.once("$broker.started", () => void this.loadRevocations());

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { backoffDelay } from "../../lib/backoff";
 import { isDuplicateKeyError } from "../../lib/collection";
-import type { EmailRequest } from "../../lib/types";
+import type { EmailRequest, Page } from "../../lib/types";
 import { safeErrorMessage } from "./mailer";
 import type { DeliveryQueuePorts, DeliveryRecord, DeliveryView, MailSettings } from "./ports";
 import { renderEmail } from "./templates";
@@ -71,8 +71,9 @@ export class DeliveryQueue {
 		}
 	}
 
-	async failed(limit: number): Promise<DeliveryView[]> {
-		return (await this.ports.store.failed(limit)).map(toDeliveryView);
+	async failed(page: number, pageSize: number): Promise<Page<DeliveryView>> {
+		const { rows, total } = await this.ports.store.failed(page, pageSize);
+		return { rows: rows.map(toDeliveryView), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
 	}
 
 	/** Failed e-mails (one by id, or all) queued again with a fresh set of attempts. */

@@ -4,7 +4,7 @@ import type { Clock } from "../../lib/clock";
 import { isDuplicateKeyError } from "../../lib/collection";
 import { apiError } from "../../lib/errors";
 import type { InAppRequest, Page } from "../../lib/types";
-import type { InboxStore, NotificationRecord } from "./ports";
+import type { InboxStore, NoticeFilter, NotificationRecord } from "./ports";
 
 export interface NotificationView {
 	id: string;
@@ -36,11 +36,12 @@ export class Inbox {
 		return { id };
 	}
 
-	async list(userId: string, page: number, pageSize: number): Promise<Page<NotificationView> & { unread: number }> {
+	/** A page of the notices `shown`; `unread` counts all the unread ones whatever is shown (a badge). */
+	async list(userId: string, page: number, pageSize: number, shown: NoticeFilter = "all"): Promise<Page<NotificationView> & { unread: number }> {
 		const [rows, total, unread] = await Promise.all([
-			this.store.page(userId, (page - 1) * pageSize, pageSize),
-			this.store.count(userId, false),
-			this.store.count(userId, true)
+			this.store.page(userId, shown, (page - 1) * pageSize, pageSize),
+			this.store.count(userId, shown),
+			this.store.count(userId, "unread")
 		]);
 		return { rows: rows.map(toView), total, page, pageSize, totalPages: Math.ceil(total / pageSize), unread };
 	}

@@ -28,6 +28,16 @@ export function smtpMailer(smtpUrl: string): Mailer {
 	};
 }
 
+/**
+ * The plain-text copy written beside each `.eml` (whose body is quoted-printable, so a long link is broken
+ * across lines there): the addresses, the subject and the text, each link on a line of its own.
+ */
+export function plainTextCopy(email: OutgoingEmail): string {
+	const text = email.text.replace(/^(.*\S):[ \t]+(https?:\/\/\S+)$/gm, "$1:\n$2");
+	return [`From: ${email.from}`, `To: ${email.to}`, `Subject: ${email.subject}`, "", text, ""].join("\n");
+}
+
+/** Development delivery: each message as an `.eml` file in `dir`, and as plain text in a `.txt` file of the same name. */
 export function outboxMailer(dir: string, clock: Clock = systemClock): Mailer {
 	const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
 	return {
@@ -35,9 +45,11 @@ export function outboxMailer(dir: string, clock: Clock = systemClock): Mailer {
 			const info = await transport.sendMail(email);
 			await fs.mkdir(dir, { recursive: true });
 			// Time first so that a listing sorts by age; a random part so that no two writers collide.
-			const file = path.join(dir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`);
-			await fs.writeFile(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
-			return file;
+			const base = path.join(dir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID()}`);
+			// The text first: whoever sees the .eml finds its copy already there.
+			await fs.writeFile(`${base}.txt`, plainTextCopy(email), { mode: 0o600, flag: "wx" });
+			await fs.writeFile(`${base}.eml`, info.message as Buffer, { mode: 0o600, flag: "wx" });
+			return `${base}.eml`;
 		},
 		close: () => transport.close()
 	};

@@ -44,10 +44,11 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 			list: {
 				...IDEMPOTENT,
 				auth: "required",
-				summary: "The signed-in user's in-app notifications, newest first",
-				params: { ...PAGING_PARAMS },
-				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>): Promise<Page<NotificationView> & { unread: number }> {
-					return this.inbox.list(ctx.meta.user!.id, ctx.params.page, ctx.params.pageSize);
+				summary: "The signed-in user's in-app notifications, newest first: all, or only the unread (unread=true) or read (unread=false) ones",
+				params: { ...PAGING_PARAMS, unread: { type: "boolean", convert: true, optional: true }, $$strict: true },
+				handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number; unread?: boolean }>): Promise<Page<NotificationView> & { unread: number }> {
+					const { page, pageSize, unread } = ctx.params;
+					return this.inbox.list(ctx.meta.user!.id, page, pageSize, unread === undefined ? "all" : unread ? "unread" : "read");
 				}
 			},
 
@@ -98,20 +99,22 @@ export default function notificationsService(config: Config, deps: ServiceDeps):
 				}
 			},
 
-			/** Operators: e-mails that gave up, newest first (never their template data). */
+			/** Admins and operators: e-mails that gave up, newest first (never their template data). */
 			failedDeliveries: {
 				...IDEMPOTENT,
-				visibility: "public",
-				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 50 } },
-				handler(this: NotificationsThis, ctx: Context<{ limit: number }>): Promise<DeliveryView[]> {
-					return this.queue.failed(ctx.params.limit);
+				roles: ["admin"],
+				summary: "E-mails that gave up after their attempts, newest first (admin)",
+				params: { status: { type: "enum", values: ["failed"], default: "failed" }, ...PAGING_PARAMS, $$strict: true },
+				handler(this: NotificationsThis, ctx: Context<{ page: number; pageSize: number }>): Promise<Page<DeliveryView>> {
+					return this.queue.failed(ctx.params.page, ctx.params.pageSize);
 				}
 			},
 
-			/** Operators: send failed e-mails again (one by id, or all), with a fresh set of attempts. */
+			/** Admins and operators: send failed e-mails again (one by id, or all), with a fresh set of attempts. */
 			retryDeliveries: {
-				visibility: "public",
-				params: { id: { type: "string", optional: true } },
+				roles: ["admin"],
+				summary: "Send failed e-mails again, one by id or all, with a fresh set of attempts (admin)",
+				params: { id: { ...ID_PARAM, optional: true }, $$strict: true },
 				handler(this: NotificationsThis, ctx: Context<{ id?: string }>): Promise<{ retried: number }> {
 					return this.queue.retry(ctx.params.id);
 				}

@@ -40,7 +40,8 @@ export interface DeliveryStore {
 	/** Compare-and-set: true only for the one caller that found it pending with the claim it read. */
 	claim(delivery: DeliveryRecord, until: Date): Promise<boolean>;
 	update(id: string, set: Partial<DeliveryRecord>): Promise<void>;
-	failed(limit: number): Promise<DeliveryRecord[]>;
+	/** Failed deliveries, newest first: one page of them, and how many there are. */
+	failed(page: number, pageSize: number): Promise<{ rows: DeliveryRecord[]; total: number }>;
 	/** Sets `set` on the failed delivery with this id, or on all failed ones: how many. */
 	updateFailed(id: string | undefined, set: Partial<DeliveryRecord>): Promise<number>;
 }
@@ -86,12 +87,15 @@ export interface NotificationRecord {
 	readAt: Date | null;
 }
 
+/** Which of a user's notices a listing shows. */
+export type NoticeFilter = "all" | "unread" | "read";
+
 /** The in-app notices, always of one user. */
 export interface InboxStore {
 	insert(notice: NotificationRecord): Promise<void>;
 	/** Newest first. */
-	page(userId: string, offset: number, limit: number): Promise<NotificationRecord[]>;
-	count(userId: string, unreadOnly: boolean): Promise<number>;
+	page(userId: string, shown: NoticeFilter, offset: number, limit: number): Promise<NotificationRecord[]>;
+	count(userId: string, shown: NoticeFilter): Promise<number>;
 	find(userId: string, id: string): Promise<NotificationRecord | null>;
 	/** Marks the user's unread notices (the one with this id, or all) as read at `at`. */
 	markRead(userId: string, id: string | undefined, at: Date): Promise<void>;

@@ -1,6 +1,6 @@
 /** The notifications service's collections behind its store ports. */
 import type { Collection, Filter } from "../../lib/collection";
-import type { DeliveryRecord, DeliveryStore, InboxStore, NotificationRecord } from "./ports";
+import type { DeliveryRecord, DeliveryStore, InboxStore, NoticeFilter, NotificationRecord } from "./ports";
 
 export function collectionDeliveryStore(deliveries: Collection<DeliveryRecord>): DeliveryStore {
 	return {
@@ -12,9 +12,21 @@ export function collectionDeliveryStore(deliveries: Collection<DeliveryRecord>):
 		update: async (id, set) => {
 			await deliveries.updateById(id, { $set: set });
 		},
-		failed: limit => deliveries.find({ status: "failed" }, { sort: ["-createdAt"], limit }),
+		failed: async (page, pageSize) => {
+			const [rows, total] = await Promise.all([
+				deliveries.find({ status: "failed" }, { sort: ["-createdAt"], limit: pageSize, offset: (page - 1) * pageSize }),
+				deliveries.count({ status: "failed" })
+			]);
+			return { rows, total };
+		},
 		updateFailed: (id, set) => deliveries.updateMany(id ? { _id: id, status: "failed" } : { status: "failed" }, { $set: set })
 	};
+}
+
+function noticeQuery(userId: string, shown: NoticeFilter): Filter {
+	if (shown === "unread") return { userId, readAt: null };
+	if (shown === "read") return { userId, readAt: { $ne: null } };
+	return { userId };
 }
 
 export function collectionInboxStore(notifications: Collection<NotificationRecord>): InboxStore {
@@ -22,8 +34,8 @@ export function collectionInboxStore(notifications: Collection<NotificationRecor
 		insert: async notice => {
 			await notifications.insert(notice);
 		},
-		page: (userId, offset, limit) => notifications.find({ userId }, { sort: ["-createdAt", "-_id"], limit, offset }),
-		count: (userId, unreadOnly) => notifications.count(unreadOnly ? { userId, readAt: null } : { userId }),
+		page: (userId, shown, offset, limit) => notifications.find(noticeQuery(userId, shown), { sort: ["-createdAt", "-_id"], limit, offset }),
+		count: (userId, shown) => notifications.count(noticeQuery(userId, shown)),
 		find: (userId, id) => notifications.findOne({ _id: id, userId }),
 		markRead: async (userId, id, at) => {
 			const filter: Filter = id ? { _id: id, userId, readAt: null } : { userId, readAt: null };

@@ -19,7 +19,8 @@ export function peersOf(ctx: Context<unknown, AppMeta>): Peers {
 			ctx.emit("user.deleted", { userId });
 		},
 		audit: async event => {
-			await ctx.call("auth.recordAudit", { ...event, actorId: ctx.meta.user?.id ?? null });
+			// Without a signed-in caller, auth names the actor from the call's meta (an operator's console) or null.
+			await ctx.call("auth.recordAudit", { ...event, ...(ctx.meta.user ? { actorId: ctx.meta.user.id } : {}) });
 		}
 	};
 }

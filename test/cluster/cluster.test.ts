@@ -117,6 +117,18 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 		expect(await me(gw2, token)).toBe(200);
 	});
 
+	it("two tabs: simultaneous refreshes with one token through both gateways, on both auth replicas, all get the same successor", async () => {
+		const login = await post(gw1, `${AUTH}/login`, { email, password }, undefined, "198.51.100.77");
+		expect(login.status).toBe(200);
+		// Three per gateway: each gateway's round robin hands them to auth-1 and auth-2 in turn.
+		const answers = await Promise.all([gw1, gw2, gw1, gw2, gw1, gw2].map(gw => post(gw, `${AUTH}/refresh`, { refreshToken: login.body.refreshToken }, undefined, "198.51.100.77")));
+		expect(answers.map(a => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+		expect(new Set(answers.map(a => a.body.refreshToken)).size).toBe(1);
+		for (const a of answers) expect(await me(gw2, a.body.accessToken)).toBe(200);
+		const next = await post(gw2, `${AUTH}/refresh`, { refreshToken: answers[0].body.refreshToken }, undefined, "198.51.100.77");
+		expect(next.status).toBe(200);
+	});
+
 	it("refuses at every gateway within a second a session ended at one, and a gateway started later knows it", async () => {
 		const login = await post(gw1, `${AUTH}/login`, { email, password });
 		const doomed = login.body.accessToken as string;

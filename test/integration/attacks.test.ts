@@ -71,7 +71,11 @@ function expectRefused(res: HttpResult<any>, label: string, status: number, type
 	expectError(res, status, type);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * The fastest of several tries: load on the machine only ever adds time, so the fastest try shows the work a
+ * path itself does (a skipped hash or a database round trip before answering still shows in it).
+ */
+const fastest = (xs: number[]) => Math.min(...xs);
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
 	const started = performance.now();
@@ -238,7 +242,9 @@ describe("attack: replaying a spent refresh token", () => {
 		expect(newest.status).toBe(200);
 		expect((await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken })).status).toBe(200);
 
-		// The thief replays the stolen (spent) first token.
+		// The thief replays the stolen (spent) first token, after REFRESH_REUSE_INTERVAL (within it, it would
+		// still get the successor: two tabs refreshing at once).
+		app.clock.advance(10_001);
 		expectError(await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: first.refreshToken } }), 401, "TOKEN_REUSED");
 
 		expectError(await app.request("GET", `${USERS}/me`, { token: newest.body.accessToken }), 401, "INVALID_TOKEN");
@@ -331,8 +337,8 @@ describe("attack: account enumeration by answer and by time (BCRYPT_ROUNDS=10)",
 			known.push(k.ms);
 			unknown.push(u.ms);
 		}
-		const ratio = median(unknown) / median(known);
-		expect({ ratio, known: median(known), unknown: median(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
+		const ratio = fastest(unknown) / fastest(known);
+		expect({ ratio, known: fastest(known), unknown: fastest(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
 	});
 
 	it("password/forgot: an unknown and a known address look and take alike (both answered before any work)", async () => {
@@ -351,8 +357,8 @@ describe("attack: account enumeration by answer and by time (BCRYPT_ROUNDS=10)",
 		// Both take about a millisecond; a floor keeps scheduler noise on tiny numbers from counting as a factor, so
 		// only work of several milliseconds done before answering (a database round trip, mail delivery) would show.
 		const floor = 3;
-		const ratio = Math.max(median(unknown), floor) / Math.max(median(known), floor);
-		expect({ ratio, known: median(known), unknown: median(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
+		const ratio = Math.max(fastest(unknown), floor) / Math.max(fastest(known), floor);
+		expect({ ratio, known: fastest(known), unknown: fastest(unknown), ok: ratio > 0.5 && ratio < 2 }).toMatchObject({ ok: true });
 	});
 });
 
@@ -392,7 +398,7 @@ describe("attack: dodging the per-IP limit with X-Forwarded-For, no TRUST_PROXY 
 		for (const headers of [spoof(), spoof(), {}]) {
 			const res = await limited.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ip"), password: "wrong password" }, headers });
 			expectError(res, 429, "RATE_LIMITED");
-			expectRetryAfter(res, 60);
+			expectRetryAfter(res, 70);
 		}
 	});
 });
@@ -405,7 +411,7 @@ describe("attack: dodging the per-IP limit behind a proxy, TRUST_PROXY=true (AUT
 		for (let i = 0; i < 3; i++) expectError(await attempt("203.0.113.7"), 401, "INVALID_CREDENTIALS");
 		const limited = await attempt("203.0.113.7");
 		expectError(limited, 429, "RATE_LIMITED");
-		expectRetryAfter(limited, 60);
+		expectRetryAfter(limited, 70);
 		// The client writes addresses of its own in front of what the proxy appends: still the same client.
 		for (const forged of ["198.51.100.1, 203.0.113.7", "198.51.100.2,198.51.100.3, 203.0.113.7"]) {
 			expectError(await attempt(forged), 429, "RATE_LIMITED");

@@ -237,6 +237,7 @@ describe("audit trail", () => {
 			const rotated = await call<Tokens>("POST", `${AUTH}/refresh`, { body: { refreshToken: t.refreshToken } });
 			expect(rotated.status).toBe(200);
 			keepTokens(rotated.body);
+			app.clock.advance(10_001); // past REFRESH_REUSE_INTERVAL
 			const entries = await step(async () => {
 				const res = await call("POST", `${AUTH}/refresh`, { body: { refreshToken: t.refreshToken } });
 				expectError(res, 401, "TOKEN_REUSED");

@@ -5,6 +5,7 @@
 import { createPublicKey } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { startApp, type TestApp } from "../helpers/app";
+import { TestClock } from "../helpers/clock";
 import {
 	Secrets,
 	awayFromMinuteBoundary,
@@ -340,8 +341,8 @@ describe("auth: login answers in about the same time for an unknown address and 
 			known.push(await time(acc.email));
 			unknown.push(await time(uniqueEmail("ghost")));
 		}
-		const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-		const ratio = median(unknown) / median(known);
+		// The fastest try of each: load only ever adds time, so it shows the work each path itself does.
+		const ratio = Math.min(...unknown) / Math.min(...known);
 		expect(ratio).toBeGreaterThan(0.5);
 		expect(ratio).toBeLessThan(2);
 	});
@@ -370,7 +371,7 @@ describe("auth: per-IP limit without TRUST_PROXY (AUTH_RATE_LIMIT_PER_MINUTE=5)"
 		}
 		const limited = await app.request("POST", `${AUTH}/login`, { body: { email, password }, headers: xff() });
 		expectError(limited, 429, "RATE_LIMITED");
-		expectRetryAfter(limited, 60);
+		expectRetryAfter(limited, 70);
 
 		const others: Array<[string, unknown]> = [
 			["/register", { email: uniqueEmail("late"), password: "late passphrase here" }],
@@ -384,7 +385,7 @@ describe("auth: per-IP limit without TRUST_PROXY (AUTH_RATE_LIMIT_PER_MINUTE=5)"
 		for (const [path, body] of others) {
 			const res = await app.request("POST", `${AUTH}${path}`, { body, headers: xff() });
 			expectError(res, 429, "RATE_LIMITED");
-			expectRetryAfter(res, 60);
+			expectRetryAfter(res, 70);
 		}
 		// Authenticated routes are not counted, and the session's address is the socket's, not the header's.
 		const sessions = await app.request("GET", `${AUTH}/sessions`, { token: tokens.accessToken, headers: xff() });
@@ -411,7 +412,7 @@ describe("auth: per-IP limit with TRUST_PROXY=true (AUTH_RATE_LIMIT_PER_MINUTE=3
 		}
 		const limitedA = await app.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ghost"), password: "wrong password" }, headers: a });
 		expectError(limitedA, 429, "RATE_LIMITED");
-		expectRetryAfter(limitedA, 60);
+		expectRetryAfter(limitedA, 70);
 		// A client cannot dodge the limit by putting addresses of its own in front: the entry the (trusted) proxy
 		// appended, the last one, is the client (README, TRUST_PROXY).
 		expectError(await app.request("POST", `${AUTH}/login`, { body: { email: uniqueEmail("ghost"), password: "wrong password" }, headers: { "x-forwarded-for": "198.51.100.77, 203.0.113.7" } }), 429, "RATE_LIMITED");
@@ -448,5 +449,27 @@ describe("auth: a route whose service is down", () => {
 		expectError(res, 503, "SERVICE_UNAVAILABLE");
 		const ready = await app.request("GET", "/api/health/ready");
 		expect(ready.status).toBe(503);
+	});
+});
+
+describe("auth: per-IP limit across a minute boundary (AUTH_RATE_LIMIT_PER_MINUTE=5)", () => {
+	const LIMIT = 5;
+	const clock = new TestClock(Math.floor(Date.now() / 60_000) * 60_000 + 58_000);
+	let app: TestApp;
+	beforeAll(async () => {
+		app = await startApp({ authRateLimitPerMinute: LIMIT, trustProxy: false }, {}, { clock });
+	});
+	afterAll(() => app.stop());
+
+	it("twice the limit sent across the boundary (58 s to 62 s): only the limit passes, no 60-second span passes more", async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 2 * LIMIT; i++) {
+			statuses.push((await app.request("POST", `${AUTH}/password/forgot`, { body: { email: uniqueEmail("edge") } })).status);
+			clock.advance(400);
+		}
+		expect(statuses).toEqual([...Array(LIMIT).fill(202), ...Array(LIMIT).fill(429)]);
+		// A minute after the first ones, the client may go on.
+		clock.advance(70_000);
+		expect((await app.request("POST", `${AUTH}/password/forgot`, { body: { email: uniqueEmail("edge") } })).status).toBe(202);
 	});
 });

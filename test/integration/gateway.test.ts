@@ -211,7 +211,7 @@ describe("API gateway", () => {
 			["POST", "/api/v1/auth/nope"],
 			["GET", "/api/nope"],
 			["GET", "/nope"],
-			["GET", "/"]
+			["GET", "/login/extra"]
 		])("%s %s is 404 NOT_FOUND with a JSON error body", async (method, path) => {
 			const res = await call(method, path, { token: user.accessToken });
 			expectError(res, 404, "NOT_FOUND");
@@ -394,6 +394,29 @@ describe("API gateway", () => {
 			const res = await call("POST", "/api/v1/auth/login", { body: { email: user.email, password: "not the password at all" } });
 			expectError(res, 401, "INVALID_CREDENTIALS");
 			expect(res.headers.get("www-authenticate")).toBe("Bearer");
+		});
+
+		it("authentication comes before validation: a bad query without a token is 401, with a user token 403, never 422", async () => {
+			const bad = "/api/v1/users?status=bogus&nosuchfield=1&pageSize=100000";
+			const anonymous = await call("GET", bad);
+			expectError(anonymous, 401, "UNAUTHORIZED");
+			expect(anonymous.text).not.toMatch(/nosuchfield|pageSize|status/);
+			expectError(await call("GET", bad, { token: user.accessToken }), 403, "FORBIDDEN");
+			expectError(await call("PATCH", "/api/v1/users/some-id", { body: { roles: ["emperor"], extra: 1 } }), 401, "UNAUTHORIZED");
+			expectError(await call("GET", "/api/v1/audit?nosuchfield=1"), 401, "UNAUTHORIZED");
+			// With the right, the same query is a 422.
+			expectError(await call("GET", bad, { token: admin.accessToken }), 422, "VALIDATION_ERROR");
+		});
+
+		it("a validation message names the allowed values as allowed, not as the value sent", async () => {
+			const res = await call("GET", "/api/v1/users?status=bogus", { token: admin.accessToken });
+			expectError(res, 422, "VALIDATION_ERROR");
+			expect(res.body.data).toEqual([{ field: "status", type: "enumValue", message: "The 'status' field must be one of: active, disabled." }]);
+			expect(res.body.message).toBe("Parameters validation error!");
+			const roles = await call("PATCH", `/api/v1/users/${user.user.id}`, { token: admin.accessToken, body: { roles: ["emperor"] } });
+			expectError(roles, 422, "VALIDATION_ERROR");
+			expect(res.text).not.toMatch(/value 'active/);
+			expect(roles.body.data).toEqual([{ field: "roles[0]", type: "enumValue", message: "The 'roles[0]' field must be one of: user, admin." }]);
 		});
 
 		it("a bad token does not break an open route", async () => {

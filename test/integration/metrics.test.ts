@@ -24,6 +24,54 @@ describe("metrics", () => {
 		return line ? Number(line.trim().split(/\s+/).pop()) : 0;
 	}
 
+	/** The value of the one sample of `name` with exactly these labels (besides namespace and nodeID); undefined when absent. */
+	function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+		const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+		const line = text.split("\n").find(l => {
+			const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(l);
+			if (!m || m[1] !== name) return false;
+			const own = m[2].split(/,(?=[a-zA-Z_]+=")/).filter(p => !p.startsWith("namespace=") && !p.startsWith("nodeID="));
+			return own.length === wanted.length && wanted.every(w => own.includes(w));
+		});
+		return line === undefined ? undefined : Number(line.split(" ").pop());
+	}
+
+	it("every domain counter is there at 0 before its first event", async () => {
+		const text = await scrape();
+		for (const result of ["success", "invalid_credentials", "email_not_verified", "account_disabled"]) expect(sample(text, "userbackend_logins_total", { result })).toBe(0);
+		for (const result of ["email_taken", "weak_password", "error"]) expect(sample(text, "userbackend_registrations_total", { result })).toBe(0);
+		expect(sample(text, "userbackend_throttled_total", { kind: "ip" })).toBe(0);
+		for (const result of ["sent", "retry", "failed", "cancelled"]) expect(sample(text, "userbackend_emails_total", { template: "password-reset", result })).toBe(0);
+	});
+
+	it("the gateway counts requests and their latency per route template and status, never the raw URL", async () => {
+		const id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+		await app.request("GET", `/api/v1/users/${id}`);
+		await app.request("GET", `/api/v1/users/${id}`);
+		await app.request("GET", "/api/health/live");
+		await app.request("DELETE", "/api/health/live");
+		await app.request("GET", "/no/such/path/secret-looking-token");
+		const text = await scrape();
+		expect(sample(text, "userbackend_http_requests_total", { method: "GET", route: "/api/v1/users/:id", status: "401" })).toBe(2);
+		expect(sample(text, "userbackend_http_request_duration_seconds_count", { method: "GET", route: "/api/v1/users/:id", status: "401" })).toBe(2);
+		expect(sample(text, "userbackend_http_request_duration_seconds_bucket", { method: "GET", route: "/api/v1/users/:id", status: "401", le: "+Inf" })).toBe(2);
+		expect(sample(text, "userbackend_http_requests_total", { method: "GET", route: "/api/health/live", status: "200" })).toBe(1);
+		expect(sample(text, "userbackend_http_requests_total", { method: "DELETE", route: "/api/health/live", status: "405" })).toBe(1);
+		expect(sample(text, "userbackend_http_requests_total", { method: "GET", route: "unmatched", status: "404" })).toBe(1);
+		expect(text).not.toContain(id);
+		expect(text).not.toContain("secret-looking-token");
+	});
+
+	it("reports the event-loop delay (perf_hooks.monitorEventLoopDelay)", async () => {
+		const text = await scrape();
+		for (const stat of ["mean", "p50", "p99", "max"]) {
+			const value = sample(text, "userbackend_event_loop_delay_seconds", { stat });
+			expect(typeof value).toBe("number");
+			expect(value).toBeGreaterThanOrEqual(0);
+		}
+		expect(sample(text, "userbackend_event_loop_delay_seconds", { stat: "max" })).toBeLessThan(10);
+	});
+
 	it("counts registrations, logins by result, throttled attempts and e-mails", async () => {
 		const email = "metrics@example.com";
 		const password = "metrics passphrase";

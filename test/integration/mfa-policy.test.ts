@@ -1,11 +1,13 @@
 /**
  * MFA_REQUIRED_ROLES=admin: an admin without a second factor gets tokens that reach only the enrolment routes
- * (every other action answers 403 MFA_REQUIRED) until the session has shown two factors.
+ * (every other action answers 403 MFA_REQUIRED) until the session has shown two factors: by confirming TOTP,
+ * or by enrolling a passkey.
  */
 import { Secret, TOTP } from "otpauth";
 import { startApp, type TestApp } from "../helpers/app";
 import { TestClock } from "../helpers/clock";
 import { Secrets, decodeJwt, expectError, login, registerUser } from "../helpers/kit";
+import { SoftAuthenticator } from "../unit/mfa/soft-authenticator";
 
 const AUTH = "/api/v1/auth";
 const ADMIN_EMAIL = "policy-root@example.com";
@@ -71,5 +73,46 @@ describe("MFA_REQUIRED_ROLES", () => {
 
 	it("never wrote a secret into the logs", () => {
 		expect(secrets.leaks(app.logs)).toEqual([]);
+	});
+});
+
+describe("MFA_REQUIRED_ROLES with a passkey", () => {
+	const ORIGIN = "https://id.example.com";
+	const EMAIL = "passkey-root@example.com";
+	let app: TestApp;
+	const secrets = new Secrets();
+
+	beforeAll(async () => {
+		app = await startApp({ adminEmail: EMAIL, adminPassword: ADMIN_PASSWORD }, { MFA_REQUIRED_ROLES: "admin", WEBAUTHN_ORIGINS: ORIGIN, WEBAUTHN_RP_ID: "example.com" });
+		secrets.add(ADMIN_PASSWORD);
+	});
+	afterAll(async () => {
+		expect(secrets.leaks(app.logs)).toEqual([]);
+		await app.stop();
+	});
+
+	it("an unenrolled admin enrols a passkey with the limited token; a refresh lifts the limit, and later logins finish with the passkey", async () => {
+		const tokens = await login(app, EMAIL, ADMIN_PASSWORD, { secrets });
+		const limited = tokens.accessToken;
+		expect(decodeJwt(limited).payload).toMatchObject({ amr: ["pwd"], scope: "mfa-enrolment" });
+		const key = new SoftAuthenticator(ORIGIN, "example.com");
+		const options = await app.request("POST", `${AUTH}/passkeys/register/options`, { token: limited });
+		const enrolled = await app.request("POST", `${AUTH}/passkeys/register/verify`, { body: { name: "Key", response: key.register(options.body) }, token: limited });
+		expect(enrolled.status).toBe(201);
+		secrets.add(...enrolled.body.recoveryCodes);
+		expectError(await app.request("GET", "/api/v1/users", { token: limited }), 403, "MFA_REQUIRED");
+		const refreshed = await app.request("POST", `${AUTH}/refresh`, { body: { refreshToken: tokens.refreshToken } });
+		secrets.addTokens(refreshed.body);
+		expect(decodeJwt(refreshed.body.accessToken).payload.amr).toEqual(["pwd", "hwk", "mfa"]);
+		expect((await app.request("GET", "/api/v1/users", { token: refreshed.body.accessToken })).status).toBe(200);
+
+		const step = await app.request("POST", `${AUTH}/login`, { body: { email: EMAIL, password: ADMIN_PASSWORD } });
+		expect(step.body).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: ["recovery", "passkey"] });
+		secrets.add(step.body.mfaToken);
+		const begun = await app.request("POST", `${AUTH}/passkeys/login/options`, { body: { mfaToken: step.body.mfaToken } });
+		const done = await app.request("POST", `${AUTH}/passkeys/login/verify`, { body: { challengeId: begun.body.challengeId, response: key.assert(begun.body.options), mfaToken: step.body.mfaToken } });
+		secrets.addTokens(done.body);
+		expect(decodeJwt(done.body.accessToken).payload).toMatchObject({ amr: ["pwd", "hwk", "mfa"] });
+		expect(decodeJwt(done.body.accessToken).payload).not.toHaveProperty("scope");
 	});
 });

@@ -5,8 +5,9 @@
  */
 import { Secret, TOTP } from "otpauth";
 import type { Collection } from "../../lib/collection";
+import { localOperator, operatorUser } from "../../lib/operator";
 import { resetMfa } from "../../operator";
-import type { PasskeyRecord } from "../../services/auth/mfa/second-factors";
+import type { PasskeyRecord } from "../../services/auth/mfa/passkey-credential";
 import { startApp, type TestApp } from "../helpers/app";
 import { TestClock } from "../helpers/clock";
 import { freePort } from "../helpers/ferretdb";
@@ -350,7 +351,7 @@ describe("second factors: TOTP and recovery codes", () => {
 			expect((await post("/login", { email: u.email, password: u.password })).body.tokenType).toBe("Bearer");
 			expect(await resetMfa(app.broker, "nobody@example.com")).toEqual({ ok: false, text: "No user with that e-mail: nobody@example.com" });
 			const audit = await app.request("GET", `/api/v1/audit?userId=${u.user.id}&type=mfa.reset`, { token: (await admin()).accessToken });
-			expect(audit.body.rows[0].actorId).toBe("operator");
+			expect(audit.body.rows[0].actorId).toBe(operatorUser(localOperator()).id);
 		});
 	});
 

@@ -130,6 +130,21 @@ describe("/api/v1/notifications", () => {
 		expect(after.read).toBe(false);
 	});
 
+	it("?unread=true lists only the unread ones, ?unread=false only the read ones; anything else is 422", async () => {
+		const all = await listFor(ann.accessToken, "pageSize=100");
+		const unreadIds = all.rows.filter((r: any) => !r.read).map((r: any) => r.id);
+		const readIds = all.rows.filter((r: any) => r.read).map((r: any) => r.id);
+		expect(unreadIds.length).toBeGreaterThan(0);
+		expect(readIds.length).toBeGreaterThan(0);
+		const unread = await listFor(ann.accessToken, "unread=true&pageSize=100");
+		expect({ ids: unread.rows.map((r: any) => r.id), total: unread.total, unread: unread.unread }).toEqual({ ids: unreadIds, total: unreadIds.length, unread: unreadIds.length });
+		const read = await listFor(ann.accessToken, "unread=false&pageSize=100");
+		// `unread` stays the count of all unread ones (a badge), whatever the page shows.
+		expect({ ids: read.rows.map((r: any) => r.id), total: read.total, unread: read.unread }).toEqual({ ids: readIds, total: readIds.length, unread: unreadIds.length });
+		expectError(await app.request("GET", `${NOTIFICATIONS}?unread=maybe`, { token: ann.accessToken }), 422, "VALIDATION_ERROR");
+		expectError(await app.request("GET", `${NOTIFICATIONS}?onlyUnread=true`, { token: ann.accessToken }), 422, "VALIDATION_ERROR");
+	});
+
 	it("an unknown id is 404", async () => {
 		expectError(await app.request("POST", `${NOTIFICATIONS}/00000000-0000-4000-8000-000000000000/read`, { token: ann.accessToken }), 404, "NOT_FOUND");
 		expectError(await app.request("POST", `${NOTIFICATIONS}/${encodeURIComponent('{"$ne":null}')}/read`, { token: ann.accessToken }), 404, "NOT_FOUND");

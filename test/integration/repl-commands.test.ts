@@ -202,7 +202,7 @@ describe("REPL operator commands (operator/) against the real backend", () => {
 			expect(listed.text).toMatch(/^1 failed delivery\. /m);
 			expectClean(listed);
 			expect((await listFailedMail(app.broker, "1")).text).toContain(id);
-			expect(await listFailedMail(app.broker, "0")).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 1000" });
+			expect(await listFailedMail(app.broker, "0")).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 100" });
 
 			app.mail.failWith = null;
 			expect(await retryMail(app.broker, "no-such-delivery")).toEqual({ ok: true, text: "No failed delivery with id no-such-delivery; nothing queued." });

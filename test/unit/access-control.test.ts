@@ -152,7 +152,7 @@ describe("AccessControlMiddleware.localAction", () => {
 		it("refuses a token of a revoked session, also when it was verified (and cached) before", async () => {
 			const doomed = token(["admin"], { sid: "doomed" });
 			await expect(wrap(next, { roles: ["admin"] })(fakeCtx({ accessToken: doomed }))).resolves.toBe("handler result");
-			identity.revocations.add([{ id: "doomed", until: now + 60_000 }]);
+			identity.revoke([{ id: "doomed", until: now + 60_000 }]);
 			next.mockClear();
 			expect(await refused({ accessToken: doomed })).toEqual([401, "INVALID_TOKEN"]);
 		});
@@ -174,10 +174,18 @@ describe("AccessControlMiddleware.localAction", () => {
 	});
 
 	describe("operators", () => {
-		it("act as admin with an assertion signed by the signing key, as the actor \"operator\" with their name", async () => {
-			const ctx = fakeCtx({ operatorAssertion: signOperatorAssertion("alice", key, { issuer: config.jwtIssuer, audience: config.jwtAudience, now }) });
-			await expect(wrap(next, { roles: ["admin"] })(ctx)).resolves.toBe("handler result");
-			expect(ctx.meta.user).toEqual({ id: "operator", sid: "operator", roles: ["admin"], operator: "alice" });
+		it("act as admin with an assertion signed by the signing key, recorded as operator:<name>", async () => {
+			const ctx = fakeCtx({ operatorAssertion: signOperatorAssertion("ops@host", key, { issuer: config.jwtIssuer, audience: config.jwtAudience, now }) });
+			await expect(wrap(next, { name: "users.list", roles: ["admin"] })(ctx)).resolves.toBe("handler result");
+			expect(ctx.meta.user).toEqual({ id: "operator:ops@host", sid: "operator", roles: ["user", "admin"] });
+		});
+
+		it("are nobody with an unsigned `meta.operator` (the console's identity is proven, never asserted)", async () => {
+			for (const operator of [{ name: "ops@host" }, { name: "" }, "ops"]) {
+				const err = await rejection(wrap(next, { name: "users.list", roles: ["admin"] })(fakeCtx({ operator } as unknown as AppMeta)));
+				expect(err.type).toBe("UNAUTHORIZED");
+			}
+			expect(next).not.toHaveBeenCalled();
 		});
 
 		it("are refused with an assertion signed by another key or expired", async () => {

@@ -112,6 +112,8 @@ describe("loadConfig reads values", () => {
 	it("reads a subset of services, trimmed and without duplicates", () => {
 		expect(loadConfig({ SERVICES: " api , users,api" }).services).toEqual(["api", "users"]);
 		expect(loadConfig({ SERVICES: "notifications" }).services).toEqual(["notifications"]);
+		// A node of no services: the REPL joined to a cluster as a console.
+		expect(loadConfig({ SERVICES: "none" }).services).toEqual([]);
 	});
 
 	it("strips trailing slashes from APP_URL", () => {

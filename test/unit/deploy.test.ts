@@ -501,6 +501,17 @@ describe("Dockerfile", () => {
 		expect(runtime.some(i => i.op === "COPY" && /--from=build\s+\/app\/dist\s/.test(i.args))).toBe(true);
 	});
 
+	it("copies the hosted pages (web/pages, web/assets) next to dist/, where the compiled web/serve.js finds them", () => {
+		for (const folder of ["pages", "assets"]) {
+			expect(runtime.some(i => i.op === "COPY" && new RegExp(`--from=build\\s+/app/web/${folder}\\s+\\./web/${folder}$`).test(i.args.trim()))).toBe(true);
+		}
+		// dist/web/serve.js looks in ../../web (see findWebDir): from /app/dist/web that is /app/web.
+		expect(read("web/serve.ts")).toContain('resolve(__dirname, "../../web")');
+		expect(JSON.parse(read("tsconfig.build.json")).include).toContain("web/**/*.ts");
+		// /api/docs comes from an installed package, so a production install must have it.
+		expect(Object.keys(JSON.parse(read("package.json")).dependencies)).toContain("swagger-ui-dist");
+	});
+
 	it("installs production dependencies only, as a non-root user, in production mode", () => {
 		expect(runtime.some(i => i.op === "RUN" && /\bnpm ci --omit=dev\b/.test(i.args))).toBe(true);
 		expect(runtime.some(i => i.op === "ENV" && /\bNODE_ENV=production\b/.test(i.args))).toBe(true);

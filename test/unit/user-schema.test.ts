@@ -1,4 +1,4 @@
-import { toPublicUser } from "../../lib/user-schema";
+import { USER_KEYS, toPublicUser } from "../../lib/user-schema";
 import type { UserRecord } from "../../lib/types";
 
 const CONTRACT_FIELDS = ["id", "email", "displayName", "bio", "avatarUrl", "locale", "timezone", "roles", "status", "emailVerified", "createdAt", "updatedAt", "lastLoginAt"];
@@ -26,6 +26,10 @@ function record(overrides: Partial<UserRecord> = {}): UserRecord {
 describe("toPublicUser", () => {
 	it("has exactly the contract's fields", () => {
 		expect(Object.keys(toPublicUser(record())).sort()).toEqual([...CONTRACT_FIELDS].sort());
+	});
+
+	it("has the schema's properties, in the schema's order (the literal follows USER_SCHEMA)", () => {
+		expect(Object.keys(toPublicUser(record()))).toEqual(USER_KEYS);
 	});
 
 	it("maps every field, with ISO-8601 times", () => {

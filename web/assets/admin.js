@@ -128,9 +128,8 @@ onSubmit($("#user-roles-form"), async values => {
 });
 
 onSubmit($("#user-sessions-form"), async () => {
-	// Proposed: DELETE /api/v1/users/:id/sessions → 200 {ended} (auth.endUserSessions).
-	const result = await api("DELETE", `/users/${encodeURIComponent(subject.id)}/sessions`);
-	return `Sessions ended: ${result?.ended ?? "all"}.`;
+	await api("DELETE", `/users/${encodeURIComponent(subject.id)}/sessions`);
+	return "Every session of this user has ended.";
 });
 
 onSubmit($("#user-mfa-form"), async () => {
@@ -182,13 +181,12 @@ onSubmit($("#audit-verify-form"), async () => {
 	throw new Error(`The chain is broken at entry ${verdict.brokenAt}: ${verdict.reason ?? "altered or missing"} (${verdict.checked} checked).`);
 });
 
-// ---- Failed e-mails (proposed: GET /api/v1/deliveries?status=failed, POST /api/v1/deliveries/retry {id?}) ----------
+// ---- Failed e-mails (GET /api/v1/deliveries?status=failed, POST /api/v1/deliveries/retry {id?}) ----------
 
 async function loadDeliveries() {
 	let rows = [];
 	try {
-		const result = await api("GET", "/deliveries?status=failed");
-		rows = Array.isArray(result) ? result : result.rows;
+		rows = (await api("GET", "/deliveries?status=failed&pageSize=100")).rows;
 	} catch (err) {
 		if (!(err instanceof ApiError && err.status === 404)) throw err;
 		$("#deliveries-error").textContent = "This server does not list failed e-mails yet.";

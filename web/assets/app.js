@@ -158,6 +158,8 @@ export function describeError(err) {
 		}
 		if (err.type === "VALIDATION_ERROR" && Array.isArray(err.data) && err.data.length) return err.data.map(d => d.message).join(" ");
 		if (err.status === 404 && err.type === "HTTP_404") return "This server does not offer that yet.";
+		// A refused access token (the session was ended elsewhere); an e-mail link's bad token is a 400.
+		if (err.status === 401 && err.type === "INVALID_TOKEN") return MESSAGES.UNAUTHORIZED;
 		return /** @type {Record<string, string>} */ (MESSAGES)[err.type] ?? err.message;
 	}
 	if (err && err.name === "NotAllowedError") return "The passkey request was cancelled or timed out.";

@@ -24,7 +24,7 @@ export interface MfaLoginInput {
 const FACTOR_OF: Record<MfaMethod, AuthFactor> = { totp: "totp", recovery: "recovery-code", passkey: "passkey" };
 
 /** A spent, expired, exhausted, foreign or unknown mfaToken: 401, whatever the reason. */
-function deadToken() {
+export function deadMfaToken() {
 	return apiError("INVALID_TOKEN", "The sign-in has expired or is no longer valid; sign in with your password again");
 }
 
@@ -37,9 +37,9 @@ function deadToken() {
  */
 export async function finishMfaLogin(kit: AuthKit, mfaToken: string, method: MfaMethod, check: (userId: string) => Promise<boolean>, client: ClientInfo): Promise<{ tokens: TokenResponse; user: PublicUser }> {
 	const challenge = await kit.factors.mfaTokens.find(mfaToken);
-	if (!challenge) throw deadToken();
+	if (!challenge) throw deadMfaToken();
 	const user = await kit.users.getById(challenge.userId);
-	if (!user) throw deadToken();
+	if (!user) throw deadMfaToken();
 	const key = emailKey(user.email);
 	const wait = lockRemaining(await kit.stores.throttles.findById(key), kit.clock.now());
 	if (wait > 0) {
@@ -58,7 +58,7 @@ export async function finishMfaLogin(kit: AuthKit, mfaToken: string, method: Mfa
 		throw invalidMfaCode(true);
 	}
 	// Of two requests with right answers, one spends the token; the other finds it dead.
-	if (!(await kit.factors.mfaTokens.spend(mfaToken))) throw deadToken();
+	if (!(await kit.factors.mfaTokens.spend(mfaToken))) throw deadMfaToken();
 	if (user.status !== "active") throw apiError("ACCOUNT_DISABLED");
 	await kit.stores.throttles.removeById(key);
 	const tokens = await completeSignIn(kit, user, [...challenge.factors, FACTOR_OF[method]], client);

@@ -1,4 +1,5 @@
 /** Signing in with address and password, throttled per address. */
+import { isIP } from "node:net";
 import { emailKey } from "../../../lib/email";
 import { apiError, throttled } from "../../../lib/errors";
 import type { MfaChallengeResponse, TokenResponse } from "../../../lib/types";
@@ -63,10 +64,24 @@ export async function logIn(kit: AuthKit, { email, password }: Credentials, clie
 }
 
 /** Lifts the login lock of an address and/or the request limit of a client IP (admin). */
-export async function clearThrottle(kit: AuthKit, ipLimit: IpLimit, { email, ip }: { email?: string; ip?: string }): Promise<null> {
-	if (!email && !ip) throw apiError("VALIDATION_ERROR", "Give an email, an ip or both", [{ field: "email", type: "required", message: "Give an email, an ip or both" }]);
-	if (email) await kit.stores.throttles.removeById(emailKey(email));
-	if (ip) await ipLimit.clear(ip);
+/** What a clearing found: whether the address was locked, whether the IP was at its limit (null: not asked). */
+export interface ThrottleClearing {
+	addressLocked: boolean | null;
+	ipLimited: boolean | null;
+}
+
+const NEED_TARGET = "Give an email, an ip or both";
+const BAD_IP = "The 'ip' field must be an IPv4 or IPv6 address";
+
+export async function clearThrottle(kit: AuthKit, ipLimit: IpLimit, { email, ip }: { email?: string; ip?: string }): Promise<ThrottleClearing> {
+	if (!email && !ip) throw apiError("VALIDATION_ERROR", NEED_TARGET, [{ field: "email", type: "required", message: NEED_TARGET }]);
+	if (ip !== undefined && isIP(ip) === 0) throw apiError("VALIDATION_ERROR", BAD_IP, [{ field: "ip", type: "ip", message: BAD_IP }]);
+	let addressLocked: boolean | null = null;
+	if (email) {
+		addressLocked = lockRemaining(await kit.stores.throttles.findById(emailKey(email)), kit.clock.now()) > 0;
+		await kit.stores.throttles.removeById(emailKey(email));
+	}
+	const ipLimited = ip ? await ipLimit.clear(ip) : null;
 	await kit.audit.record({ type: "throttle.clear", details: { address: email ? emailKey(email) : null, ip: ip ?? null } });
-	return null;
+	return { addressLocked, ipLimited };
 }

@@ -7,11 +7,12 @@ import { apiError, invalidMfaCode } from "../../../lib/errors";
 import type { AuthUser } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import { TOTP_FACTOR, sendMfaNotice } from "../mfa/notices";
-import { hasSecondFactor, mfaStatus, removeAllFactors, type MfaStatus } from "../mfa/second-factors";
+import { hasSecondFactor, removeAllFactors, type MfaStatus } from "../mfa/second-factors";
 import { otpauthUrl } from "../mfa/totp";
 import { passwordMatches } from "../password/credentials";
 import type { AuthKit } from "../ports";
 import { addSessionFactor } from "../sessions";
+import { listPasskeys } from "./passkeys";
 import { checkTotpCode, countChallenge } from "./step-up";
 
 async function signedInUser(kit: AuthKit, userId: string): Promise<PublicUser> {
@@ -31,8 +32,9 @@ function refused(field: string, type: string, message: string) {
 	return apiError("VALIDATION_ERROR", message, [{ field, type, message }]);
 }
 
-export function showFactors(kit: AuthKit, caller: AuthUser): Promise<MfaStatus> {
-	return mfaStatus(kit.factors, caller.id);
+export async function showFactors(kit: AuthKit, caller: AuthUser): Promise<MfaStatus> {
+	const [totp, recoveryCodesRemaining, passkeys] = await Promise.all([kit.factors.totp.isOn(caller.id), kit.factors.recoveryCodes.remaining(caller.id), listPasskeys(kit, caller.id)]);
+	return { totp, recoveryCodesRemaining, passkeys };
 }
 
 /** A new secret, shown this once; TOTP is on only after `confirmTotp`. Refused while TOTP is on. */

@@ -6,6 +6,7 @@ import { securityNotice } from "../hand-over";
 import { removeAllFactors } from "../mfa/second-factors";
 import type { AuthKit } from "../ports";
 import { revocation, toRevoked, toSessionView } from "../sessions";
+import { hashToken, parseRefreshToken, sameHash } from "../tokens/opaque";
 
 /** Ends the matching live sessions and tells every gateway at once; answers how many ended. */
 export async function endSessions(kit: AuthKit, filter: Filter): Promise<number> {
@@ -21,6 +22,22 @@ export async function logout(kit: AuthKit, caller: AuthUser): Promise<null> {
 	await endSessions(kit, { _id: caller.sid, userId: caller.id });
 	await kit.audit.record({ type: "logout", subjectId: caller.id, details: { sessionId: caller.sid } });
 	return null;
+}
+
+/**
+ * POST /logout: the signed-in caller's session (Bearer), or else the session of the refresh token given (the
+ * browser session's cookie, or a body): its current token, or one spent from it. Neither: 401.
+ */
+export async function signOut(kit: AuthKit, meta: { user?: AuthUser | null; authFailure?: string }, { refreshToken }: { refreshToken?: string }): Promise<null> {
+	if (meta.user) return logout(kit, meta.user);
+	if (refreshToken === undefined) throw apiError(meta.authFailure ? "INVALID_TOKEN" : "UNAUTHORIZED");
+	const parsed = parseRefreshToken(refreshToken);
+	const session = parsed ? await kit.stores.sessions.findById(parsed.sessionId) : null;
+	if (!parsed || !session || session.revokedAt) throw apiError("INVALID_TOKEN");
+	const presented = hashToken(parsed.secret);
+	const ofSession = sameHash(presented, session.tokenHash) || (await kit.stores.spentTokens.findById(presented))?.sessionId === session._id;
+	if (!ofSession) throw apiError("INVALID_TOKEN");
+	return logout(kit, { id: session.userId, sid: session._id, roles: [] });
 }
 
 /** Every session of the caller ends; the user is told by e-mail and in the app. */

@@ -1,6 +1,6 @@
 /**
  * Security notices about second factors (CONTRACT §4): each goes out by e-mail and in the app, like the other
- * security events. `factor` names what changed in words ("an authenticator app", "the passkey “Laptop”").
+ * security events. `factor` names TOTP in words ("an authenticator app"); a passkey's notices name it.
  */
 import type { PublicUser } from "../../../lib/user-schema";
 import type { MailPort } from "../ports";
@@ -10,7 +10,8 @@ export type MfaNotice =
 	| { template: "mfa-disabled"; factor: string }
 	| { template: "mfa-reset" }
 	| { template: "recovery-code-used"; remaining: number }
-	| { template: "recovery-codes-renewed" };
+	| { template: "recovery-codes-renewed" }
+	| { template: "mfa-passkey-added" | "mfa-passkey-removed"; passkeyName: string };
 
 /** How TOTP is named to users. */
 export const TOTP_FACTOR = "an authenticator app";
@@ -27,12 +28,17 @@ function inApp(notice: MfaNotice): { title: string; body: string } {
 			return { title: "A recovery code was used", body: `A recovery code was used to sign in. ${notice.remaining} of your recovery codes remain.` };
 		case "recovery-codes-renewed":
 			return { title: "New recovery codes", body: "New recovery codes were created; the previous ones no longer work." };
+		case "mfa-passkey-added":
+			return { title: "A passkey was added", body: `The passkey "${notice.passkeyName}" can now sign in to your account.` };
+		case "mfa-passkey-removed":
+			return { title: "A passkey was removed", body: `The passkey "${notice.passkeyName}" can no longer sign in to your account.` };
 	}
 }
 
 function templateData(notice: MfaNotice): Record<string, string> {
 	if (notice.template === "recovery-code-used") return { remaining: String(notice.remaining) };
 	if (notice.template === "mfa-enabled" || notice.template === "mfa-disabled") return { factor: notice.factor };
+	if (notice.template === "mfa-passkey-added" || notice.template === "mfa-passkey-removed") return { passkeyName: notice.passkeyName };
 	return {};
 }
 

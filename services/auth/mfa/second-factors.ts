@@ -7,32 +7,12 @@ import type { Clock } from "../../../lib/clock";
 import type { Collection } from "../../../lib/collection";
 import type { MfaMethod } from "../../../lib/enums";
 import { MfaTokens, type MfaChallengeRecord } from "./mfa-token";
+import type { PasskeyRecord, PasskeyView } from "./passkey-credential";
 import { RecoveryCodes, type RecoveryCodeRecord } from "./recovery-codes";
 import type { SecretBox } from "./secret-box";
 import { TotpFactors, type MfaFactorRecord } from "./totp-factors";
 
-/** A passkey as stored (models/index.ts PasskeyModel). */
-export interface PasskeyRecord {
-	_id: string;
-	credentialId: string;
-	userId: string;
-	publicKey: string;
-	counter: number;
-	transports: string[];
-	name: string;
-	createdAt: Date;
-	lastUsedAt: Date | null;
-}
-
-/** A passkey as the API shows it (CONTRACT §4): nothing of the key itself. */
-export interface PasskeyView {
-	id: string;
-	name: string;
-	createdAt: string;
-	lastUsedAt: string | null;
-}
-
-/** `GET /mfa`: which factors are on; never a secret. */
+/** `GET /mfa` (flows/mfa-enrolment.ts showFactors): which factors are on; never a secret. */
 export interface MfaStatus {
 	totp: boolean;
 	recoveryCodesRemaining: number;
@@ -62,35 +42,17 @@ export function secondFactorsOver(stores: SecondFactorStores, box: SecretBox, cl
 	};
 }
 
-export function toPasskeyView(passkey: PasskeyRecord): PasskeyView {
-	return {
-		id: passkey._id,
-		name: passkey.name,
-		createdAt: new Date(passkey.createdAt).toISOString(),
-		lastUsedAt: passkey.lastUsedAt ? new Date(passkey.lastUsedAt).toISOString() : null
-	};
-}
-
-export async function mfaStatus(factors: SecondFactors, userId: string): Promise<MfaStatus> {
-	const [totp, recoveryCodesRemaining, passkeys] = await Promise.all([
-		factors.totp.isOn(userId),
-		factors.recoveryCodes.remaining(userId),
-		factors.passkeys.find({ userId }, { sort: ["createdAt"] })
-	]);
-	return { totp, recoveryCodesRemaining, passkeys: passkeys.map(toPasskeyView) };
-}
-
 /**
  * The second factors a login may be finished with, in CONTRACT order; empty when the user has none (then a
  * password alone signs in). Recovery codes count only beside a real factor.
  */
 export async function loginMethods(factors: SecondFactors, userId: string): Promise<MfaMethod[]> {
-	const { totp, recoveryCodesRemaining, passkeys } = await mfaStatus(factors, userId);
-	if (!totp && passkeys.length === 0) return [];
+	const [totp, recoveryCodesRemaining, passkeys] = await Promise.all([factors.totp.isOn(userId), factors.recoveryCodes.remaining(userId), factors.passkeys.count({ userId })]);
+	if (!totp && passkeys === 0) return [];
 	const methods: MfaMethod[] = [];
 	if (totp) methods.push("totp");
 	if (recoveryCodesRemaining > 0) methods.push("recovery");
-	if (passkeys.length > 0) methods.push("passkey");
+	if (passkeys > 0) methods.push("passkey");
 	return methods;
 }
 

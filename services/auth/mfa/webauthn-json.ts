@@ -5,7 +5,9 @@ import { ApiError } from "../../../lib/errors";
  * Checks a browser's WebAuthn answer (the JSON form of a PublicKeyCredential) before any of it is decoded:
  * the shape, and a size limit on every field, so an oversized or malformed body is a clear 413 or 422 and
  * never reaches CBOR or signature parsing. Limits are generous for real authenticators: credential IDs are at
- * most 1023 bytes (WebAuthn §5.1), user handles 64, attestation objects with certificate chains a few KiB.
+ * most 1023 bytes (WebAuthn §5.1), user handles 64, attestation objects with certificate chains a few KiB,
+ * signatures up to ML-DSA-87's 4627 bytes (@simplewebauthn offers ML-DSA-44 first where the runtime has it, and
+ * Chromium's authenticators take it: ECDSA's ~72-byte signatures are not the only kind any more).
  */
 
 /** The whole response, as JSON text. */
@@ -16,7 +18,7 @@ const MAX_CHARS: Record<string, number> = {
 	clientDataJSON: 4096,
 	attestationObject: 48 * 1024,
 	authenticatorData: 4096,
-	signature: 1024,
+	signature: 8192,
 	userHandle: 100,
 	publicKey: 4096
 };

@@ -107,19 +107,35 @@ export class RelyingParty {
 		// A discoverable sign-in learns the account from the authenticator: it must name it (WebAuthn §7.2).
 		if (taken.userId === null && handle === undefined) throw refused("the authenticator named no user");
 		if (handle !== undefined && handle !== Buffer.from(userHandleOf(passkey.userId)).toString("base64url")) throw refused("the user handle does not match");
+		let newCounter: number;
 		try {
+			// The counter is checked below, once the signature is known to be the authenticator's own: only then
+			// does a counter that went back say "clone" rather than "forgery".
 			const result = await verifyAuthenticationResponse({
 				response,
 				expectedChallenge: taken.challenge,
 				expectedOrigin: this.config.origins,
 				expectedRPID: this.config.rpId,
 				requireUserVerification: true,
-				credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, "base64url")), counter: passkey.counter, transports: passkey.transports }
+				credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, "base64url")), counter: 0, transports: passkey.transports }
 			});
 			if (!result.verified) throw new Error("the signature does not verify");
-			return { userId: passkey.userId, credentialId: passkey.credentialId, newCounter: result.authenticationInfo.newCounter };
+			newCounter = result.authenticationInfo.newCounter;
 		} catch (err) {
 			throw refused((err as Error).message);
 		}
+		// WebAuthn §6.1.1: a counting authenticator's counter only grows; one that did not is likely a clone.
+		if ((passkey.counter > 0 || newCounter > 0) && newCounter <= passkey.counter) throw new CounterWentBack(passkey, newCounter);
+		return { userId: passkey.userId, credentialId: passkey.credentialId, newCounter };
+	}
+}
+
+/** A validly signed assertion whose signature counter did not grow: refused (401) like any other, and audited. */
+export class CounterWentBack extends ApiError {
+	constructor(
+		readonly passkey: StoredPasskey,
+		readonly presentedCounter: number
+	) {
+		super("INVALID_CREDENTIALS", "The passkey was not accepted: its signature counter went back (a cloned authenticator?)");
 	}
 }

@@ -8,6 +8,9 @@ import type { HashTask, VerifyTask } from "./worker";
 // `worker.js` when compiled.
 const WORKER_FILE = path.join(__dirname, `worker${path.extname(__filename)}`);
 
+/** How long a worker thread waits for the next hash before it ends. */
+const IDLE_TIMEOUT_MS = 5_000;
+
 /** Rounds encoded in a bcrypt hash (`$2b$12$…`). */
 export function bcryptRounds(hash: string): number {
 	const match = /^\$2[abxy]\$(\d{2})\$/.exec(hash);
@@ -23,7 +26,9 @@ export class PasswordHasher {
 		private readonly rounds: number,
 		threads = Math.max(1, os.availableParallelism())
 	) {
-		this.pool = new Piscina({ filename: WORKER_FILE, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+		// No thread while nobody logs in: each idle worker holds ~10 MiB; starting one costs a few ms on the
+		// first hash after a quiet spell, against the hash's own hundreds.
+		this.pool = new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: threads, idleTimeout: IDLE_TIMEOUT_MS });
 	}
 
 	hash(password: string): Promise<string> {

@@ -138,6 +138,16 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		subject: "New recovery codes",
 		greeting,
 		paragraphs: ["New recovery codes were created for your account; the previous ones no longer work.", NOT_YOU]
+	}),
+	"mfa-passkey-added": ({ data }, greeting) => ({
+		subject: "A passkey was added to your account",
+		greeting,
+		paragraphs: [`A passkey named "${data.passkeyName ?? "Passkey"}" was just added to your account: it can now sign you in without a password.`, NOT_YOU]
+	}),
+	"mfa-passkey-removed": ({ data }, greeting) => ({
+		subject: "A passkey was removed from your account",
+		greeting,
+		paragraphs: [`The passkey named "${data.passkeyName ?? "Passkey"}" was just removed from your account and can no longer sign you in.`, NOT_YOU]
 	})
 };
 

@@ -15,6 +15,7 @@ import { secondFactorsOver } from "../../../services/auth/mfa/second-factors";
 import { SecretBox, toEncryptionKey } from "../../../services/auth/mfa/secret-box";
 import type { AddressLinkKind } from "../../../services/auth/outbox";
 import type { AuthKit, AuthSettings, PasswordHashing, UsersPort } from "../../../services/auth/ports";
+import { successorSecret } from "../../../services/auth/tokens/opaque";
 
 export class FakeClock {
 	constructor(public time = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
@@ -92,14 +93,19 @@ export class FakeHasher implements PasswordHashing {
 	}
 }
 
+/** The server key of refresh-token successors (any 32 bytes will do in the fakes). */
+export const SUCCESSOR_KEY = Buffer.alloc(32, 7);
+
 export const SETTINGS: AuthSettings = {
 	accessTokenTtl: 900,
 	refreshTokenTtl: 2_592_000,
+	refreshReuseInterval: 10,
 	sessionMaxLifetime: 7_776_000,
 	loginMaxFailures: 5,
 	emailVerificationRequired: true,
 	appName: "User backend",
-	mfaRequiredRoles: []
+	mfaRequiredRoles: [],
+	webauthn: { rpId: "example.com", rpName: "Example", origins: ["https://id.example.com"] }
 };
 
 export interface TestKit {
@@ -135,7 +141,8 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			spentTokens: await memoryCollection("spent_tokens"),
 			oneTimeTokens: await memoryCollection("one_time_tokens"),
 			throttles: await memoryCollection("login_throttles"),
-			emailChanges: await memoryCollection("email_changes")
+			emailChanges: await memoryCollection("email_changes"),
+			webauthnChallenges: await memoryCollection("webauthn_challenges")
 		},
 		factors: secondFactorsOver(
 			{
@@ -149,6 +156,7 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		),
 		hasher,
 		signer: { accessToken: subject => (t.signed.push(subject), `access:${subject.userId}:${subject.sessionId}:${clock.now()}`) },
+		successor: { of: secret => successorSecret(SUCCESSOR_KEY, secret) },
 		users,
 		mail: {
 			sendEmail: async e => void t.emails.push(e),
@@ -161,7 +169,8 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 		},
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
-		background: { run: (_what, work) => void pending.push(work()) }
+		background: { run: (_what, work) => void pending.push(work()) },
+		passkeyDecoys: { credentialIdFor: address => `decoy-${Buffer.from(address).toString("base64url")}` }
 	};
 	return { ...t, kit, background: async () => void (await Promise.all(pending)) };
 }

@@ -1,94 +1,97 @@
-import { FixedWindowLimiter, IpLimit, databaseCounter, type RateLimitRecord, type WindowCounter } from "../../../services/auth/ip-limit";
+import { IpLimit, SlidingWindowLimiter, databaseCounter, type RateLimitRecord, type SliceCounter } from "../../../services/auth/ip-limit";
 import { FakeClock, memoryCollection } from "./fakes";
 
 /** Counts in memory: the limiter's logic without a database. */
-class MemoryWindowCounter implements WindowCounter {
-	private readonly counts = new Map<string, { count: number; expiresAt: number }>();
+class MemorySliceCounter implements SliceCounter {
+	readonly counts = new Map<string, number>();
 
-	async increment(id: string, expiresAt: Date): Promise<number> {
-		// Windows older than this one are over: forget them now and then.
-		if (this.counts.size > 10_000) for (const [key, entry] of this.counts) if (entry.expiresAt < expiresAt.getTime()) this.counts.delete(key);
-		const count = (this.counts.get(id)?.count ?? 0) + 1;
-		this.counts.set(id, { count, expiresAt: expiresAt.getTime() });
-		return count;
+	async increment(id: string): Promise<void> {
+		this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+	}
+
+	async decrement(id: string): Promise<void> {
+		this.counts.set(id, (this.counts.get(id) ?? 0) - 1);
+	}
+
+	async read(ids: string[]): Promise<Map<string, number>> {
+		return new Map(ids.map(id => [id, this.counts.get(id) ?? 0]));
 	}
 }
-
 
 const T0 = 1_700_000_040_000; // a multiple of 60 000
 const clock = new FakeClock(T0);
 
 /** A hit at time `at`. */
-function hitAt(limiter: FixedWindowLimiter, key: string, at: number) {
+function hitAt(limiter: SlidingWindowLimiter, key: string, at: number) {
 	clock.time = at;
 	return limiter.hit(key);
 }
 
-describe("FixedWindowLimiter", () => {
-	it("allows `limit` hits per key and window, then refuses", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 3, clock);
+/** The most hits that passed in any span of `windowMs` (spans starting at each pass). */
+function busiestSpan(passedAt: number[], windowMs = 60_000): number {
+	return Math.max(0, ...passedAt.map(start => passedAt.filter(t => t >= start && t < start + windowMs).length));
+}
+
+describe("SlidingWindowLimiter", () => {
+	it("allows `limit` hits per key, then refuses", async () => {
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 3, clock);
 		expect(await hitAt(limiter, "1.2.3.4", T0)).toEqual({ allowed: true });
 		expect(await hitAt(limiter, "1.2.3.4", T0 + 1)).toEqual({ allowed: true });
 		expect(await hitAt(limiter, "1.2.3.4", T0 + 2)).toEqual({ allowed: true });
-		expect(await hitAt(limiter, "1.2.3.4", T0 + 3)).toEqual({ allowed: false, retryAfter: 60 });
+		expect(await hitAt(limiter, "1.2.3.4", T0 + 3)).toEqual({ allowed: false, retryAfter: 70 });
 		expect((await hitAt(limiter, "1.2.3.4", T0 + 4)).allowed).toBe(false);
 	});
 
 	it("counts keys separately", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 1, clock);
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 1, clock);
 		expect((await hitAt(limiter, "a", T0)).allowed).toBe(true);
 		expect((await hitAt(limiter, "b", T0)).allowed).toBe(true);
 		expect((await hitAt(limiter, "a", T0)).allowed).toBe(false);
 		expect((await hitAt(limiter, "b", T0)).allowed).toBe(false);
 	});
 
-	it("says how many seconds remain in the window (rounded up)", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 1, clock);
-		await hitAt(limiter, "k", T0 + 30_000);
-		expect(await hitAt(limiter, "k", T0 + 30_000)).toEqual({ allowed: false, retryAfter: 30 });
-		expect(await hitAt(limiter, "k", T0 + 59_500)).toEqual({ allowed: false, retryAfter: 1 });
+	it("across a minute boundary, twice the limit lets only the limit through (a fixed window let all of them)", async () => {
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 10, clock);
+		const passed: number[] = [];
+		for (let i = 0; i < 20; i++) {
+			const at = T0 + 60_000 - 2_000 + i * 200; // 58 s to 62 s: across the boundary at 60 s
+			if ((await hitAt(limiter, "k", at)).allowed) passed.push(at);
+		}
+		expect(passed.length).toBe(10);
 	});
 
-	it("windows are aligned to the clock, and a new window starts afresh", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 2, clock);
-		await hitAt(limiter, "k", T0 + 10_000);
-		await hitAt(limiter, "k", T0 + 20_000);
-		expect((await hitAt(limiter, "k", T0 + 59_999)).allowed).toBe(false);
-		expect(await hitAt(limiter, "k", T0 + 60_000)).toEqual({ allowed: true });
-		expect(await hitAt(limiter, "k", T0 + 60_001)).toEqual({ allowed: true });
-		expect(await hitAt(limiter, "k", T0 + 60_002)).toEqual({ allowed: false, retryAfter: 60 });
+	it("never passes more than the limit in any 60-second span, whatever the timing", async () => {
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 5, clock);
+		const passed: number[] = [];
+		// A steady stream: one hit every 1.7 s for ten minutes, across every slice and minute boundary.
+		for (let at = T0 + 3_333; at < T0 + 600_000; at += 1_700) if ((await hitAt(limiter, "k", at)).allowed) passed.push(at);
+		expect(busiestSpan(passed)).toBe(5);
+		// It does pass hits again as time moves on (about the limit per 70 s, never more per 60 s).
+		expect(passed.length).toBeGreaterThanOrEqual(40);
 	});
 
-	it("keeps counting refused hits (a client hammering stays refused for the window)", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 1, clock);
-		for (let i = 0; i < 100; i++) await hitAt(limiter, "k", T0 + i);
-		expect((await hitAt(limiter, "k", T0 + 100)).allowed).toBe(false);
+	it("does not count refused hits: a client that keeps trying gets the limit again once the window has moved", async () => {
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 1, clock);
+		expect((await hitAt(limiter, "k", T0)).allowed).toBe(true);
+		for (let i = 1; i < 100; i++) await hitAt(limiter, "k", T0 + i * 500);
+		expect(await hitAt(limiter, "k", T0 + 69_999)).toEqual({ allowed: false, retryAfter: 1 });
+		expect(await hitAt(limiter, "k", T0 + 70_000)).toEqual({ allowed: true });
+	});
+
+	it("says when a hit will fit again: when enough of the oldest slices stop counting (rounded up)", async () => {
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 2, clock);
+		await hitAt(limiter, "k", T0 + 5_000); // slice T0, counted until T0 + 70 s
+		await hitAt(limiter, "k", T0 + 25_000); // slice T0 + 20 s, counted until T0 + 90 s
+		expect(await hitAt(limiter, "k", T0 + 30_000)).toEqual({ allowed: false, retryAfter: 40 });
+		expect((await hitAt(limiter, "k", T0 + 70_000)).allowed).toBe(true);
+		expect(await hitAt(limiter, "k", T0 + 70_500)).toEqual({ allowed: false, retryAfter: 20 });
 	});
 
 	it("honours a custom window", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 1, clock, 10_000);
+		const limiter = new SlidingWindowLimiter(new MemorySliceCounter(), 1, clock, 10_000, 5);
 		expect((await hitAt(limiter, "k", T0)).allowed).toBe(true);
-		expect(await hitAt(limiter, "k", T0 + 5_000)).toEqual({ allowed: false, retryAfter: 5 });
-		expect((await hitAt(limiter, "k", T0 + 10_000)).allowed).toBe(true);
-	});
-
-	it("reads the time from the clock it is given", async () => {
-		const limiter = new FixedWindowLimiter(new MemoryWindowCounter(), 1, clock);
-		clock.time = T0 + 59_000;
-		await limiter.hit("k");
-		expect(await limiter.hit("k")).toEqual({ allowed: false, retryAfter: 1 });
-		clock.advance(1_000);
-		expect(await limiter.hit("k")).toEqual({ allowed: true });
-	});
-});
-
-describe("MemoryWindowCounter", () => {
-	it("counts per id", async () => {
-		const counter = new MemoryWindowCounter();
-		const until = new Date(Date.now() + 60_000);
-		expect(await counter.increment("a", until)).toBe(1);
-		expect(await counter.increment("a", until)).toBe(2);
-		expect(await counter.increment("b", until)).toBe(1);
+		expect(await hitAt(limiter, "k", T0 + 5_000)).toEqual({ allowed: false, retryAfter: 7 });
+		expect((await hitAt(limiter, "k", T0 + 12_000)).allowed).toBe(true);
 	});
 });
 
@@ -99,7 +102,7 @@ describe("IpLimit (counted in the store)", () => {
 		let refused = 0;
 		await limit.check("1.2.3.4", () => refused++);
 		await limit.check("1.2.3.4", () => refused++);
-		await expect(limit.check("1.2.3.4", () => refused++)).rejects.toMatchObject({ type: "RATE_LIMITED", code: 429, data: { retryAfter: 45 } });
+		await expect(limit.check("1.2.3.4", () => refused++)).rejects.toMatchObject({ type: "RATE_LIMITED", code: 429, data: { retryAfter: 65 } });
 		expect(refused).toBe(1);
 	});
 
@@ -120,11 +123,12 @@ describe("IpLimit (counted in the store)", () => {
 });
 
 describe("databaseCounter", () => {
-	it("counts per id in the store, concurrent hits included", async () => {
+	it("counts per id in the store, concurrent hits included, and takes hits back", async () => {
 		const counter = databaseCounter(await memoryCollection<RateLimitRecord>("rate_limits"));
 		const until = new Date(T0 + 60_000);
-		await Promise.all([1, 2, 3].map(() => counter.increment("a|0", until)));
-		expect(await counter.increment("a|0", until)).toBe(4);
-		expect(await counter.increment("b|0", until)).toBe(1);
+		await Promise.all([1, 2, 3, 4].map(() => counter.increment("a|0", until)));
+		await counter.increment("b|0", until);
+		await counter.decrement("a|0");
+		expect(await counter.read(["a|0", "b|0", "c|0"])).toEqual(new Map([["a|0", 3], ["b|0", 1]]));
 	});
 });

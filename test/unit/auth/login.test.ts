@@ -111,8 +111,26 @@ describe("clearThrottle", () => {
 		await account();
 		for (let i = 0; i < 5; i++) await attempt("wrong password").catch(() => undefined);
 		const ipLimit = new IpLimit(await memoryCollection<RateLimitRecord>("rate_limits"), 30, t.clock);
-		await clearThrottle(t.kit, ipLimit, { email: "ADA@example.com" });
+		expect(await clearThrottle(t.kit, ipLimit, { email: "ADA@example.com" })).toEqual({ addressLocked: true, ipLimited: null });
 		expect(((await attempt(PASSWORD)) as TokenResponse).tokenType).toBe("Bearer");
+		// Nothing locked any more: the clearing says so.
+		expect(await clearThrottle(t.kit, ipLimit, { email: "ada@example.com" })).toEqual({ addressLocked: false, ipLimited: null });
+	});
+
+	it("says whether the IP was at its limit", async () => {
+		const ipLimit = new IpLimit(await memoryCollection<RateLimitRecord>("rate_limits"), 2, t.clock);
+		await ipLimit.check("203.0.113.9", () => undefined);
+		expect(await clearThrottle(t.kit, ipLimit, { ip: "203.0.113.9" })).toEqual({ addressLocked: null, ipLimited: false });
+		await ipLimit.check("2001:db8::1", () => undefined);
+		await ipLimit.check("2001:db8::1", () => undefined);
+		expect(await clearThrottle(t.kit, ipLimit, { ip: "2001:db8::1" })).toEqual({ addressLocked: null, ipLimited: true });
+	});
+
+	it("wants a real IPv4 or IPv6 address as ip", async () => {
+		const ipLimit = new IpLimit(await memoryCollection<RateLimitRecord>("rate_limits"), 30, t.clock);
+		for (const ip of [".*", "10x0x0x1", "999.1.1.1", "localhost", "127.0.0.1 "]) {
+			await expect(clearThrottle(t.kit, ipLimit, { ip })).rejects.toMatchObject({ type: "VALIDATION_ERROR", code: 422, data: [{ field: "ip" }] });
+		}
 	});
 
 	it("wants an address or an IP", async () => {

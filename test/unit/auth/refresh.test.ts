@@ -1,7 +1,7 @@
 import { refresh } from "../../../services/auth/flows/refresh";
 import { startSession } from "../../../services/auth/sessions";
-import { formatRefreshToken } from "../../../services/auth/tokens/opaque";
-import { testKit, type TestKit } from "./fakes";
+import { formatRefreshToken, hashToken, successorSecret } from "../../../services/auth/tokens/opaque";
+import { SUCCESSOR_KEY, testKit, type TestKit } from "./fakes";
 
 let t: TestKit;
 let userId: string;
@@ -34,18 +34,68 @@ describe("refresh", () => {
 		expect([new Date(session!.lastUsedAt).getTime(), new Date(session!.expiresAt).getTime()]).toEqual([t.clock.now(), t.clock.now() + 3600_000]);
 	});
 
-	it("answers TOKEN_REUSED to a spent token and ends the session", async () => {
+	it("answers a spent token within REFRESH_REUSE_INTERVAL with the same successor and a fresh access token", async () => {
+		const first = await use(token);
+		t.clock.advance(10_000);
+		const again = await use(token);
+		expect(again.refreshToken).toBe(first.refreshToken);
+		expect(again.accessToken).toBe(`access:${userId}:${sessionId}:${t.clock.now()}`);
+		expect(again.accessToken).not.toBe(first.accessToken);
+		expect(t.revoked).toEqual([]);
+		// The successor is the session's current token: it rotates on as usual.
+		expect((await use(first.refreshToken)).refreshToken).not.toBe(first.refreshToken);
+	});
+
+	it("stores the successor only as a hash: HMAC(server key, presented secret)", async () => {
+		const first = await use(token);
+		const successorSecretValue = first.refreshToken.slice(first.refreshToken.indexOf(".") + 1);
+		expect(successorSecretValue).toBe(successorSecret(SUCCESSOR_KEY, token.slice(token.indexOf(".") + 1)));
+		const session = await t.kit.stores.sessions.findById(sessionId);
+		expect(session!.tokenHash).toBe(hashToken(successorSecretValue));
+		const spent = await t.kit.stores.spentTokens.find({ sessionId });
+		expect(JSON.stringify([session, spent])).not.toContain(successorSecretValue);
+	});
+
+	it("answers TOKEN_REUSED to a spent token after the interval and ends the session", async () => {
 		const { refreshToken: successor } = await use(token);
+		t.clock.advance(10_001);
 		await expect(use(token)).rejects.toMatchObject({ type: "TOKEN_REUSED", code: 401 });
 		expect(t.revoked.map(r => r.id)).toEqual([sessionId]);
 		await expect(use(successor)).rejects.toMatchObject({ type: "INVALID_TOKEN" });
 		expect(t.audit.at(-1)).toEqual({ type: "refresh.reuse", outcome: "failure", subjectId: userId, details: { sessionId } });
 	});
 
-	it("lets exactly one of two simultaneous uses through; the other is reuse", async () => {
+	it("with REFRESH_REUSE_INTERVAL=0 answers TOKEN_REUSED at once", async () => {
+		t.kit.settings.refreshReuseInterval = 0;
+		await use(token);
+		await expect(use(token)).rejects.toMatchObject({ type: "TOKEN_REUSED", code: 401 });
+		expect(t.revoked.map(r => r.id)).toEqual([sessionId]);
+	});
+
+	it("gives two simultaneous uses the same successor", async () => {
+		const [a, b] = await Promise.all([use(token), use(token)]);
+		expect(a.refreshToken).toBe(b.refreshToken);
+		expect(t.revoked).toEqual([]);
+		expect((await use(a.refreshToken)).tokenType).toBe("Bearer");
+	});
+
+	it("with REFRESH_REUSE_INTERVAL=0 lets exactly one of two simultaneous uses through; the other is reuse", async () => {
+		t.kit.settings.refreshReuseInterval = 0;
 		const results = await Promise.allSettled([use(token), use(token)]);
 		expect(results.map(r => r.status).sort()).toEqual(["fulfilled", "rejected"]);
 		expect((results.find(r => r.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ type: "TOKEN_REUSED" });
+	});
+
+	it("refuses a spent token within the interval once the session has ended", async () => {
+		await use(token);
+		await t.kit.stores.sessions.updateMany({ _id: sessionId }, { $set: { revokedAt: new Date(t.clock.now()) } });
+		await expect(use(token)).rejects.toMatchObject({ type: "INVALID_TOKEN" });
+	});
+
+	it("refuses a spent token within the interval once the account is disabled", async () => {
+		await use(token);
+		t.users.byId.set(userId, { ...t.users.byId.get(userId)!, status: "disabled" });
+		await expect(use(token)).rejects.toMatchObject({ type: "ACCOUNT_DISABLED", code: 403 });
 	});
 
 	it("refuses an expired token", async () => {

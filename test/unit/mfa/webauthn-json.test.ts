@@ -25,8 +25,13 @@ describe("WebAuthn response checks", () => {
 		expect(() => parseAuthenticationResponse(" ".repeat(MAX_WEBAUTHN_RESPONSE_CHARS + 1))).toThrow(expect.objectContaining({ type: "PAYLOAD_TOO_LARGE", code: 413 }));
 	});
 
+	it("takes a post-quantum signature (ML-DSA-87: 4627 bytes, as Chromium's authenticators may make)", () => {
+		const signature = Buffer.alloc(4627, 7).toString("base64url");
+		expect(parseAuthenticationResponse(assertion({ signature })).response.signature).toBe(signature);
+	});
+
 	it("refuses an oversized field (413)", () => {
-		expect(() => parseAuthenticationResponse(assertion({ signature: "A".repeat(2000) }))).toThrow(expect.objectContaining({ type: "PAYLOAD_TOO_LARGE" }));
+		expect(() => parseAuthenticationResponse(assertion({ signature: "A".repeat(8193) }))).toThrow(expect.objectContaining({ type: "PAYLOAD_TOO_LARGE" }));
 	});
 
 	it("refuses a field that is not base64url", () => {

@@ -1,6 +1,6 @@
 import type { WebAuthnConfig } from "../../../lib/config";
 import type { PasskeyCredential, StoredPasskey } from "../../../services/auth/mfa/passkey-credential";
-import { RelyingParty } from "../../../services/auth/mfa/webauthn";
+import { CounterWentBack, RelyingParty } from "../../../services/auth/mfa/webauthn";
 import { WEBAUTHN_CHALLENGE_TTL_MS, WebAuthnChallenges, type WebAuthnChallengeRecord } from "../../../services/auth/mfa/webauthn-challenges";
 import { memoryCollection, movableClock } from "./memory-collection";
 import { SoftAuthenticator } from "./soft-authenticator";
@@ -132,11 +132,16 @@ describe("RelyingParty: sign-in", () => {
 		await expect(rp.verifyAuthentication(challengeId, authenticator.assert(options, ceremony), finder(passkey))).rejects.toMatchObject({ type: "INVALID_CREDENTIALS", code: 401, message: expect.stringMatching(reason) });
 	});
 
-	it("refuses a cloned authenticator: a counter that does not grow", async () => {
+	it.each([
+		["goes back", 5],
+		["stays the same", 7]
+	])("refuses a cloned authenticator: a validly signed counter that %s is a CounterWentBack (401)", async (_, counter) => {
 		const { rp, authenticator } = await setup();
 		const passkey = { ...(await registered(rp, authenticator)), counter: 7 };
 		const { challengeId, options } = await rp.authenticationOptions(null);
-		await expect(rp.verifyAuthentication(challengeId, authenticator.assert(options, { counter: 5 }), finder(passkey))).rejects.toMatchObject({ type: "INVALID_CREDENTIALS", message: expect.stringMatching(/counter value 5 was lower than expected 7/) });
+		const refusal = await rp.verifyAuthentication(challengeId, authenticator.assert(options, { counter }), finder(passkey)).catch((err: unknown) => err);
+		expect(refusal).toBeInstanceOf(CounterWentBack);
+		expect(refusal).toMatchObject({ type: "INVALID_CREDENTIALS", code: 401, presentedCounter: counter, message: expect.stringMatching(/counter went back/) });
 	});
 
 	it("accepts an authenticator that does not count (counter stays 0)", async () => {

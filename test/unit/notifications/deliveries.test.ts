@@ -79,7 +79,9 @@ describe("DeliveryQueue", () => {
 		expect(counted.filter(r => r === "retry")).toHaveLength(MAX_ATTEMPTS - 1);
 		expect(counted.at(-1)).toBe("failed");
 		expect(warnings.at(-1)).toMatch(/attempt 12 failed .*; giving up\.$/);
-		expect((await queue.failed(10)).map(d => d.status)).toEqual(["failed"]);
+		const failed = await queue.failed(1, 10);
+		expect(failed.rows.map(d => d.status)).toEqual(["failed"]);
+		expect([failed.total, failed.page, failed.pageSize, failed.totalPages]).toEqual([1, 1, 10, 1]);
 
 		mailer.down = false;
 		expect(await queue.retry()).toEqual({ retried: 1 });

@@ -2,7 +2,7 @@
 import { MovableClock } from "../movable-clock";
 import type { LinkKind } from "../../../lib/enums";
 import type { Mailer, OutgoingEmail } from "../../../services/notifications/mailer";
-import type { DeliveryRecord, DeliveryStore, InboxStore, LinkTokenIssuer, NotificationRecord } from "../../../services/notifications/ports";
+import type { DeliveryRecord, DeliveryStore, InboxStore, LinkTokenIssuer, NoticeFilter, NotificationRecord } from "../../../services/notifications/ports";
 
 /** What NeDB throws for a second document with the same `_id`. */
 const duplicateKey = (id: string) => Object.assign(new Error(`Can't insert key ${id}, it violates the unique constraint`), { errorType: "uniqueViolated" });
@@ -33,8 +33,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
 		const row = this.rows.get(id);
 		if (row) Object.assign(row, structuredClone(set));
 	}
-	async failed(limit: number) {
-		return [...this.rows.values()].filter(d => d.status === "failed").slice(0, limit);
+	async failed(page: number, pageSize: number) {
+		const failed = [...this.rows.values()].filter(d => d.status === "failed");
+		return { rows: failed.slice((page - 1) * pageSize, page * pageSize), total: failed.length };
 	}
 	async updateFailed(id: string | undefined, set: Partial<DeliveryRecord>) {
 		const rows = [...this.rows.values()].filter(d => d.status === "failed" && (id === undefined || d._id === id));
@@ -76,14 +77,17 @@ export class MemoryInboxStore implements InboxStore {
 		if (this.rows.some(r => r._id === n._id)) throw duplicateKey(n._id);
 		this.rows.push(structuredClone(n));
 	}
-	async page(userId: string, offset: number, limit: number) {
+	private shows(n: NotificationRecord, userId: string, shown: NoticeFilter) {
+		return n.userId === userId && (shown === "all" || (shown === "unread") === (n.readAt === null));
+	}
+	async page(userId: string, shown: NoticeFilter, offset: number, limit: number) {
 		return this.rows
-			.filter(n => n.userId === userId)
+			.filter(n => this.shows(n, userId, shown))
 			.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : -1))
 			.slice(offset, offset + limit);
 	}
-	async count(userId: string, unreadOnly: boolean) {
-		return this.rows.filter(n => n.userId === userId && (!unreadOnly || n.readAt === null)).length;
+	async count(userId: string, shown: NoticeFilter) {
+		return this.rows.filter(n => this.shows(n, userId, shown)).length;
 	}
 	async find(userId: string, id: string) {
 		return this.rows.find(n => n.userId === userId && n._id === id) ?? null;

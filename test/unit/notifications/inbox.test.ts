@@ -31,6 +31,21 @@ describe("Inbox", () => {
 		expect((await inbox.list("u1", 2, 2)).rows.map(r => r.title)).toEqual(["one"]);
 	});
 
+	it("lists only the unread or only the read notices when asked, the unread count unchanged", async () => {
+		const { inbox, clock } = setup();
+		const ids: string[] = [];
+		for (const title of ["one", "two", "three"]) {
+			ids.push((await inbox.add(notice("u1", title))).id);
+			clock.advance(1_000);
+		}
+		await inbox.markRead("u1", ids[1]);
+		const unread = await inbox.list("u1", 1, 20, "unread");
+		expect({ titles: unread.rows.map(r => r.title), total: unread.total, unread: unread.unread }).toEqual({ titles: ["three", "one"], total: 2, unread: 2 });
+		const read = await inbox.list("u1", 1, 20, "read");
+		expect({ titles: read.rows.map(r => r.title), total: read.total, unread: read.unread }).toEqual({ titles: ["two"], total: 1, unread: 2 });
+		expect((await inbox.list("u1", 1, 20)).total).toBe(3);
+	});
+
 	it("marks one read, keeping the time it was first read", async () => {
 		const { inbox, store, clock } = setup();
 		const { id } = await inbox.add(notice("u1", "one"));

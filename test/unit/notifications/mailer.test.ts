@@ -38,6 +38,27 @@ describe("outboxMailer", () => {
 		}
 	});
 
+	it("writes a plain-text copy beside each .eml: same name, .txt, the link whole on its own line", async () => {
+		const token = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9v_-A";
+		const link = `http://localhost:3000/verify-email?token=${token}`;
+		const mailer = outboxMailer(dir);
+		try {
+			const file = await mailer.send({ ...email, text: `Hello Alice,\n\nPlease confirm.\n\nConfirm e-mail address: ${link}\n` });
+			// The .eml is quoted-printable: the long link does not survive as one line there.
+			expect(fs.readFileSync(file, "utf8").split("\n")).not.toContain(link);
+			const copy = file.replace(/\.eml$/, ".txt");
+			expect(fs.readFileSync(copy, "utf8")).toBe(
+				["From: no-reply@localhost", "To: alice@example.com", "Subject: Confirm your e-mail address", "", "Hello Alice,", "", "Please confirm.", "", "Confirm e-mail address:", link, "", ""].join("\n")
+			);
+			expect(fs.statSync(copy).mode & 0o777).toBe(0o600);
+			// What the README's walk-through runs finds the token.
+			const line = fs.readFileSync(copy, "utf8").split("\n").find(l => l.includes("token="));
+			expect(new URL(line!).searchParams.get("token")).toBe(token);
+		} finally {
+			mailer.close();
+		}
+	});
+
 	it("writes each message to its own file", async () => {
 		const mailer = outboxMailer(dir);
 		try {

@@ -12,7 +12,9 @@ const TEMPLATES: EmailTemplate[] = [
 	"mfa-disabled",
 	"mfa-reset",
 	"recovery-code-used",
-	"recovery-codes-renewed"
+	"recovery-codes-renewed",
+	"mfa-passkey-added",
+	"mfa-passkey-removed"
 ];
 const appUrl = "https://app.example.com";
 
@@ -44,6 +46,12 @@ describe("renderEmail", () => {
 		expect(renderEmail("recovery-code-used", { appUrl, data: { remaining: "7" } }).text).toContain("7 of your recovery codes remain");
 		expect(renderEmail("mfa-enabled", { appUrl, data: { factor: "an authenticator app" } }).text).toContain("sign in with an authenticator app");
 		expect(renderEmail("mfa-disabled", { appUrl, data: { factor: "an authenticator app" } }).text).toContain("An authenticator app no longer signs you in.");
+	});
+
+	it("names the passkey added or removed, escaped in the HTML part", () => {
+		expect(renderEmail("mfa-passkey-added", { appUrl, data: { passkeyName: "Laptop" } }).text).toContain('A passkey named "Laptop" was just added');
+		expect(renderEmail("mfa-passkey-removed", { appUrl, data: { passkeyName: "Laptop" } }).text).toContain('The passkey named "Laptop" was just removed');
+		expect(renderEmail("mfa-passkey-added", { appUrl, data: { passkeyName: "<b>Mine</b>" } }).html).toContain("&lt;b&gt;Mine&lt;/b&gt;");
 	});
 
 	it("greets without a name when there is none (or it is blank)", () => {

@@ -1,5 +1,7 @@
 import { Errors } from "moleculer";
 import { apiError } from "../../../lib/errors";
+import { localOperator } from "../../../lib/operator";
+import { enableOperators } from "../../../lib/tokens/operator";
 import {
 	OPERATOR,
 	clearThrottle,
@@ -16,6 +18,12 @@ import {
 	setAdmin,
 	setUserStatus,
 	showUser,
+	createUser,
+	verifyUser,
+	sendReset,
+	deleteUser,
+	PromptAwareOutput,
+	OperatorCallMiddleware,
 	type CallOptions,
 	type Caller
 } from "../../../operator";
@@ -124,7 +132,7 @@ describe("user-disable / user-enable", () => {
 	it("enables through users.adminUpdate {id, status: active}", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user({ status: "disabled" }), "users.adminUpdate": p => user({ status: p.status }) });
 		const out = await setUserStatus(caller, "ada@example.com", "active");
-		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "users.adminUpdate", params: { id: "u1", status: "active" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Enabled ada@example.com: they can sign in again." });
 	});
 
@@ -198,7 +206,7 @@ describe("sessions-end", () => {
 	it("calls auth.endUserSessions {userId} and prints how many ended", async () => {
 		const caller = fakeCaller({ "users.findByEmail": () => user(), "auth.endUserSessions": () => 3 });
 		const out = await endSessions(caller, "ada@example.com");
-		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: undefined });
+		expect(caller.calls[1]).toEqual({ action: "auth.endUserSessions", params: { userId: "u1" }, opts: OPERATOR });
 		expect(out).toEqual({ ok: true, text: "Ended 3 sessions of ada@example.com." });
 	});
 
@@ -224,10 +232,12 @@ describe("mail-failed", () => {
 		{ id: "d1", to: "ada@example.com", template: "verify-email", status: "failed", attempts: 12, lastError: null, createdAt: "2026-01-01T00:00:00.000Z" }
 	];
 
-	it("lists failed deliveries via notifications.failedDeliveries {limit} as a table", async () => {
-		const caller = fakeCaller({ "notifications.failedDeliveries": () => failed });
+	const pageOf = (rows: typeof failed) => ({ rows, total: rows.length, page: 1, pageSize: 20, totalPages: 1 });
+
+	it("lists failed deliveries via notifications.failedDeliveries {pageSize} as a table", async () => {
+		const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf(failed) });
 		const out = await listFailedMail(caller, "5");
-		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { limit: 5 }, opts: undefined }]);
+		expect(caller.calls).toEqual([{ action: "notifications.failedDeliveries", params: { pageSize: 5 }, opts: OPERATOR }]);
 		expect(out.ok).toBe(true);
 		const lines = out.text.split("\n");
 		expect(lines[0]).toMatch(/^id\s+to\s+template\s+attempts\s+created\s+last error$/);
@@ -238,26 +248,26 @@ describe("mail-failed", () => {
 	});
 
 	it("leaves the limit to the service when none is given", async () => {
-		const caller = fakeCaller({ "notifications.failedDeliveries": () => [] });
+		const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 		expect(await listFailedMail(caller)).toEqual({ ok: true, text: "No failed e-mail deliveries." });
 		expect(caller.calls[0].params).toEqual({});
 	});
 
-	it("refuses a limit that is not a whole number from 1 to 1000, without calling", async () => {
-		for (const bad of ["abc", "0", "-3", "1.5", "1001", true]) {
-			const caller = fakeCaller({ "notifications.failedDeliveries": () => [] });
+	it("refuses a limit that is not a whole number from 1 to 100, without calling", async () => {
+		for (const bad of ["abc", "0", "-3", "1.5", "101", true]) {
+			const caller = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 			const out = await listFailedMail(caller, bad);
-			expect(out).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 1000" });
+			expect(out).toEqual({ ok: false, text: "--limit must be a whole number from 1 to 100" });
 			expect(caller.calls).toHaveLength(0);
 		}
-		const numeric = fakeCaller({ "notifications.failedDeliveries": () => [] });
+		const numeric = fakeCaller({ "notifications.failedDeliveries": () => pageOf([]) });
 		await listFailedMail(numeric, 7);
-		expect(numeric.calls[0].params).toEqual({ limit: 7 });
+		expect(numeric.calls[0].params).toEqual({ pageSize: 7 });
 	});
 
 	it("keeps each error on one line and hides credentials in it", async () => {
 		const row = { ...failed[0], lastError: "connect failed smtp://bob:secret@mail.example.com\nsecond line" };
-		const out = await listFailedMail(fakeCaller({ "notifications.failedDeliveries": () => [row] }));
+		const out = await listFailedMail(fakeCaller({ "notifications.failedDeliveries": () => pageOf([row]) }));
 		expect(out.text).toContain("smtp://***@mail.example.com");
 		expect(out.text).not.toContain("secret");
 		expect(out.text).not.toContain("second line");
@@ -274,7 +284,7 @@ describe("mail-retry", () => {
 	it("retries one delivery by id", async () => {
 		const caller = fakeCaller({ "notifications.retryDeliveries": () => ({ retried: 1 }) });
 		expect(await retryMail(caller, "d1")).toEqual({ ok: true, text: "Queued 1 delivery again." });
-		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: undefined });
+		expect(caller.calls[0]).toEqual({ action: "notifications.retryDeliveries", params: { id: "d1" }, opts: OPERATOR });
 	});
 
 	it("retries all without an id", async () => {
@@ -394,6 +404,10 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 		const commands = replCommands();
 		expect(commands.map(c => c.command)).toEqual([
 			"user <email>",
+			"create-user <email>",
+			"verify-user <email>",
+			"send-reset <email>",
+			"delete-user <email>",
 			"user-disable <email>",
 			"user-enable <email>",
 			"admin-grant <email>",
@@ -411,7 +425,7 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 			expect(c.description!.length).toBeGreaterThan(10);
 			expect(typeof c.action).toBe("function");
 		}
-		expect(commands.find(c => c.command === "mail-failed")!.options).toEqual([{ option: "-l, --limit <n>", description: expect.stringMatching(/1-1000/) }]);
+		expect(commands.find(c => c.command === "mail-failed")!.options).toEqual([{ option: "-l, --limit <n>", description: expect.stringMatching(/1-100,/) }]);
 	});
 
 	/** Runs a command the way moleculer-repl does: action(broker, { ...namedArgs, options }, helpers). */
@@ -424,13 +438,13 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 	}
 
 	it("passes the REPL's arguments and prints the result (errors to stderr, in one line)", async () => {
-		const caller = fakeCaller({ "users.findByEmail": p => (p.email === "ada@example.com" ? user() : null), "notifications.failedDeliveries": () => [] });
+		const caller = fakeCaller({ "users.findByEmail": p => (p.email === "ada@example.com" ? user() : null), "notifications.failedDeliveries": () => ({ rows: [], total: 0, page: 1, pageSize: 20, totalPages: 0 }) });
 		expect(await run("user", caller, { email: "ada@example.com", options: {}, rawCommand: "user ada@example.com" })).toEqual([
 			["log", expect.stringMatching(/^id\s+u1\n/)]
 		]);
 		expect(await run("user-disable", caller, { email: "x@example.com", options: {} })).toEqual([["error", "No user with that e-mail: x@example.com"]]);
 		await run("mail-failed", caller, { options: { limit: "3" } });
-		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { limit: 3 }, opts: undefined });
+		expect(caller.calls.at(-1)).toEqual({ action: "notifications.failedDeliveries", params: { pageSize: 3 }, opts: OPERATOR });
 	});
 
 	it("hands mail-retry its optional id", async () => {
@@ -453,11 +467,19 @@ describe("replCommands (moleculer-repl customCommands)", () => {
 });
 
 describe("throttle-clear", () => {
-	it("clears an address lock or an IP limit, as the operator", async () => {
-		const caller = fakeCaller({ "auth.clearThrottle": () => null });
-		expect(await clearThrottle(caller, " Ada@example.com ")).toEqual({ ok: true, text: "Login lock of Ada@example.com lifted." });
-		expect(await clearThrottle(caller, "203.0.113.7")).toEqual({ ok: true, text: "Request limit of 203.0.113.7 lifted." });
-		expect(caller.calls.map(c => c.params)).toEqual([{ email: "Ada@example.com" }, { ip: "203.0.113.7" }]);
+	it("clears an address lock or an IP limit, as the operator, saying whether anything was locked", async () => {
+		const found = [
+			{ addressLocked: true, ipLimited: null },
+			{ addressLocked: null, ipLimited: true },
+			{ addressLocked: false, ipLimited: null },
+			{ addressLocked: null, ipLimited: false }
+		];
+		const caller = fakeCaller({ "auth.clearThrottle": () => found.shift() });
+		expect(await clearThrottle(caller, " Ada@example.com ")).toEqual({ ok: true, text: "Login lock of Ada@example.com lifted: it was locked." });
+		expect(await clearThrottle(caller, "203.0.113.7")).toEqual({ ok: true, text: "Request limit of 203.0.113.7 lifted: it was at its limit." });
+		expect(await clearThrottle(caller, "bob@example.com")).toEqual({ ok: true, text: "bob@example.com was not locked; its count of failed sign-ins was reset." });
+		expect(await clearThrottle(caller, "2001:db8::1")).toEqual({ ok: true, text: "2001:db8::1 was not at its request limit; its count was reset." });
+		expect(caller.calls.map(c => c.params)).toEqual([{ email: "Ada@example.com" }, { ip: "203.0.113.7" }, { email: "bob@example.com" }, { ip: "2001:db8::1" }]);
 		expect(caller.calls.every(c => c.opts === OPERATOR)).toBe(true);
 	});
 
@@ -485,5 +507,151 @@ describe("audit-verify", () => {
 		const out = await verifyAudit(caller);
 		expect(out.ok).toBe(false);
 		expect(out.text).toBe("Audit trail BROKEN at entry 5: entry 5 was altered (4 entries before it are intact)");
+	});
+});
+
+const ADA = { id: "u-ada", email: "ada@example.com", displayName: "Ada", roles: ["user"], status: "active", emailVerified: false };
+
+describe("the operator's identity", () => {
+	it("is a signed assertion naming the OS user and host, added by the commands' calls, and nothing else", async () => {
+		expect(localOperator().name).toMatch(/^[\w.-]+@[\w.-]+$/);
+		const caller = fakeCaller({ "auth.auditVerify": () => ({ ok: true, checked: 0 }) });
+		enableOperators(caller, name => `signed:${name}`);
+		await verifyAudit(caller);
+		expect(caller.calls[0].opts?.meta).toEqual({ operatorAssertion: `signed:${localOperator().name}` });
+	});
+
+	it("is stamped by the REPL's broker on the calls typed at its console ($repl), never on the node's own calls", async () => {
+		const seen: Array<Record<string, unknown> | undefined> = [];
+		type Opts = { meta?: Record<string, unknown>; parentCtx?: unknown };
+		const mw = OperatorCallMiddleware({ name: "ops@host" }) as unknown as { created: (broker: object) => void; call: (next: (a: string, p: unknown, o?: Opts) => Promise<unknown>) => (a: string, p: unknown, o?: Opts) => Promise<unknown> };
+		const broker = {};
+		enableOperators(broker, name => `signed:${name}`);
+		mw.created(broker);
+		const call = mw.call(async (_a, _p, o) => seen.push(o?.meta));
+		await call("users.list", {}, { meta: { $repl: true } });
+		await call("users.list", {}, {});
+		await call("users.list", {}, { meta: { $repl: true }, parentCtx: {} });
+		expect(seen).toEqual([{ $repl: true, operatorAssertion: "signed:ops@host" }, undefined, { $repl: true }]);
+	});
+
+	it("is not stamped by a broker that cannot sign (no signing key): the call goes as typed", async () => {
+		const seen: Array<Record<string, unknown> | undefined> = [];
+		const mw = OperatorCallMiddleware({ name: "ops@host" }) as unknown as { created: (broker: object) => void; call: (next: (a: string, p: unknown, o?: { meta?: Record<string, unknown> }) => Promise<unknown>) => (a: string, p: unknown, o?: { meta?: Record<string, unknown> }) => Promise<unknown> };
+		mw.created({});
+		await mw.call(async (_a, _p, o) => seen.push(o?.meta))("users.list", {}, { meta: { $repl: true } });
+		expect(seen).toEqual([{ $repl: true }]);
+	});
+});
+
+describe("create-user", () => {
+	it("registers with a password nobody sees, makes an admin when asked, and sends the reset link", async () => {
+		const caller = fakeCaller({
+			"auth.register": () => ADA,
+			"users.adminUpdate": p => ({ ...ADA, roles: p.roles }),
+			"auth.forgotPassword": () => null
+		});
+		const out = await createUser(caller, " ada@example.com ", { name: " Ada ", admin: true });
+		expect(out).toEqual({
+			ok: true,
+			text: "Created ada@example.com (id u-ada, roles: user, admin). E-mails sent to them: a link to choose a password, and one to confirm the address (or run verify-user ada@example.com)."
+		});
+		expect(caller.calls.map(c => c.action)).toEqual(["auth.register", "users.adminUpdate", "auth.forgotPassword"]);
+		const password = caller.calls[0].params.password as string;
+		expect(password).toMatch(/^[\w-]{43}$/);
+		expect(out.text).not.toContain(password);
+		expect(caller.calls[0].params).toMatchObject({ email: "ada@example.com", displayName: "Ada" });
+		expect(caller.calls.every(c => c.opts === OPERATOR)).toBe(true);
+	});
+
+	it("reports a taken address in one line", async () => {
+		const caller = fakeCaller({ "auth.register": () => { throw apiError("EMAIL_TAKEN"); } });
+		const out = await createUser(caller, "ada@example.com");
+		expect(out.ok).toBe(false);
+		expect(out.text).toMatch(/^auth\.register failed: .*\(EMAIL_TAKEN\)$/);
+	});
+});
+
+describe("verify-user, send-reset, delete-user", () => {
+	it("verify-user marks the address confirmed and records it; an already verified user is left alone", async () => {
+		const caller = fakeCaller({ "users.findByEmail": () => ADA, "users.markVerified": () => ({ ...ADA, emailVerified: true }), "auth.recordAudit": () => null });
+		expect(await verifyUser(caller, "ada@example.com")).toEqual({ ok: true, text: "Verified ada@example.com: they can sign in." });
+		expect(caller.calls.slice(1).map(c => [c.action, c.params])).toEqual([
+			["users.markVerified", { id: "u-ada" }],
+			["auth.recordAudit", { type: "email.verify", subjectId: "u-ada" }]
+		]);
+		const verified = fakeCaller({ "users.findByEmail": () => ({ ...ADA, emailVerified: true }) });
+		expect(await verifyUser(verified, "ada@example.com")).toEqual({ ok: true, text: "ada@example.com is already verified; nothing changed." });
+		expect(verified.calls).toHaveLength(1);
+	});
+
+	it("send-reset sends the reset e-mail of a known user only", async () => {
+		const caller = fakeCaller({ "users.findByEmail": () => ADA, "auth.forgotPassword": () => null });
+		expect(await sendReset(caller, "ada@example.com")).toEqual({ ok: true, text: "A password-reset link was sent to ada@example.com (valid for 30 minutes, once)." });
+		expect(caller.calls[1]).toMatchObject({ action: "auth.forgotPassword", params: { email: "ada@example.com" } });
+		const nobody = fakeCaller({ "users.findByEmail": () => null });
+		expect(await sendReset(nobody, "x@example.com")).toEqual({ ok: false, text: "No user with that e-mail: x@example.com" });
+	});
+
+	it("delete-user removes the account as an admin would; LAST_ADMIN is refused in one line", async () => {
+		const caller = fakeCaller({ "users.findByEmail": () => ADA, "users.remove": () => null });
+		expect(await deleteUser(caller, "ada@example.com")).toEqual({ ok: true, text: "Deleted ada@example.com (id u-ada): the account, its sessions and its notifications are gone." });
+		expect(caller.calls[1]).toMatchObject({ action: "users.remove", params: { id: "u-ada" }, opts: OPERATOR });
+		const last = fakeCaller({ "users.findByEmail": () => ADA, "users.remove": () => { throw apiError("LAST_ADMIN"); } });
+		expect((await deleteUser(last, "ada@example.com")).text).toMatch(/^Refused: .* \(LAST_ADMIN\)$/);
+	});
+});
+
+describe("PromptAwareOutput", () => {
+	function fakeStream(isTTY: boolean) {
+		const written: string[] = [];
+		return { written, stream: { isTTY, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream };
+	}
+	function fakeServer() {
+		const server = {
+			prompts: 0,
+			eval: (_c: string, _x: unknown, _f: string, done: (e: Error | null, r?: unknown) => void) => setImmediate(() => done(null)),
+			displayPrompt() {
+				server.prompts++;
+			},
+			once() {
+				return server;
+			}
+		};
+		return server;
+	}
+
+	it("before the prompt is up, writes plain lines", () => {
+		const { written, stream } = fakeStream(false);
+		new PromptAwareOutput(stream).write("hello");
+		expect(written).toEqual(["hello\n"]);
+	});
+
+	it("while the prompt waits: a pipe gets the prompt line ended, a terminal gets it cleared; the prompt is shown again", () => {
+		for (const [tty, first] of [[false, "\n"], [true, "\r\x1b[2K"]] as const) {
+			const { written, stream } = fakeStream(tty);
+			const out = new PromptAwareOutput(stream);
+			const server = fakeServer();
+			out.attach(server as never);
+			out.write("a log line");
+			expect(written).toEqual([first, "a log line\n"]);
+			expect(server.prompts).toBe(1);
+		}
+	});
+
+	it("while a command runs, writes whole lines beside its output and shows no prompt", async () => {
+		const { written, stream } = fakeStream(false);
+		const out = new PromptAwareOutput(stream);
+		const server = fakeServer();
+		out.attach(server as never);
+		const finished = new Promise(resolve => (server.eval as unknown as (c: string, x: unknown, f: string, d: () => void) => void)("call x", {}, "repl", () => resolve(undefined)));
+		out.write("during");
+		out.write("again");
+		// In a pipe the command typed is not echoed: the first line during it ends the prompt's line.
+		expect(written).toEqual(["\n", "during\n", "again\n"]);
+		expect(server.prompts).toBe(0);
+		await finished;
+		out.write("after");
+		expect(server.prompts).toBe(1);
 	});
 });
