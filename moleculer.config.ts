@@ -1,7 +1,11 @@
 import { Validators, type BrokerOptions, type Middleware, type ServiceBroker } from "moleculer";
 import type { Config } from "./lib/config";
+import type { ServiceDeps } from "./lib/types";
+import { CallerIdentity } from "./lib/bus-identity";
+import { systemClock } from "./lib/clock";
 import { HealthMiddleware } from "./lib/health-server";
 import { EventLoopMetricsMiddleware } from "./lib/metrics";
+import { NatsTransporter } from "./lib/nats-transporter";
 import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
 
@@ -38,12 +42,15 @@ export const VALIDATION_MESSAGES = {
  * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3, and
  * README "Fault tolerance" for the measurements behind them).
  */
-export function brokerOptions(config: Config): BrokerOptions {
+export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity" | "clock">): BrokerOptions {
+	// Without the node's verifier (server.ts passes it), no token proves anyone: fail closed.
+	const identity = deps?.identity ?? new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience });
 	return {
 		namespace: config.namespace,
 		nodeID: config.nodeId,
 		// Credentials and TLS from TRANSPORTER / NATS_TOKEN / NATS_TLS_* (lib/transport.ts); reconnects forever.
-		transporter: config.transporter ? { type: "NATS", options: natsOptions(config) } : null,
+		// Balanced subscriptions in step with the local services, and a clean stop with NATS down (lib/nats-transporter.ts).
+		transporter: config.transporter ? new NatsTransporter(natsOptions(config)) : null,
 		// NATS queue groups balance requests: NATS knows at once which subscribers are alive, so after a node
 		// dies no new request is sent to it (README "Fault tolerance" has the measurements behind this).
 		disableBalancer: !!config.transporter,
@@ -104,7 +111,7 @@ export function brokerOptions(config: Config): BrokerOptions {
 		middlewares: [
 			"ActionHook",
 			"Validator",
-			AccessControlMiddleware,
+			AccessControlMiddleware(identity, deps?.clock ?? systemClock),
 			...["Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"],
 			transporterLog(config),
 			EventLoopMetricsMiddleware(),

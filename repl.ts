@@ -1,6 +1,5 @@
 import type { REPLServer } from "node:repl";
 import { loadConfig } from "./lib/config";
-import { brokerOptions } from "./moleculer.config";
 import { OperatorCallMiddleware, PromptAwareOutput, ReplLogger, replCommands } from "./operator";
 import { localOperator } from "./lib/operator";
 import { orExitOnConfigError, prepareNode } from "./server";
@@ -9,7 +8,7 @@ import { orExitOnConfigError, prepareNode } from "./server";
  * An operator's console, in the node it starts (CONTRACT §7). Embedded (no TRANSPORTER): the whole backend
  * with a console, holding DATA_DIR's lock like any node on it. With TRANSPORTER and SERVICES=none: no services
  * of its own, joined to the cluster, its commands acting on the cluster's nodes. Either way the calls typed
- * at it act as the operator (lib/operator.ts), and log lines never garble the prompt (operator/console.ts).
+ * at it act as the operator, proven by a signed assertion (lib/tokens/operator.ts), and log lines never garble the prompt (operator/console.ts).
  */
 async function main(): Promise<void> {
 	const config = orExitOnConfigError(() => loadConfig());
@@ -18,11 +17,11 @@ async function main(): Promise<void> {
 	if (!process.env.METRICS_PORT) config.metricsPort = 0;
 	const output = new PromptAwareOutput();
 	const operator = localOperator();
-	const base = brokerOptions(config);
 	const broker = prepareNode(config, {
 		nodeID: `repl-${config.nodeId}`,
 		logger: new ReplLogger(output, { level: config.logLevel, formatter: config.production ? "json" : "short", colors: !config.production && process.stdout.isTTY === true, moduleColors: false }),
-		middlewares: [...(base.middlewares ?? []), OperatorCallMiddleware(operator)],
+		// After every node's middlewares (server.ts createBroker).
+		middlewares: [OperatorCallMiddleware(operator)],
 		replOptions: { customCommands: replCommands() }
 	});
 	await broker.start();

@@ -1,9 +1,13 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import { CallerIdentity } from "./lib/bus-identity";
+import { loadSigningKey, type SigningKey } from "./lib/tokens/keys";
+import { enableOperators, signOperatorAssertion } from "./lib/tokens/operator";
 import { systemClock } from "./lib/clock";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import { lockDataDir, needsDataDirLock } from "./lib/data-dir-lock";
 import type { ServiceDeps } from "./lib/types";
 import { brokerOptions } from "./moleculer.config";
+import identityService from "./services/identity/identity.service";
 import { version } from "./package.json";
 
 type Factory = (config: Config, deps: ServiceDeps) => ServiceSchema;
@@ -26,8 +30,18 @@ const FACTORIES: Record<ServiceName, () => Factory> = {
 
 /** A broker running the services this node's configuration names. Tests pass `deps` (a clock they move). */
 export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}, deps: Partial<ServiceDeps> = {}): ServiceBroker {
-	const broker = new ServiceBroker({ ...brokerOptions(config), ...overrides });
-	const all: ServiceDeps = { clock: systemClock, ...deps };
+	// Verification keys on every node that runs a service: each verifies its callers itself (CONTRACT §7).
+	const identity = deps.identity ?? (config.services.length > 0 ? CallerIdentity.fromConfig(config) : new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience }));
+	const all: ServiceDeps = { clock: systemClock, identity, ...deps };
+	const options = brokerOptions(config, all);
+	// A node's own middlewares (the REPL's OperatorCall) come after every node's, which they never replace.
+	const broker = new ServiceBroker({ ...options, ...overrides, middlewares: [...(options.middlewares ?? []), ...(overrides.middlewares ?? [])] });
+	if (config.services.length > 0) broker.createService(identityService(all));
+	// A node that holds the signing key can act for an operator at its console (the REPL's commands).
+	if (config.jwtPrivateKey || !config.production) {
+		let key: SigningKey | undefined;
+		enableOperators(broker, operator => signOperatorAssertion(operator, (key ??= loadSigningKey(config)), { issuer: config.jwtIssuer, audience: config.jwtAudience, now: all.clock.now() }));
+	}
 	for (const name of config.services) broker.createService(FACTORIES[name]()(config, all));
 	return broker;
 }

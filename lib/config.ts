@@ -45,13 +45,14 @@ export const VARIABLES = {
 	DATA_DIR: { services: "all" },
 	SMTP_URL: { services: NOTIFICATIONS },
 	MAIL_FROM: { services: NOTIFICATIONS },
-	// Links in e-mails (notifications) and the default token issuer (api verifies what auth signs).
-	APP_URL: { services: ["api", "auth", "notifications"] },
+	// Links in e-mails (notifications) and the default token issuer (every node verifies what auth signs).
+	APP_URL: { services: SERVICE_NAMES },
 	// auth signs access tokens; the gateway's OpenID Provider signs ID tokens with the same key.
 	JWT_PRIVATE_KEY: { services: ["api", "auth"] },
-	JWT_PUBLIC_KEYS: { services: API },
-	JWT_ISSUER: { services: ["api", "auth"] },
-	JWT_AUDIENCE: { services: ["api", "auth"] },
+	// Every node verifies the access token a call carries itself (CONTRACT §7: identity on the bus is proven).
+	JWT_PUBLIC_KEYS: { services: SERVICE_NAMES },
+	JWT_ISSUER: { services: SERVICE_NAMES },
+	JWT_AUDIENCE: { services: SERVICE_NAMES },
 	ACCESS_TOKEN_TTL: { services: AUTH },
 	// auth rotates refresh tokens; the gateway gives the browser-session cookie the same lifetime.
 	REFRESH_TOKEN_TTL: { services: ["api", "auth"] },

@@ -2,25 +2,13 @@ import os from "node:os";
 import type { AuthUser } from "./types";
 
 /**
- * The operator's identity on a call: `meta.operator = { name }`. It is set ONLY by the REPL's own broker
- * (`npm run repl`: operator/console.ts stamps it on the calls its console makes, and operator/command.ts
- * passes it with the operator commands). The access-control middleware lets such a call through as an
- * admin, and the audit trail records its actor as `operator:<name>`.
- *
- * Like `meta.user`, it is asserted by whoever sends the call: until identity on the bus is proven
- * (CONTRACT §7), only trusted nodes may reach NATS (SECURITY.md).
+ * An operator at a console (`npm run repl`): a person, not an account. Who they are is proven on the bus by
+ * an assertion signed with the signing key (lib/tokens/operator.ts), whose subject is their name; the node
+ * running the action then acts for them as an admin, recorded in the audit trail as `operator:<name>`.
  */
 export interface OperatorIdentity {
 	/** Who runs the console: `<os user>@<host>`. */
 	name: string;
-}
-
-const NAME = /^[\w.@-]{1,128}$/;
-
-/** The operator identity of a call's meta, when it carries a well-formed one. */
-export function operatorOf(meta: { operator?: unknown }): OperatorIdentity | null {
-	const op = meta.operator as { name?: unknown } | null | undefined;
-	return op && typeof op === "object" && typeof op.name === "string" && NAME.test(op.name) ? { name: op.name } : null;
 }
 
 /** The caller an operator acts as: an admin with no account, recorded as `operator:<name>`. */

@@ -2,7 +2,7 @@
 
 import type { Amr, EmailTemplate, LinkKind, MfaMethod, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
-import type { OperatorIdentity } from "./operator";
+import type { CallerIdentity } from "./bus-identity";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -49,9 +49,12 @@ export type AuthFailure = "invalid" | "expired" | "revoked";
 
 /** Context meta set by the gateway and read by actions. */
 export interface AppMeta {
+	/** Set on each node from `accessToken` or `operatorAssertion` (lib/bus-identity.ts); never believed as sent. */
 	user?: AuthUser | null;
-	/** Set only by the REPL's broker: an operator's console (lib/operator.ts). */
-	operator?: OperatorIdentity;
+	/** The caller's access token, forwarded by the gateway so that every node verifies it itself. */
+	accessToken?: string;
+	/** An operator's signed assertion (lib/tokens/operator.ts), instead of an access token. */
+	operatorAssertion?: string;
 	authFailure?: AuthFailure;
 	clientIp?: string;
 	userAgent?: string;
@@ -134,4 +137,6 @@ export interface InAppRequest {
 export interface ServiceDeps {
 	/** The one time source (lib/clock.ts). */
 	clock: Clock;
+	/** This node's verifier of callers and its set of ended sessions (lib/bus-identity.ts). */
+	identity: CallerIdentity;
 }

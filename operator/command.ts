@@ -1,5 +1,6 @@
 import { UNAVAILABLE_TYPES } from "../lib/errors";
 import { localOperator } from "../lib/operator";
+import { operatorMeta } from "../lib/tokens/operator";
 
 /**
  * What every operator command is built on. Each command is a plain function of a small "caller" (a
@@ -17,11 +18,15 @@ export interface CallOptions {
 }
 
 /**
- * Admin-only actions check the caller's roles; the REPL calls them as an operator (lib/operator.ts: the
- * access-control middleware lets `meta.operator` through as an admin, and the audit trail records the
- * actor as `operator:<user>@<host>`). Only the REPL's own process sets it.
+ * Admin-only actions check the caller's roles; the REPL calls them as its operator (`<os user>@<host>`,
+ * lib/operator.ts, recorded as `operator:<name>` in the audit trail), proven by an assertion signed with the
+ * node's signing key (lib/tokens/operator.ts): `call` adds it for these options. A `meta.user` would be
+ * refused: identity on the bus is proven (CONTRACT §7).
  */
-export const OPERATOR: CallOptions = { meta: { operator: localOperator() } };
+export const OPERATOR: CallOptions = { meta: {} };
+
+/** Who the operator commands act for: this process's operator. */
+const OPERATOR_NAME = localOperator().name;
 
 /** What the commands need of a broker. */
 export interface Caller {
@@ -91,7 +96,8 @@ export function describeError(err: unknown, action?: string): string {
 /** Calls an action; a failure becomes a CommandError with a one-line message. */
 export async function call<T>(caller: Caller, action: string, params: object, opts?: CallOptions): Promise<T> {
 	try {
-		return await caller.call<T>(action, params, opts);
+		const proof = opts === OPERATOR ? operatorMeta(caller, OPERATOR_NAME) : undefined;
+		return await caller.call<T>(action, params, proof ? { ...opts, meta: { ...opts?.meta, ...proof } } : opts);
 	} catch (err) {
 		throw new CommandError(describeError(err, action));
 	}

@@ -1,9 +1,10 @@
 import type { REPLServer } from "node:repl";
 import { format } from "node:util";
-import { Loggers, type Middleware } from "moleculer";
+import { Loggers, type Middleware, type ServiceBroker } from "moleculer";
 import type { LoggerBindings } from "moleculer/src/logger-factory";
 import type { FormattedLoggerOptions } from "moleculer/src/loggers/formatted";
 import { localOperator, type OperatorIdentity } from "../lib/operator";
+import { operatorMeta } from "../lib/tokens/operator";
 
 /**
  * The console of `npm run repl`: log lines that never garble the prompt, and the operator identity on the
@@ -77,14 +78,23 @@ export class ReplLogger extends Loggers.Formatted<FormattedLoggerOptions> {
 
 /**
  * On the REPL's broker: the calls typed at its console (moleculer-repl's `call`/`dcall` mark them with
- * `meta.$repl`) carry the operator identity (lib/operator.ts). Calls the node's own services make do not.
+ * `meta.$repl`) carry the operator's signed assertion (lib/tokens/operator.ts, naming `operator`), made by a
+ * broker that holds the signing key (server.ts). Calls the node's own services make do not. Without the key
+ * nothing is added, and admin-only actions answer 401.
  */
 export function OperatorCallMiddleware(operator: OperatorIdentity = localOperator()): Middleware {
 	type Call = (action: string, params: unknown, opts?: { parentCtx?: unknown; meta?: Record<string, unknown> }) => Promise<unknown>;
+	let broker: ServiceBroker | undefined;
 	return {
 		name: "OperatorCall",
+		created(created: ServiceBroker) {
+			broker = created;
+		},
 		call(next: Call): Call {
-			return (action, params, opts = {}) => (!opts.parentCtx && opts.meta?.$repl === true ? next(action, params, { ...opts, meta: { ...opts.meta, operator } }) : next(action, params, opts));
+			return (action, params, opts = {}) => {
+				const proof = !opts.parentCtx && opts.meta?.$repl === true && broker ? operatorMeta(broker, operator.name) : undefined;
+				return next(action, params, proof ? { ...opts, meta: { ...opts.meta, ...proof } } : opts);
+			};
 		}
 	} as unknown as Middleware;
 }

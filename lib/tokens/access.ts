@@ -64,7 +64,8 @@ export type VerifyResult = { claims: AccessClaims } | { failure: AuthFailure };
 /** RFC 9068's type for JWT access tokens: a JWT of any other kind is never taken for one. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
-function header(token: string): { kid?: unknown; typ?: unknown } | undefined {
+/** The JOSE header of a compact JWT, unverified (it only picks the key and checks the type). */
+export function jwtHeader(token: string): { kid?: unknown; typ?: unknown } | undefined {
 	const dot = token.indexOf(".");
 	if (dot <= 0) return undefined;
 	try {
@@ -100,7 +101,7 @@ export function verifyAccessToken(
 	/** Milliseconds since the epoch: the caller's clock decides expiry. */
 	now = Date.now()
 ): VerifyResult {
-	const head = header(token);
+	const head = jwtHeader(token);
 	const key = typeof head?.kid === "string" ? keys.get(head.kid) : undefined;
 	if (!key || head?.typ !== ACCESS_TOKEN_TYPE) return { failure: "invalid" };
 	try {

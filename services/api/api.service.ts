@@ -4,9 +4,9 @@ import ApiGateway from "moleculer-web";
 import type { Config } from "../../lib/config";
 import { apiError } from "../../lib/errors";
 import { registerHttpMetrics, type MetricRegistry } from "../../lib/metrics";
-import { loadVerificationKeys, toJwks, type VerificationKey } from "../../lib/tokens/keys";
-import type { AppMeta, AuthUser, RevokedSession, ServiceDeps } from "../../lib/types";
-import { authenticate } from "./authenticate";
+import { toJwks } from "../../lib/tokens/keys";
+import type { AppMeta, AuthUser, ServiceDeps } from "../../lib/types";
+import { authenticate, bearerToken } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { checkReadiness, type Readiness } from "./readiness";
 import { toHttpError } from "./http-error";
@@ -15,8 +15,6 @@ import { servedDocument } from "./openapi";
 import { corsSettings } from "./cors";
 import { measureRequest } from "./http-metrics";
 import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guards";
-import { RevocationSet } from "./revocations";
-import { VerifiedTokenCache } from "./token-cache";
 import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
 import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
 import { createDocsHandler } from "../../web/docs";
@@ -38,23 +36,16 @@ interface GatewayRequest extends SessionRequest {
 }
 
 type GatewayThis = Service & {
-	keys: Map<string, VerificationKey>;
-	revocations: RevocationSet;
-	tokenCache: VerifiedTokenCache;
-	revocationsLoaded: boolean;
-	stopping: boolean;
-	pruneTimer?: NodeJS.Timeout;
 	/** The OpenID Provider under the issuer's path (null: off, no signing key here). */
 	oidc: OidcMount | null;
 	/** The hosted pages and /api/docs, when HOSTED_PAGES is on. */
 	pages?: WebHandler[];
-	loadRevocations(): Promise<void>;
 };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
 export default function apiService(config: Config, deps: ServiceDeps, version: string): ServiceSchema {
-	const { clock } = deps;
+	const { clock, identity } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
 	const cookies = sessionCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
@@ -132,7 +123,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			ready: {
 				summary: "This gateway can serve: ended sessions loaded, users and auth reachable with their stores",
 				async handler(this: GatewayThis, ctx: Ctx): Promise<Readiness> {
-					const readiness = await checkReadiness(ctx, this.revocationsLoaded);
+					const readiness = await checkReadiness(ctx, identity.revocationsLoaded);
 					if (readiness.status !== "ok") ctx.meta.$statusCode = 503;
 					return readiness;
 				}
@@ -149,25 +140,17 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				summary: "Public keys that verify access tokens",
 				handler(this: GatewayThis, ctx: Ctx) {
 					ctx.meta.$responseHeaders = { "Cache-Control": "public, max-age=300" };
-					return toJwks([...this.keys.values()]);
-				}
-			}
-		},
-
-		events: {
-			"session.revoked": {
-				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
-				handler(this: GatewayThis, ctx: Context<{ sessions: RevokedSession[] }>) {
-					this.revocations.add(ctx.params.sessions);
-					this.tokenCache.dropSessions(new Set(ctx.params.sessions.map(s => s.id)));
+					return toJwks([...identity.keys.values()]);
 				}
 			}
 		},
 
 		methods: {
 			authenticate(this: GatewayThis, ctx: Ctx, _route: unknown, req: IncomingMessage): Readonly<AuthUser> | null {
-				const caller = authenticate(req.headers.authorization, { keys: this.keys, revocations: this.revocations, cache: this.tokenCache, config }, clock.now());
+				const caller = authenticate(req.headers.authorization, identity, clock.now());
 				if (caller && "failure" in caller) ctx.meta.authFailure = caller.failure;
+				// Forwarded, so that the node running the action verifies the caller itself (CONTRACT §7).
+				else if (caller) ctx.meta.accessToken = bearerToken(req.headers.authorization) as string;
 				return caller && "id" in caller ? caller : null;
 			},
 
@@ -187,50 +170,16 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 				// HEAD is GET without the body (RFC 9110); node's response already leaves the body out for a HEAD request.
 				if (req.method === "HEAD" && findRoute("GET", requestPath(req.url ?? "/"))) req.method = "GET";
 				return (ApiGateway.methods as { httpHandler: (...args: unknown[]) => unknown }).httpHandler.call(this, req, res, next);
-			},
-
-			/** Sessions ended before this gateway started: retried until `auth` answers. */
-			async loadRevocations(this: GatewayThis): Promise<void> {
-				for (let attempt = 1; !this.revocationsLoaded && !this.stopping; attempt++) {
-					try {
-						await this.broker.waitForServices(["auth"], 5_000, 100);
-						this.revocations.add(await this.broker.call<RevokedSession[]>("auth.revokedSessions"));
-						this.revocationsLoaded = true;
-					} catch (err) {
-						this.logger.warn(`Could not load ended sessions yet (attempt ${attempt}):`, (err as Error).message);
-						await new Promise(resolve => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
-					}
-				}
 			}
 		},
 
 		created(this: GatewayThis) {
 			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
-			this.keys = new Map(loadVerificationKeys(config).map(k => [k.kid, k]));
-			this.oidc = mountOidc(config, this.broker, () => [...this.keys.values()]);
-			this.revocations = new RevocationSet();
-			this.tokenCache = new VerifiedTokenCache();
-			this.revocationsLoaded = false;
-			this.stopping = false;
+			this.oidc = mountOidc(config, this.broker, () => [...identity.keys.values()]);
 			if (config.hostedPages) {
 				const webDir = findWebDir();
 				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
 			}
-		},
-
-		started(this: GatewayThis) {
-			this.pruneTimer = setInterval(() => {
-				this.revocations.prune(clock.now());
-				this.tokenCache.prune(clock.now());
-			}, 60_000);
-			this.pruneTimer.unref();
-			// Not awaited: the gateway answers liveness at once and readiness once this is done.
-			void this.loadRevocations();
-		},
-
-		stopped(this: GatewayThis) {
-			this.stopping = true;
-			if (this.pruneTimer) clearInterval(this.pruneTimer);
 		}
 	};
 	return schema as unknown as ServiceSchema;

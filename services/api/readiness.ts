@@ -13,6 +13,11 @@ export async function checkReadiness(ctx: Context, revocationsLoaded: boolean): 
 	const checks: Record<string, boolean> = { revocations: revocationsLoaded };
 	await Promise.all(
 		REQUIRED_SERVICES.map(async name => {
+			// Not known (yet) to this node: not ready, and no call (nor "not registered" warning) for it.
+			if (!ctx.broker.registry.actions.isAvailable(`${name}.storeHealth`)) {
+				checks[name] = false;
+				return;
+			}
 			try {
 				const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
 				checks[name] = health.reachable;

@@ -2,7 +2,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { LINK_KINDS } from "../../lib/enums";
-import { IDEMPOTENT } from "../../lib/fault-tolerance";
+import { IDEMPOTENT, servicesKnown } from "../../lib/fault-tolerance";
 import { DISPLAY_NAME_PARAM, EMAIL_PARAM, ID_PARAM, LOCALE_PARAM, LOGIN_EMAIL_PARAM, NEW_PASSWORD_PARAM, PASSWORD_PARAM, TOKEN_PARAM, TOTP_CODE_PARAM } from "../../lib/params";
 import type { AppMeta, ServiceDeps } from "../../lib/types";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
@@ -10,7 +10,7 @@ import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mix
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import { OIDC_ACTIONS } from "./oidc/oidc.actions";
 import type { AuditRecord } from "./audit/chain";
-import { bootstrapAdmin } from "./flows/bootstrap-admin";
+import { bootstrapAdminUntilDone, checkAdminSettings, type BootstrapOutcome } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
 import { linkTokenFor } from "./flows/links";
 import { clearThrottle, logIn } from "./flows/login";
@@ -45,6 +45,9 @@ type AuthThis = Service &
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
 		outbox: Outbox;
+		isStopping: boolean;
+		/** The ADMIN_EMAIL bootstrap, run once the broker has started (tests wait for it). */
+		adminBootstrap: Promise<BootstrapOutcome>;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
 
@@ -213,13 +216,25 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			Object.assign(this, openAuth(this, config, deps));
 		},
 
-		async started(this: AuthThis) {
+		started(this: AuthThis) {
 			this.outbox.start();
-			const admin = await bootstrapAdmin(requestKit(this.core, this.broker, {}), () => this.broker.waitForServices(["users"]));
-			if (admin) this.logger.info(`Admin account ${admin} is ready.`);
+			this.isStopping = false;
+			checkAdminSettings(config);
+			const run = () => bootstrapAdminUntilDone(() => requestKit(this.core, this.broker, {}), async () => void (await servicesKnown(this.broker, ["users"], () => this.isStopping)), {
+				stopping: () => this.isStopping,
+				sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+				warn: message => this.logger.warn(message)
+			});
+			// After the broker has started: no start-up work waits on a call this very node must answer.
+			this.adminBootstrap = new Promise(resolve => this.broker.localBus.once("$broker.started", () => resolve(run())));
+			this.adminBootstrap.then(
+				outcome => outcome && this.logger.info(`Admin account ${outcome.email}: ${outcome.created ? "created" : "exists or existed, left as it is"}.`),
+				err => this.logger.error("Could not set up the admin account:", (err as Error).message)
+			);
 		},
 
 		async stopped(this: AuthThis) {
+			this.isStopping = true;
 			await this.outbox.stop();
 			await this.hasher.destroy();
 		}

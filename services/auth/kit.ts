@@ -44,8 +44,7 @@ function usersOver(bus: Bus): UsersPort {
 		discard: async id => void (await bus.call("users.discard", { id })),
 		markVerified: id => user("markVerified", { id }),
 		recordLogin: id => user("recordLogin", { id }),
-		setEmail: (id, email) => user("setEmail", { id, email }),
-		promoteAdmin: async id => void (await bus.call("users.promoteAdmin", { id }))
+		setEmail: (id, email) => user("setEmail", { id, email })
 	};
 }
 
@@ -55,7 +54,11 @@ export function requestKit(core: AuthCore, bus: Bus, meta: AppMeta): AuthKit {
 		...core,
 		users: usersOver(bus),
 		mail: outboxMailPort(core.outbox),
-		audit: { record: input => appendAudit(core.auditLog, core.clock, auditEvent(input, meta), message => logger.error(message)) },
+		audit: {
+			record: input => appendAudit(core.auditLog, core.clock, auditEvent(input, meta), message => logger.error(message)),
+			recorded: async (type, details) =>
+				!!(await core.auditLog.findOne({ type, ...Object.fromEntries(Object.entries(details).map(([name, value]) => [`details.${name}`, value])) }))
+		},
 		revocations: { broadcast: sessions => void bus.broadcast("session.revoked", { sessions }) }
 	};
 }

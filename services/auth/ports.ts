@@ -31,7 +31,6 @@ export interface UsersPort {
 	markVerified(id: string): Promise<PublicUser>;
 	recordLogin(id: string): Promise<PublicUser>;
 	setEmail(id: string, email: string): Promise<PublicUser>;
-	promoteAdmin(id: string): Promise<void>;
 }
 
 /**
@@ -48,6 +47,8 @@ export interface MailPort {
 /** The audit trail; who, from where and when are filled in by the port. Never throws. */
 export interface AuditPort {
 	record(event: AuditInput): Promise<void>;
+	/** Whether the trail holds an event of this type with these details (e.g. the admin bootstrap of an address). */
+	recorded(type: string, details: Record<string, string>): Promise<boolean>;
 }
 
 export interface MetricsPort {

@@ -197,15 +197,6 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 				handler(this: UsersThis, ctx: Context<{ id: string; email: string }>): Promise<PublicUser> {
 					return setEmail(this.core, ctx.params.id, ctx.params.email);
 				}
-			},
-
-			/** ADMIN_EMAIL bootstrap: the account is an active, verified admin. */
-			promoteAdmin: {
-				visibility: "public",
-				params: { id },
-				handler(this: UsersThis, ctx: Context<{ id: string }>): Promise<PublicUser> {
-					return updateUser(this.core, ctx.params.id, { roles: ["user", "admin"], status: "active", emailVerified: true });
-				}
 			}
 		},
 

@@ -4,65 +4,13 @@
  */
 import { FerretDb } from "../helpers/ferretdb";
 import { MailCatcher } from "../helpers/mail-catcher";
-import { BackendNode, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
+import { BackendNode, Load, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
 import { awayFromMinuteBoundary } from "../helpers/kit";
 import fs from "node:fs";
 
 const AUTH = "/api/v1/auth";
-
-interface Sample {
-	ok: boolean;
-	status: number;
-	ms: number;
-	at: number;
-}
-
-/** Continuous GET /api/v1/users/me through the gateways, `concurrency` requests at a time. */
-class Load {
-	readonly samples: Sample[] = [];
-	private running = true;
-	private readonly loops: Promise<void>[];
-
-	constructor(gateways: () => BackendNode[], token: string, concurrency: number) {
-		let next = 0;
-		this.loops = Array.from({ length: concurrency }, async () => {
-			while (this.running) {
-				const list = gateways();
-				const gw = list[next++ % list.length];
-				const started = performance.now();
-				let status: number;
-				try {
-					const res = await fetch(`${gw.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
-					status = res.status;
-					await res.arrayBuffer();
-				} catch {
-					status = 0;
-				}
-				this.samples.push({ ok: status === 200, status, ms: performance.now() - started, at: Date.now() });
-			}
-		});
-	}
-
-	async stop(): Promise<void> {
-		this.running = false;
-		await Promise.all(this.loops);
-	}
-
-	report(from = 0, to = Number.MAX_SAFE_INTEGER) {
-		const window = this.samples.filter(s => s.at >= from && s.at <= to);
-		const sorted = window.map(s => s.ms).sort((a, b) => a - b);
-		const pct = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]) : 0);
-		const failed = window.filter(s => !s.ok);
-		return {
-			requests: window.length,
-			failed: failed.length,
-			statuses: [...new Set(failed.map(s => s.status))],
-			p50: pct(0.5),
-			p99: pct(0.99),
-			max: Math.round(sorted[sorted.length - 1] ?? 0)
-		};
-	}
-}
+/** The cluster's NATS requires a user and password, as deployed (CONTRACT §7). */
+const NATS_AUTH = { user: "backend", pass: "cluster-secret" };
 
 async function post(gw: BackendNode, path: string, body: unknown, token?: string, clientIp?: string) {
 	const res = await fetch(`${gw.url}${path}`, {
@@ -101,13 +49,13 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 
 	beforeAll(async () => {
 		nats = await NatsServer.create();
-		await nats.start();
+		await nats.start(NATS_AUTH);
 		ferret = await FerretDb.create();
 		await ferret.start();
 		mail = new MailCatcher();
 		dataDir = sharedDataDir();
 		shared = {
-			TRANSPORTER: nats.url,
+			TRANSPORTER: `nats://${NATS_AUTH.user}:${NATS_AUTH.pass}@127.0.0.1:${nats.port}`,
 			MONGO_URI: `${ferret.uri}/cluster`,
 			DATA_DIR: dataDir,
 			SMTP_URL: await mail.start(),
@@ -262,7 +210,7 @@ describe("cluster: nodes over NATS on MongoDB", () => {
 		await nats.stop("SIGKILL");
 		await new Promise(r => setTimeout(r, 1_000));
 		const restartedAt = Date.now();
-		await nats.start();
+		await nats.start(NATS_AUTH);
 		const seen: string[] = [];
 		await waitFor(
 			"GET /me through both gateways",

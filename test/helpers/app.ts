@@ -47,7 +47,7 @@ export function tempDir(prefix = "ub-test-"): string {
 }
 
 /** A logger that keeps lines in memory instead of printing them (TEST_LOGS=1 prints them too). */
-class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
+export class CaptureLogger extends Loggers.Base<BaseLoggerOptions> {
 	constructor(
 		private readonly lines: string[],
 		level: string
@@ -128,6 +128,8 @@ export async function startApp(overrides: Partial<Config> = {}, env: Record<stri
 			throw err;
 		}
 	}
+	// The ADMIN_EMAIL bootstrap runs once the broker has started: the tests log in as that admin at once.
+	if (opts.awaitStart !== false) await (broker.getLocalService("auth") as unknown as { adminBootstrap?: Promise<unknown> } | undefined)?.adminBootstrap;
 	const server = (broker.getLocalService("api") as unknown as { server: Server }).server;
 	const { port } = server.address() as AddressInfo;
 	const url = `http://127.0.0.1:${port}`;

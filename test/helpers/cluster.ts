@@ -97,7 +97,8 @@ async function portOpen(port: number): Promise<boolean> {
 
 export interface NodeOptions {
 	name: string;
-	services: string[];
+	/** "all": SERVICES unset, the node runs every service (the all-in-one shape). */
+	services: string[] | "all";
 	env?: Record<string, string>;
 }
 
@@ -110,11 +111,11 @@ export class BackendNode {
 	) {}
 
 	static async start(opts: NodeOptions, shared: Record<string, string>): Promise<BackendNode> {
-		const port = opts.services.includes("api") ? await freePort() : null;
+		const port = opts.services === "all" || opts.services.includes("api") ? await freePort() : null;
 		const env: Record<string, string> = {
 			...(process.env as Record<string, string>),
 			...shared,
-			SERVICES: opts.services.join(","),
+			SERVICES: opts.services === "all" ? "" : opts.services.join(","),
 			NODE_ID: opts.name,
 			PORT: String(port ?? 0),
 			METRICS_PORT: "0",
@@ -122,6 +123,7 @@ export class BackendNode {
 			...(opts.env ?? {})
 		};
 		delete env.CI; // a node is not a test run
+		if (opts.services === "all") delete env.SERVICES;
 		const child = spawn(process.execPath, ["--disable-warning=DEP0174", "--import", "tsx", "server.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 		const node = new BackendNode(opts.name, new Proc(opts.name, child), port);
 		return node;
@@ -179,3 +181,58 @@ export function sharedDataDir(): string {
 }
 
 export { waitFor };
+
+interface Sample {
+	ok: boolean;
+	status: number;
+	ms: number;
+	at: number;
+}
+
+/** Continuous GET /api/v1/users/me through the gateways, `concurrency` requests at a time. */
+export class Load {
+	readonly samples: Sample[] = [];
+	private running = true;
+	private readonly loops: Promise<void>[];
+
+	constructor(gateways: () => BackendNode[], token: string, concurrency: number) {
+		let next = 0;
+		this.loops = Array.from({ length: concurrency }, async () => {
+			while (this.running) {
+				const list = gateways();
+				const gw = list[next++ % list.length];
+				const started = performance.now();
+				let status: number;
+				try {
+					const res = await fetch(`${gw.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
+					status = res.status;
+					await res.arrayBuffer();
+				} catch {
+					status = 0;
+				}
+				this.samples.push({ ok: status === 200, status, ms: performance.now() - started, at: Date.now() });
+			}
+		});
+	}
+
+	async stop(): Promise<void> {
+		this.running = false;
+		await Promise.all(this.loops);
+	}
+
+	report(from = 0, to = Number.MAX_SAFE_INTEGER) {
+		const window = this.samples.filter(s => s.at >= from && s.at <= to);
+		const sorted = window.map(s => s.ms).sort((a, b) => a - b);
+		const pct = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]) : 0);
+		const failed = window.filter(s => !s.ok);
+		return {
+			requests: window.length,
+			failed: failed.length,
+			statuses: [...new Set(failed.map(s => s.status))],
+			p50: pct(0.5),
+			p99: pct(0.99),
+			max: Math.round(sorted[sorted.length - 1] ?? 0)
+		};
+	}
+}
+

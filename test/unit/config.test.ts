@@ -1,3 +1,4 @@
+import { NatsTransporter } from "../../lib/nats-transporter";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -301,7 +302,9 @@ describe("TRANSPORTER credentials and TLS (CONTRACT §7)", () => {
 		expect(options).toMatchObject({ servers: ["nats.example.com:4222"], user: "back@end", pass: "p@ss:w/d", maxReconnectAttempts: -1 });
 		expect(options).not.toHaveProperty("url");
 		expect(options).not.toHaveProperty("tls");
-		expect(brokerOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })).transporter).toEqual({ type: "NATS", options: natsOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })) });
+		const transporter = brokerOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })).transporter;
+		expect(transporter).toBeInstanceOf(NatsTransporter);
+		expect((transporter as unknown as { opts: object }).opts).toEqual({ ...natsOptions(loadConfig({ TRANSPORTER: "nats://u:p@h:4222" })), preserveBuffers: true });
 	});
 
 	it("reads NATS_TOKEN, and a lone user name in the URL as a token", () => {

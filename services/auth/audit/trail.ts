@@ -6,7 +6,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../../lib/clock";
 import { isDuplicateKeyError, type Collection, type Filter } from "../../../lib/collection";
-import { operatorOf, operatorUser } from "../../../lib/operator";
 import type { AppMeta, Page } from "../../../lib/types";
 import { GENESIS_HASH, auditHash, toAuditView, verifyChain, type AuditEvent, type AuditRecord, type AuditView, type ChainVerdict } from "./chain";
 
@@ -26,16 +25,11 @@ const VERIFY_PAGE = 1000;
 const APPEND_ATTEMPTS = 50;
 
 /** The event as recorded: the caller's words, completed from the request (the signed-in user, IP, agent). */
-function operatorActor(meta: Pick<AppMeta, "operator">): string | null {
-	const operator = operatorOf(meta);
-	return operator ? operatorUser(operator).id : null;
-}
-
-export function auditEvent(input: AuditInput, meta: Pick<AppMeta, "user" | "clientIp" | "userAgent" | "operator">): AuditEvent {
+export function auditEvent(input: AuditInput, meta: Pick<AppMeta, "user" | "clientIp" | "userAgent">): AuditEvent {
 	return {
 		type: input.type,
 		outcome: input.outcome ?? "success",
-		actorId: input.actorId !== undefined ? input.actorId : (meta.user?.id ?? operatorActor(meta)),
+		actorId: input.actorId !== undefined ? input.actorId : (meta.user?.id ?? null),
 		subjectId: input.subjectId ?? null,
 		ip: input.ip ?? meta.clientIp ?? null,
 		userAgent: (input.userAgent ?? meta.userAgent ?? null)?.slice(0, 512) ?? null,

@@ -49,14 +49,18 @@ export class FakeUsers implements UsersPort {
 		this.byId.set(id, user);
 		return user;
 	}
-	async findByEmail(email: string) {
+	private holder(email: string): PublicUser | null {
 		return [...this.byId.values()].find(u => u.email.toLowerCase() === email.trim().toLowerCase()) ?? null;
+	}
+	async findByEmail(email: string) {
+		return this.holder(email);
 	}
 	async getById(id: string) {
 		return this.byId.get(id) ?? null;
 	}
 	async create({ email, displayName, locale, roles, emailVerified }: NewUser) {
-		if (await this.findByEmail(email)) throw apiError("EMAIL_TAKEN");
+		// Checked and added at once, as a unique index does.
+		if (this.holder(email)) throw apiError("EMAIL_TAKEN");
 		return this.add({ email, displayName: displayName ?? "", locale: locale ?? "en", roles: roles ?? ["user"], emailVerified: emailVerified ?? false });
 	}
 	async discard(id: string) {
@@ -70,9 +74,6 @@ export class FakeUsers implements UsersPort {
 	}
 	async setEmail(id: string, email: string) {
 		return this.update(id, { email });
-	}
-	async promoteAdmin(id: string) {
-		this.update(id, { roles: ["user", "admin"] });
 	}
 }
 
@@ -165,7 +166,10 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			notifyInApp: async n => void t.notices.push(n),
 			sendLinkTo: async (kind, address) => void t.linkRequests.push({ kind, address })
 		},
-		audit: { record: async e => void t.audit.push(e) },
+		audit: {
+			record: async e => void t.audit.push(e),
+			recorded: async (type, details) => t.audit.some(e => e.type === type && Object.entries(details).every(([k, v]) => e.details?.[k] === v))
+		},
 		metrics: { count: (key, labels) => void t.metrics.push([key, labels]) },
 		revocations: { broadcast: sessions => void t.revoked.push(...sessions) },
 		background: { run: (_what, work) => void pending.push(work()) },

@@ -1,5 +1,7 @@
 import { Errors } from "moleculer";
 import { apiError } from "../../../lib/errors";
+import { localOperator } from "../../../lib/operator";
+import { enableOperators } from "../../../lib/tokens/operator";
 import {
 	OPERATOR,
 	clearThrottle,
@@ -514,19 +516,34 @@ describe("audit-verify", () => {
 const ADA = { id: "u-ada", email: "ada@example.com", displayName: "Ada", roles: ["user"], status: "active", emailVerified: false };
 
 describe("the operator's identity", () => {
-	it("is meta.operator naming the OS user and host, and nothing else", () => {
-		expect(Object.keys(OPERATOR.meta!)).toEqual(["operator"]);
-		expect((OPERATOR.meta!.operator as { name: string }).name).toMatch(/^[\w.-]+@[\w.-]+$/);
+	it("is a signed assertion naming the OS user and host, added by the commands' calls, and nothing else", async () => {
+		expect(localOperator().name).toMatch(/^[\w.-]+@[\w.-]+$/);
+		const caller = fakeCaller({ "auth.auditVerify": () => ({ ok: true, checked: 0 }) });
+		enableOperators(caller, name => `signed:${name}`);
+		await verifyAudit(caller);
+		expect(caller.calls[0].opts?.meta).toEqual({ operatorAssertion: `signed:${localOperator().name}` });
 	});
 
 	it("is stamped by the REPL's broker on the calls typed at its console ($repl), never on the node's own calls", async () => {
 		const seen: Array<Record<string, unknown> | undefined> = [];
-		const mw = OperatorCallMiddleware({ name: "ops@host" }) as unknown as { call: (next: (a: string, p: unknown, o?: { meta?: Record<string, unknown>; parentCtx?: unknown }) => Promise<unknown>) => (a: string, p: unknown, o?: { meta?: Record<string, unknown>; parentCtx?: unknown }) => Promise<unknown> };
+		type Opts = { meta?: Record<string, unknown>; parentCtx?: unknown };
+		const mw = OperatorCallMiddleware({ name: "ops@host" }) as unknown as { created: (broker: object) => void; call: (next: (a: string, p: unknown, o?: Opts) => Promise<unknown>) => (a: string, p: unknown, o?: Opts) => Promise<unknown> };
+		const broker = {};
+		enableOperators(broker, name => `signed:${name}`);
+		mw.created(broker);
 		const call = mw.call(async (_a, _p, o) => seen.push(o?.meta));
 		await call("users.list", {}, { meta: { $repl: true } });
 		await call("users.list", {}, {});
 		await call("users.list", {}, { meta: { $repl: true }, parentCtx: {} });
-		expect(seen).toEqual([{ $repl: true, operator: { name: "ops@host" } }, undefined, { $repl: true }]);
+		expect(seen).toEqual([{ $repl: true, operatorAssertion: "signed:ops@host" }, undefined, { $repl: true }]);
+	});
+
+	it("is not stamped by a broker that cannot sign (no signing key): the call goes as typed", async () => {
+		const seen: Array<Record<string, unknown> | undefined> = [];
+		const mw = OperatorCallMiddleware({ name: "ops@host" }) as unknown as { created: (broker: object) => void; call: (next: (a: string, p: unknown, o?: { meta?: Record<string, unknown> }) => Promise<unknown>) => (a: string, p: unknown, o?: { meta?: Record<string, unknown> }) => Promise<unknown> };
+		mw.created({});
+		await mw.call(async (_a, _p, o) => seen.push(o?.meta))("users.list", {}, { meta: { $repl: true } });
+		expect(seen).toEqual([{ $repl: true }]);
 	});
 });
 

@@ -1,4 +1,4 @@
-import type { RevokedSession } from "../../lib/types";
+import type { RevokedSession } from "../types";
 
 /**
  * Sessions ended before their access tokens expire. The gateway refuses a token whose `sid` is here;

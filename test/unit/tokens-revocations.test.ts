@@ -1,4 +1,4 @@
-import { RevocationSet } from "../../../services/api/revocations";
+import { RevocationSet } from "../../lib/tokens/revocations";
 
 const NOW = 1_700_000_000_000;
 
