@@ -6,13 +6,18 @@
  * page's CSP is checked as it loads; axe runs on every page (no serious or critical violation); each page is
  * saved under test-artifacts/journeys/ (git-ignored).
  *
- * Second factors (TOTP, passkeys) have their own journeys with that work: the routes they call are listed
- * in OTHER_ISSUES_ROUTES, the only 404s allowed here.
+ * The pages are served on http://localhost:<port> (a secure context, RP ID `localhost`) so the passkey
+ * journeys can run their ceremonies with the DevTools virtual authenticator; TOTP codes are computed here
+ * from the key the account page shows, as an authenticator app would.
+ *
+ * Connected apps and provider links come with other issues: their routes are listed in OTHER_ISSUES_ROUTES,
+ * the only 404s allowed here.
  */
 import { AxeBuilder } from "@axe-core/playwright";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { Secret, TOTP } from "otpauth";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startApp, type TestApp } from "../helpers/app";
 import { expectError } from "../helpers/kit";
@@ -30,8 +35,8 @@ jest.setTimeout(120_000);
 const ADMIN_EMAIL = "root@example.com";
 const ADMIN_PASSWORD = "root orchard candle 42";
 const PASSWORD = "violet harbour lantern 19";
-/** Routes the account page calls that other issues add (second factors, connected apps): 404 until then. */
-const OTHER_ISSUES_ROUTES = ["GET /api/v1/auth/mfa 404", "GET /api/v1/users/me/apps 404", "GET /api/v1/auth/oidc/links 404"];
+/** Routes the account page calls that other issues add (connected apps, provider links): 404 until then. */
+const OTHER_ISSUES_ROUTES = ["GET /api/v1/users/me/apps 404", "GET /api/v1/auth/oidc/links 404"];
 /** A page opened while signed out asks for a session with no cookie: refreshToken missing. */
 const SIGNED_OUT_REFRESH = "POST /api/v1/auth/refresh 422";
 
@@ -137,14 +142,42 @@ async function followLink(page: Page, to: string, kind: "verify-email" | "reset-
 	await page.locator("#link-done").waitFor();
 }
 
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+/** The password step on /login (what follows depends on the account's second factors). */
+async function passwordStep(page: Page, email: string, password = PASSWORD): Promise<void> {
 	await page.goto(`${origin}/login`);
 	await page.fill("#login-email", email);
 	await page.fill("#login-password", password);
 	await submit(page, "#login-form");
+}
+
+/** The browser is on /account, signed in as `email`. */
+async function expectOnAccount(page: Page, email: string): Promise<void> {
 	await page.waitForURL(`${origin}/account`);
 	await page.locator("#account").waitFor();
 	await expect(page.locator("#account").textContent()).resolves.toContain(email);
+}
+
+async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+	await passwordStep(page, email, password);
+	await expectOnAccount(page, email);
+}
+
+async function signOut(page: Page): Promise<void> {
+	await submit(page, "#signout-form");
+	await page.waitForURL(`${origin}/login`);
+	await page.locator("#login-form").waitFor();
+}
+
+/** After the password: the second step is shown with these methods' forms. */
+async function expectSecondStep(page: Page, methods: { code: boolean; passkey: boolean; recovery: boolean }): Promise<void> {
+	await page.locator("#mfa-step:not([hidden])").waitFor();
+	const visible = async (selector: string) => page.locator(selector).isVisible();
+	expect({ code: await visible("#mfa-code-form"), passkey: await visible("#mfa-passkey-form"), recovery: await visible("#mfa-recovery") }).toEqual(methods);
+}
+
+/** The code an authenticator app holding `secret` shows `offsetSteps` 30-second steps from now. */
+function totpCode(secret: string, offsetSteps: number): string {
+	return new TOTP({ algorithm: "SHA1", digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
 }
 
 /** A verified account, signed in in its own browser context. */
@@ -162,8 +195,8 @@ describeBrowser("journeys in Chromium", () => {
 	beforeAll(async () => {
 		mkdirSync(SHOTS, { recursive: true });
 		const port = await freePort();
-		origin = `http://127.0.0.1:${port}`;
-		// APP_URL is the backend itself (the default setup): e-mail links open its pages.
+		origin = `http://localhost:${port}`;
+		// APP_URL is the backend itself (the default setup): e-mail links open its pages; the WebAuthn RP ID is its host.
 		app = await startApp({ port, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD }, { APP_URL: origin });
 		browser = await chromium.launch({
 			executablePath: CHROMIUM,
@@ -265,7 +298,8 @@ describeBrowser("journeys in Chromium", () => {
 
 		await tab.page.reload();
 		await tab.page.locator("#account").waitFor();
-		await expect(tab.page.locator("#sessions-table tbody tr").count()).resolves.toBe(2);
+		// The sessions list loads after the page shows the account.
+		await until(() => tab.page.locator("#sessions-table tbody tr").count(), 2);
 		await tab.page.locator("#sessions-table button[data-session]:not([aria-label*='(this device)'])").click();
 		await until(() => tab.page.locator("#sessions-table tbody tr").count(), 1);
 
@@ -325,6 +359,97 @@ describeBrowser("journeys in Chromium", () => {
 		expect([...problems, ...victim.tab.problems]).toEqual([]);
 	});
 
+	it("enrols TOTP on the account page (QR code, key, recovery codes), then signs in with a code and with a recovery code", async () => {
+		const { email, context, tab } = await signedInUser("totp");
+		const { page, problems } = tab;
+		await page.locator("#mfa-panel:not([hidden])").waitFor();
+		await expect(page.locator("#totp-state").textContent()).resolves.toBe("off");
+		await page.fill("#totp-setup-password", PASSWORD);
+		await submit(page, "#totp-setup-form");
+		await page.locator("#totp-enrol:not([hidden])").waitFor();
+		await expect(page.locator("#totp-qr svg").count()).resolves.toBe(1);
+		await expect(page.locator("#totp-setup-form").isVisible()).resolves.toBe(false);
+		const secret = ((await page.locator("#totp-secret").textContent()) ?? "").replace(/\s+/g, "");
+		expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+		await check(page, "account-totp-enrol");
+		// Each code works once (a later step than the last one used): the previous step's code confirms, the
+		// next step's signs in, both within the one step of drift allowed.
+		await page.fill("#totp-confirm-code", totpCode(secret, -1));
+		await submit(page, "#totp-confirm-form");
+		await page.locator("#recovery-codes:not([hidden])").waitFor();
+		const recoveryCodes = await page.locator("#recovery-list code").allTextContents();
+		expect(recoveryCodes).toHaveLength(10);
+		await expect(page.locator("#totp-state").textContent()).resolves.toBe("on");
+		await expect(page.locator("#recovery-left").textContent()).resolves.toBe("10");
+		await check(page, "account-recovery-codes");
+
+		await signOut(page);
+		await passwordStep(page, email);
+		await expectSecondStep(page, { code: true, passkey: false, recovery: true });
+		await check(page, "login-mfa");
+		await page.fill("#mfa-code", totpCode(secret, 1));
+		await submit(page, "#mfa-code-form");
+		await expectOnAccount(page, email);
+
+		await signOut(page);
+		await passwordStep(page, email);
+		await expectSecondStep(page, { code: true, passkey: false, recovery: true });
+		await page.locator("#mfa-recovery summary").click();
+		await page.fill("#mfa-recovery-code", recoveryCodes[0]);
+		await submit(page, "#mfa-recovery-form");
+		await expectOnAccount(page, email);
+		await until(() => page.locator("#recovery-left").textContent(), "9");
+		await context.close();
+		expect(problems).toEqual([]);
+	});
+
+	it("adds, renames and uses a passkey: discoverable sign-in, then as the second step after the password", async () => {
+		const { email, context, tab } = await signedInUser("passkey");
+		const { page, problems } = tab;
+		// The DevTools virtual authenticator stands in for the device's (user verification, resident keys).
+		const cdp = await context.newCDPSession(page);
+		await cdp.send("WebAuthn.enable");
+		const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+			options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
+		});
+		await page.locator("#mfa-panel:not([hidden])").waitFor();
+		await page.fill("#passkey-name", "Work laptop");
+		await submit(page, "#passkey-add-form");
+		await until(() => page.locator("#passkey-add-form [role=status]").textContent(), "Passkey added.");
+		await expect(page.locator("#passkey-list li strong").allTextContents()).resolves.toEqual(["Work laptop"]);
+		// The first second factor comes with recovery codes: the page shows them.
+		await expect(page.locator("#recovery-list code").count()).resolves.toBe(10);
+		await expect(page.locator("#recovery-codes").isVisible()).resolves.toBe(true);
+		const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+		expect(credentials.map(c => ({ resident: c.isResidentCredential, rpId: c.rpId }))).toEqual([{ resident: true, rpId: "localhost" }]);
+
+		const rename = page.locator("#passkey-list form[data-passkey]");
+		await rename.locator("input[name=name]").fill("Laptop");
+		await rename.locator("button[type=submit]").click();
+		await until(() => page.locator("#passkey-list li strong").allTextContents().then(names => names.join()), "Laptop");
+		await check(page, "account-passkeys");
+
+		await signOut(page);
+		await submit(page, "#passkey-form");
+		await expectOnAccount(page, email);
+
+		await signOut(page);
+		await passwordStep(page, email);
+		await expectSecondStep(page, { code: false, passkey: true, recovery: true });
+		await submit(page, "#mfa-passkey-form");
+		await expectOnAccount(page, email);
+		await page.locator("#passkey-list li").waitFor();
+		await expect(page.locator("#passkey-list li .muted").textContent()).resolves.not.toContain("last used —");
+
+		// Removed, the passkey no longer signs in as a second step: the password alone lands on /account.
+		await page.locator("#passkey-list button", { hasText: "Remove" }).click();
+		await until(() => page.locator("#passkey-list li").count(), 0);
+		await signOut(page);
+		await signIn(page, email);
+		await context.close();
+		expect(problems).toEqual([]);
+	});
+
 	it("two tabs loading at once both keep the session (REFRESH_REUSE_INTERVAL)", async () => {
 		const { context, tab } = await signedInUser("tabs");
 		const second = await openTab(context);
@@ -334,7 +459,7 @@ describeBrowser("journeys in Chromium", () => {
 			await Promise.all([second.page.locator("#account").waitFor(), third.page.locator("#account").waitFor()]);
 		}
 		expect([second.page.url(), third.page.url()]).toEqual([`${origin}/account`, `${origin}/account`]);
-		await expect(third.page.locator("#sessions-table tbody tr").count()).resolves.toBe(1);
+		await until(() => third.page.locator("#sessions-table tbody tr").count(), 1);
 		await context.close();
 		expect([...tab.problems, ...second.problems, ...third.problems]).toEqual([]);
 	});

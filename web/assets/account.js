@@ -157,6 +157,8 @@ async function loadMfa() {
 onSubmit($("#totp-setup-form"), async (values, form) => {
 	const { secret, otpauthUrl } = await api("POST", "/auth/mfa/totp/setup", { password: values.password });
 	form.reset();
+	// One key at a time: setting up again would replace the key just scanned.
+	form.hidden = true;
 	$("#totp-qr").replaceChildren(qrSvg(otpauthUrl, "QR code for your authenticator app"));
 	$("#totp-secret").textContent = String(secret).replace(/(.{4})(?=.)/g, "$1 ");
 	reveal($("#totp-enrol"));
@@ -222,9 +224,11 @@ if (!passkeysSupported()) {
 onSubmit($("#passkey-add-form"), async (values, form) => {
 	const options = await api("POST", "/auth/passkeys/register/options");
 	const response = await createPasskey(options);
-	await api("POST", "/auth/passkeys/register/verify", { ...(values.name ? { name: values.name } : {}), response });
+	const added = await api("POST", "/auth/passkeys/register/verify", { ...(values.name ? { name: values.name } : {}), response });
 	form.reset();
 	await loadMfa();
+	// The first second factor comes with recovery codes, shown this once.
+	if (added.recoveryCodes) showRecoveryCodes(added.recoveryCodes);
 	return "Passkey added.";
 });
 
