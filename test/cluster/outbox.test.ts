@@ -12,8 +12,8 @@ import { MailCatcher, type CaughtMail } from "../helpers/mail-catcher";
 import { BackendNode, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
 
 const AUTH = "/api/v1/auth";
-/** How long notifications stays away in run (b): the old hand-over gave up after 8 attempts, 60 s (72 s at most with jitter). */
-const AWAY_MS = 100_000;
+/** How long notifications stays away in run (b): several minutes, well past the old hand-over giving up after 8 attempts, 60 s (72 s at most with jitter). */
+const AWAY_MS = 180_000;
 const SUBJECTS = { "verify-email": "Confirm your e-mail address", "password-reset": "Reset your password" } as const;
 type Kind = keyof typeof SUBJECTS;
 
