@@ -106,11 +106,21 @@ export function openIdRelyingParty(providers: OidcProviderConfig[], options: Rel
 			}
 			const claims = tokens.claims();
 			if (!claims) throw new FederationRefusal("token_rejected", "no ID token");
+			// Many providers put the e-mail in userinfo only (OpenID Connect Core §5.4): asked there, for the same subject.
+			let profile: Record<string, unknown> = claims;
+			if (typeof claims.email !== "string" && config.serverMetadata().userinfo_endpoint) {
+				try {
+					profile = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+				} catch (err) {
+					options.warn(`Sign-in provider ${id}: userinfo failed: ${(err as Error).message}`);
+					throw new FederationRefusal("token_rejected", "userinfo");
+				}
+			}
 			const identity: ProviderIdentity = {
 				subject: claims.sub,
-				email: typeof claims.email === "string" ? claims.email : null,
-				emailVerified: claims.email_verified === true,
-				name: typeof claims.name === "string" ? claims.name : null
+				email: typeof profile.email === "string" ? profile.email : null,
+				emailVerified: profile.email_verified === true,
+				name: typeof profile.name === "string" ? profile.name : null
 			};
 			return identity;
 		}
