@@ -48,7 +48,7 @@ describe("Sign in with another provider (A is the provider, B the relying party)
 		expect(target.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
 		expect(target.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
 		expect(target.searchParams.get("nonce")).toMatch(/^[A-Za-z0-9_-]{43}$/);
-		expect(target.searchParams.get("redirect_uri")).toBe(`${pair.b.url}/api/v1/auth/oidc/${PROVIDER_ID}/callback`);
+		expect(target.searchParams.get("redirect_uri")).toBe(`${pair.b.config.appUrl}/api/v1/auth/oidc/${PROVIDER_ID}/callback`);
 		expect(target.searchParams.get("scope")!.split(" ").sort()).toEqual(["email", "openid", "profile"]);
 		const cookie = res.headers.getSetCookie().find(c => c.startsWith("oidc_flow="))!;
 		expect(cookie).toMatch(/^oidc_flow=[A-Za-z0-9_-]{43}; Path=\/api\/v1\/auth\/oidc; HttpOnly; SameSite=Lax; Max-Age=600$/);
@@ -58,7 +58,7 @@ describe("Sign in with another provider (A is the provider, B the relying party)
 		expectError(await pair.b.request("GET", `${AUTH}/oidc/nobody/start`), 404, "NOT_FOUND");
 		const down = await pair.b.request("GET", `${AUTH}/oidc/down/start`);
 		expectError(down, 503, "SERVICE_UNAVAILABLE");
-		expect(down.body.message).toBe("Down Provider cannot be reached right now; try again in a moment");
+		expect(pair.b.logs.some(line => line.includes("Sign-in provider down: discovery at http://127.0.0.1:9/down failed"))).toBe(true);
 		expect((await pair.b.request("GET", "/api/health/ready")).status).toBe(200);
 	});
 
