@@ -1,0 +1,99 @@
+/**
+ * Sign in with another provider in real headless Chromium: instance B (on localhost) lists instance A (on
+ * 127.0.0.1, another site, so their cookies stay apart) as a provider. On B's /login the user follows
+ * "Continue with <A's name>", signs in and allows access on A's pages, and lands on B's /account as A's user
+ * with the link listed. Each tab fails on a page error, a console error or a 5xx.
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { PROVIDER_NAME, startPair, type Pair } from "../helpers/federation";
+import { registerUser, uniqueEmail } from "../helpers/kit";
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const available = existsSync(CHROMIUM);
+if (!available) {
+	if (process.env.CI === "true") throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
+	console.warn(`Skipping the federation browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
+}
+const describeBrowser = available ? describe : describe.skip;
+
+describeBrowser("Sign in with another provider, in Chromium", () => {
+	let pair: Pair;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		pair = await startPair();
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await pair?.stop();
+	});
+
+	function watch(page: Page): string[] {
+		const problems: string[] = [];
+		page.on("pageerror", err => problems.push(`page error: ${err.message}`));
+		page.on("console", msg => {
+			if (msg.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) problems.push(`console: ${msg.text()}`);
+		});
+		page.on("response", res => {
+			if (res.status() >= 500) problems.push(`${res.request().method()} ${res.url()} ${res.status()}`);
+		});
+		return problems;
+	}
+
+	it("on B's login page, 'Continue with A' signs in at A and lands on B's account page as A's user, the link listed", async () => {
+		const email = uniqueEmail("chromium");
+		const password = "amber meadow compass 73";
+		await registerUser(pair.a, { email, password, displayName: "Ada from A" });
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		const problems = watch(page);
+		const b = pair.b.config.appUrl;
+
+		await page.goto(`${b}/login`);
+		await page.getByRole("link", { name: `Continue with ${PROVIDER_NAME}` }).click();
+		// A's sign-in page (its interaction), then its consent.
+		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
+		await page.getByLabel("E-mail address").fill(email);
+		await page.getByLabel("Password").fill(password);
+		await page.getByRole("button", { name: "Sign in" }).click();
+		await page.getByRole("button", { name: "Allow" }).click();
+
+		await page.waitForURL(`${b}/account`);
+		await page.locator("#me-email").filter({ hasText: email }).waitFor();
+		await page.locator("#provider-list li").filter({ hasText: PROVIDER_NAME }).waitFor();
+		expect(await page.locator("#provider-list li").count()).toBe(1);
+		expect(await page.locator("#provider-list").textContent()).toContain(email);
+		// The session is the browser's: a reload keeps it (the refresh-token cookie, httpOnly).
+		await page.reload();
+		await page.locator("#me-email").filter({ hasText: email }).waitFor();
+		const cookies = (await context.cookies()).filter(c => c.domain === "localhost");
+		expect(cookies.find(c => c.name === "refresh_token")).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/api/v1/auth" });
+		expect(cookies.find(c => c.name === "oidc_flow")).toBeUndefined();
+		expect(problems).toEqual([]);
+		await context.close();
+	});
+
+	it("a refusal lands on B's login page with a readable message", async () => {
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		const problems = watch(page);
+		const b = pair.b.config.appUrl;
+		await page.goto(`${b}/login`);
+		await page.getByRole("link", { name: `Continue with ${PROVIDER_NAME}` }).click();
+		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
+		// The flow cookie is lost (another browser, or it expired): B refuses the callback.
+		await context.clearCookies({ name: "oidc_flow" });
+		const email = uniqueEmail("refused");
+		await registerUser(pair.a, { email, password: "amber meadow compass 74" });
+		await page.getByLabel("E-mail address").fill(email);
+		await page.getByLabel("Password").fill("amber meadow compass 74");
+		await page.getByRole("button", { name: "Sign in" }).click();
+		await page.getByRole("button", { name: "Allow" }).click();
+		await page.waitForURL(`${b}/login?error=flow_missing`);
+		await page.locator("#flow-error").filter({ hasText: "started in another browser or has expired" }).waitFor();
+		expect(problems).toEqual([]);
+		await context.close();
+	});
+});
