@@ -17,7 +17,7 @@ const PROVIDER_ID = { type: "string", min: 1, max: 64 } as const;
 const QUERY_VALUE = { type: "string", max: 4000, optional: true } as const;
 
 /** The open routes among these, limited per client IP like the other open auth routes. */
-export const FEDERATION_IP_LIMITED = ["oidcStart", "oidcCallback", "oidcConfirmLink"];
+export const FEDERATION_IP_LIMITED = ["oidcProviders", "oidcStart", "oidcCallback", "oidcConfirmLink"];
 
 export const FEDERATION_ACTIONS: ServiceSchema<object, Record<string, never>, object, FederationHost>["actions"] = {
 	oidcProviders: {
