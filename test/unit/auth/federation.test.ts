@@ -4,6 +4,7 @@ import { confirmLink, finishFlow, FLOW_TTL_MS, sameOriginPath, startFlow, startL
 import { listLinks, removeLink } from "../../../services/auth/federation/links";
 import { FederationRefusal, type ProviderIdentity, type RelyingParty } from "../../../services/auth/federation/ports";
 import { setPassword } from "../../../services/auth/password/credentials";
+import { purgeUser } from "../../../services/auth/flows/sessions";
 import { totpCode } from "../../../services/auth/mfa/totp";
 import { apiError } from "../../../lib/errors";
 import type { AuthUser, MfaChallengeResponse, TokenResponse } from "../../../lib/types";
@@ -224,6 +225,20 @@ describe("linking while signed in", () => {
 		const me = t.users.add({ email: "me@example.com" });
 		expect(await roundTrip({ userId: me.id })).toEqual({ location: "/account?error=identity_linked" });
 		expect(await listLinks(t.kit, rp, caller(me.id))).toEqual([]);
+	});
+});
+
+describe("deleting the account", () => {
+	it("removes its links and any flow or confirmation in progress; the identity may then make a new account", async () => {
+		await roundTrip();
+		const user = (await t.users.findByEmail("grace@example.com"))!;
+		await startLinking(t.kit, rp, caller(user.id), { id: "corp" });
+		await purgeUser(t.kit, { userId: user.id });
+		await t.users.discard(user.id);
+		expect(await t.kit.stores.oidcLinks.count({})).toBe(0);
+		expect(await t.kit.stores.oidcFlows.count({ userId: user.id })).toBe(0);
+		expect((await roundTrip()).refreshToken).toEqual(expect.any(String));
+		expect((await t.users.findByEmail("grace@example.com"))!.id).not.toBe(user.id);
 	});
 });
 
