@@ -6,7 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { PROVIDER_NAME, startPair, type Pair } from "../helpers/federation";
+import { Secret, TOTP } from "otpauth";
+import { PROVIDER_ID, PROVIDER_NAME, linkThroughA, startPair, type Pair } from "../helpers/federation";
 import { registerUser, uniqueEmail } from "../helpers/kit";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
@@ -71,6 +72,44 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		const cookies = (await context.cookies()).filter(c => c.domain === "localhost");
 		expect(cookies.find(c => c.name === "refresh_token")).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/api/v1/auth" });
 		expect(cookies.find(c => c.name === "oidc_flow")).toBeUndefined();
+		expect(problems).toEqual([]);
+		await context.close();
+	});
+
+	it("an account with a second factor on B gets the hosted second step, and its code finishes the sign-in", async () => {
+		const email = uniqueEmail("chromium-mfa");
+		const password = "amber meadow compass 75";
+		const onA = await registerUser(pair.a, { email, password });
+		const onB = await registerUser(pair.b, { email, login: true });
+		const setup = await pair.b.request("POST", "/api/v1/auth/mfa/totp/setup", { body: { password: onB.password }, token: onB.accessToken });
+		const totp = new TOTP({ secret: Secret.fromBase32(setup.body.secret), algorithm: "SHA1", digits: 6, period: 30 });
+		expect((await pair.b.request("POST", "/api/v1/auth/mfa/totp/confirm", { body: { code: totp.generate({ timestamp: pair.b.clock.now() }) }, token: onB.accessToken })).status).toBe(200);
+		expect(await linkThroughA(pair, onB.accessToken, onA)).toBe(`/account?linked=${PROVIDER_ID}`);
+
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		const problems = watch(page);
+		const b = pair.b.config.appUrl;
+		await page.goto(`${b}/login`);
+		await page.getByRole("link", { name: `Continue with ${PROVIDER_NAME}` }).click();
+		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
+		await page.getByLabel("E-mail address").fill(email);
+		await page.getByLabel("Password").fill(password);
+		await page.getByRole("button", { name: "Sign in" }).click();
+		// A may ask for consent again (a new session there); then back to B's second step.
+		const allow = page.getByRole("button", { name: "Allow" });
+		const step = page.locator("#mfa-step");
+		await Promise.race([allow.waitFor(), step.waitFor()]);
+		if (await allow.isVisible()) await allow.click();
+		await step.waitFor();
+		// The mfaToken left the address bar at once.
+		expect(new URL(page.url()).hash).toBe("");
+		expect((await context.cookies()).find(c => c.name === "refresh_token" && c.domain === "localhost")).toBeUndefined();
+		pair.b.clock.advance(30_000);
+		await page.getByLabel("Code from your authenticator app").fill(totp.generate({ timestamp: pair.b.clock.now() }));
+		await page.getByRole("button", { name: "Verify code" }).click();
+		await page.waitForURL(`${b}/account`);
+		await page.locator("#me-email").filter({ hasText: email }).waitFor();
 		expect(problems).toEqual([]);
 		await context.close();
 	});

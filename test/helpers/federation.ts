@@ -201,3 +201,12 @@ export class FakeProvider {
 		json(404, { error: "not_found" });
 	}
 }
+
+/** Links A's account to a signed-in account on B (POST /link, A's pages, B's callback). */
+export async function linkThroughA(pair: Pair, accessToken: string, onA: { email: string; password: string }): Promise<string> {
+	const res = await pair.b.request("POST", `/api/v1/auth/oidc/${PROVIDER_ID}/link`, { token: accessToken });
+	if (res.status !== 200) throw new Error(`link: ${res.status} ${res.text}`);
+	const jar = new BrowserOnB(pair.b);
+	jar.setCookie("oidc_flow", /oidc_flow=([^;]+)/.exec(res.headers.getSetCookie().join("\n"))![1]);
+	return jar.redirect(await signInAtA(pair.a, res.body.location, onA.email, onA.password));
+}

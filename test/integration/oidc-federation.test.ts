@@ -4,8 +4,8 @@
  * instance; the ID-token checks against bad tokens use the outside-provider double (test/helpers/federation.ts).
  */
 import { Secret, TOTP } from "otpauth";
-import { expectError, expectNoInternals, login, registerUser, uniqueEmail, type Account } from "../helpers/kit";
-import { BrowserOnB, FakeProvider, PROVIDER_ID, PROVIDER_NAME, sessionTokens, signInAtA, signInThroughA, startPair, type Pair } from "../helpers/federation";
+import { expectError, expectNoInternals, login, registerUser, Secrets, uniqueEmail } from "../helpers/kit";
+import { BrowserOnB, FakeProvider, linkThroughA, PROVIDER_ID, PROVIDER_NAME, sessionTokens, signInAtA, signInThroughA, startPair, type Pair } from "../helpers/federation";
 
 const AUTH = "/api/v1/auth";
 
@@ -154,7 +154,7 @@ describe("Sign in with another provider (A is the provider, B the relying party)
 		const setup = await pair.b.request("POST", `${AUTH}/mfa/totp/setup`, { body: { password: acc.password }, token: acc.accessToken });
 		const totp = new TOTP({ secret: Secret.fromBase32(setup.body.secret), algorithm: "SHA1", digits: 6, period: 30 });
 		expect((await pair.b.request("POST", `${AUTH}/mfa/totp/confirm`, { body: { code: totp.generate({ timestamp: pair.b.clock.now() }) }, token: acc.accessToken })).status).toBe(200);
-		await linkSignedIn(acc.accessToken, onA);
+		expect(await linkThroughA(pair, acc.accessToken, onA)).toBe(`/account?linked=${PROVIDER_ID}`);
 
 		const onB = new BrowserOnB(pair.b);
 		const landing = await signInThroughA(pair, onB, onA.email, onA.password);
@@ -235,6 +235,20 @@ describe("Sign in with another provider (A is the provider, B the relying party)
 			expect(await throughFake(`${AUTH}/oidc/fake/start?next=${encodeURIComponent("https://evil.example.test/")}`)).toBe("/account");
 		});
 
+		it("no flow cookie, session cookie, state or code appears in either instance's logs", async () => {
+			const a = await accountOnA();
+			const onB = new BrowserOnB(pair.b);
+			const secrets = new Secrets();
+			const authorizationUrl = await onB.redirect(`${AUTH}/oidc/${PROVIDER_ID}/start`);
+			secrets.add(onB.cookie("oidc_flow"), new URL(authorizationUrl).searchParams.get("state"), new URL(authorizationUrl).searchParams.get("nonce"));
+			const callback = new URL(await signInAtA(pair.a, authorizationUrl, a.email, a.password));
+			secrets.add(callback.searchParams.get("code"), a.password);
+			expect(await onB.redirect(callback.pathname + callback.search)).toBe("/account");
+			secrets.add(onB.sessionCookie);
+			expect(secrets.size).toBe(6);
+			expect(secrets.leaks([...pair.a.logs, ...pair.b.logs])).toEqual([]);
+		});
+
 		it("the refusals are shown on the hosted login page", async () => {
 			const page = await fetch(`${pair.b.url}/login?error=token_rejected`);
 			expect(page.status).toBe(200);
@@ -249,13 +263,6 @@ describe("Sign in with another provider (A is the provider, B the relying party)
 		const back = await fetch(authorizationUrl, { redirect: "manual" });
 		const callback = new URL(back.headers.get("location")!);
 		return onB.redirect(callback.pathname + callback.search);
-	}
-
-	async function linkSignedIn(accessToken: string, onA: Account): Promise<void> {
-		const res = await pair.b.request("POST", `${AUTH}/oidc/${PROVIDER_ID}/link`, { token: accessToken });
-		const jar = new BrowserOnB(pair.b);
-		jar.setCookie("oidc_flow", /oidc_flow=([^;]+)/.exec(res.headers.getSetCookie().join("\n"))![1]);
-		expect(await jar.redirect(await signInAtA(pair.a, res.body.location, onA.email, onA.password))).toBe(`/account?linked=${PROVIDER_ID}`);
 	}
 
 	async function auditTypes(userId: string): Promise<string[]> {
