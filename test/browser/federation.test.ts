@@ -114,6 +114,35 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		await context.close();
 	});
 
+	it("a signed-in user links A on B's account page ('Link <name>'), and the link is listed", async () => {
+		const email = uniqueEmail("chromium-link");
+		const password = "amber meadow compass 76";
+		const onA = await registerUser(pair.a, { email: uniqueEmail("at-a"), password });
+		await registerUser(pair.b, { email, password });
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		const problems = watch(page);
+		const b = pair.b.config.appUrl;
+		await page.goto(`${b}/login`);
+		await page.locator("#login-email").fill(email);
+		await page.locator("#login-password").fill(password);
+		await page.locator("#login-form button[type=submit]").click();
+		await page.waitForURL(`${b}/account`);
+		await page.getByRole("button", { name: `Link ${PROVIDER_NAME}` }).click();
+		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
+		await page.getByLabel("E-mail address").fill(onA.email);
+		await page.getByLabel("Password").fill(password);
+		await page.getByRole("button", { name: "Sign in" }).click();
+		await page.getByRole("button", { name: "Allow" }).click();
+		await page.waitForURL(`${b}/account?linked=${PROVIDER_ID}`);
+		await page.locator("#providers-status").filter({ hasText: "The provider is linked" }).waitFor();
+		await page.locator("#provider-list li").filter({ hasText: onA.email }).waitFor();
+		// Still the same account on B.
+		await page.locator("#me-email").filter({ hasText: email }).waitFor();
+		expect(problems).toEqual([]);
+		await context.close();
+	});
+
 	it("a refusal lands on B's login page with a readable message", async () => {
 		const context = await browser.newContext();
 		const page = await context.newPage();
