@@ -65,6 +65,8 @@ export const VARIABLES = {
 	AUTH_RATE_LIMIT_PER_MINUTE: { services: AUTH },
 	TRUST_PROXY: { services: API },
 	OIDC_ISSUER: { services: API },
+	// Sign in with another provider: auth runs the flows, the gateway's pages list the providers.
+	OIDC_PROVIDERS: { services: ["api", "auth"] },
 	CORS_ORIGINS: { services: API },
 	HOSTED_PAGES: { services: API },
 	ADMIN_EMAIL: { services: AUTH },
@@ -133,6 +135,8 @@ export interface Config {
 	trustProxy: boolean;
 	/** The OpenID Provider's issuer (CONTRACT §6); the gateway serves it under this URL's path. */
 	oidcIssuer: string;
+	/** Other OpenID providers users may sign in with (OIDC_PROVIDERS; services/auth/federation). */
+	oidcProviders: OidcProviderConfig[];
 	/** Browser origins allowed to call the API (CORS); unset = none, `*` = any. */
 	corsOrigins?: string[];
 	/** The gateway serves the hosted pages (web/) at the root of PORT, and /api/docs. */
@@ -153,6 +157,20 @@ export interface Config {
 	mfaRequiredRoles: Role[];
 	/** Collector URL for zipkin (`http://zipkin:9411`) or jaeger (`http://jaeger:14268/api/traces`). */
 	tracingEndpoint?: string;
+}
+
+/** One entry of OIDC_PROVIDERS: an OpenID Connect issuer this backend is a client of. */
+export interface OidcProviderConfig {
+	/** In the routes (/api/v1/auth/oidc/:id/…) and the links' records: lower-case letters, digits, `-`. */
+	id: string;
+	/** Shown on the sign-in page ("Continue with …") and in e-mails. */
+	name: string;
+	issuer: string;
+	clientId: string;
+	/** Absent: a public client (PKCE only). */
+	clientSecret?: string;
+	/** Asked for at the provider; always includes `openid` and `email`. */
+	scopes: string[];
 }
 
 /** The WebAuthn relying party (CONTRACT §4): passkeys are bound to the RP ID and accepted from these origins only. */
@@ -338,6 +356,68 @@ function mfaRequiredRoles(env: Env): Role[] {
 	return [...new Set(names)] as Role[];
 }
 
+const PROVIDER_ID = /^[a-z0-9-]{1,32}$/;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const PROVIDER_KEYS = new Set(["id", "name", "issuer", "clientId", "clientSecret", "scopes"]);
+
+/**
+ * OIDC_PROVIDERS: a JSON array of `{id, name, issuer, clientId, clientSecret?, scopes?}`. A plain-http issuer
+ * is accepted outside production, and on the loopback interface in production too.
+ */
+export function parseOidcProviders(raw: string | undefined, production: boolean): OidcProviderConfig[] {
+	if (raw === undefined) return [];
+	let list: unknown;
+	try {
+		list = JSON.parse(raw);
+	} catch {
+		throw new ConfigError("OIDC_PROVIDERS is not valid JSON: give an array of {id, name, issuer, clientId, clientSecret, scopes?}");
+	}
+	if (!Array.isArray(list)) throw new ConfigError("OIDC_PROVIDERS must be a JSON array of {id, name, issuer, clientId, clientSecret, scopes?}");
+	const seen = new Set<string>();
+	return list.map((entry: unknown, index) => {
+		const at = `OIDC_PROVIDERS[${index}]`;
+		if (!entry || typeof entry !== "object" || Array.isArray(entry)) throw new ConfigError(`${at} must be an object {id, name, issuer, clientId, clientSecret, scopes?}`);
+		const e = entry as Record<string, unknown>;
+		const unknown = Object.keys(e).filter(key => !PROVIDER_KEYS.has(key));
+		if (unknown.length) throw new ConfigError(`${at} has unknown keys: ${unknown.join(", ")}`);
+		const str = (key: string, optional = false): string | undefined => {
+			const value = e[key];
+			if (value === undefined && optional) return undefined;
+			if (typeof value !== "string" || value.trim() === "") throw new ConfigError(`${at}.${key} must be a non-empty string`);
+			return value.trim();
+		};
+		const id = str("id")!;
+		if (!PROVIDER_ID.test(id)) throw new ConfigError(`${at}.id must be 1 to 32 lower-case letters, digits or "-", got "${id}"`);
+		if (seen.has(id)) throw new ConfigError(`OIDC_PROVIDERS lists the id "${id}" twice`);
+		seen.add(id);
+		const issuer = str("issuer")!.replace(/\/+$/, "");
+		let parsed: URL;
+		try {
+			parsed = new URL(issuer);
+		} catch {
+			throw new ConfigError(`${at}.issuer is not a URL: "${issuer}"`);
+		}
+		if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError(`${at}.issuer must be an https URL, got "${issuer}"`);
+		if (parsed.protocol === "http:" && production && !LOCAL_HOSTS.has(parsed.hostname)) {
+			throw new ConfigError(`${at}.issuer must be https in production (plain http only on localhost), got "${issuer}"`);
+		}
+		if (parsed.search || parsed.hash) throw new ConfigError(`${at}.issuer must have no query or fragment`);
+		const scopes = e.scopes === undefined ? ["openid", "email", "profile"] : e.scopes;
+		if (!Array.isArray(scopes) || !scopes.every(s => typeof s === "string" && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+			throw new ConfigError(`${at}.scopes must be an array of scope names`);
+		}
+		const secret = str("clientSecret", true);
+		return {
+			id,
+			name: str("name")!,
+			issuer,
+			clientId: str("clientId")!,
+			...(secret ? { clientSecret: secret } : {}),
+			scopes: [...new Set(["openid", "email", ...(scopes as string[])])]
+		};
+	});
+}
+
 /** Reads CONTRACT §1 from the environment. Throws ConfigError on a value the node must not run with. */
 export function loadConfig(env: Env = process.env): Config {
 	const production = env.NODE_ENV === "production";
@@ -382,6 +462,7 @@ export function loadConfig(env: Env = process.env): Config {
 		authRateLimitPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
 		trustProxy: flag(env, "TRUST_PROXY", false),
 		oidcIssuer: (url(env, "OIDC_ISSUER", ["http:", "https:"]) ?? `${appUrl}/oidc`).replace(/\/+$/, ""),
+		oidcProviders: parseOidcProviders(text(env, "OIDC_PROVIDERS"), production),
 		corsOrigins: corsOrigins(env),
 		hostedPages: flag(env, "HOSTED_PAGES", true),
 		adminEmail,

@@ -9,7 +9,7 @@ export const USER_STATUSES = ["active", "disabled"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** E-mails that carry a one-time link. */
-export const LINK_KINDS = ["verify-email", "password-reset", "email-change", "magic-link"] as const;
+export const LINK_KINDS = ["verify-email", "password-reset", "email-change", "magic-link", "oidc-link"] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** What a spent token was: a refresh token, or the token of a one-time link. */
@@ -33,7 +33,10 @@ export const EMAIL_TEMPLATES = [
 	"recovery-codes-renewed",
 	"mfa-passkey-added",
 	"mfa-passkey-removed",
-	"magic-link"
+	"magic-link",
+	// Sign in with another provider (services/auth/federation): confirm a link by e-mail; a link was added.
+	"oidc-link",
+	"oidc-linked"
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -49,11 +52,12 @@ export const MFA_METHODS = ["totp", "recovery", "passkey"] as const;
 export type MfaMethod = (typeof MFA_METHODS)[number];
 
 /** What a user showed to sign in; services/auth/mfa/amr.ts turns them into `amr` claims. */
-export const AUTH_FACTORS = ["password", "totp", "recovery-code", "passkey", "magic-link"] as const;
+export const AUTH_FACTORS = ["password", "totp", "recovery-code", "passkey", "magic-link", "provider"] as const;
 export type AuthFactor = (typeof AUTH_FACTORS)[number];
 
 /** Authentication method references (RFC 8176) the access tokens carry. */
-export const AMR_VALUES = ["pwd", "otp", "hwk", "mfa"] as const;
+/** `fed`: signed in at another OpenID provider (services/auth/mfa/amr.ts). */
+export const AMR_VALUES = ["pwd", "otp", "hwk", "mfa", "fed"] as const;
 export type Amr = (typeof AMR_VALUES)[number];
 
 /** The two WebAuthn ceremonies a stored challenge belongs to. */

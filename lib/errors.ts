@@ -12,6 +12,8 @@ export const ERROR_TYPES = {
 	NOT_FOUND: { code: 404, name: "NotFoundError", message: "Not found" },
 	EMAIL_TAKEN: { code: 409, name: "EmailTakenError", message: "An account with this e-mail address already exists" },
 	LAST_ADMIN: { code: 409, name: "LastAdminError", message: "The last active admin cannot be removed" },
+	IDENTITY_LINKED: { code: 409, name: "IdentityLinkedError", message: "This account at the provider is already linked to another account" },
+	LAST_SIGN_IN_METHOD: { code: 409, name: "LastSignInMethodError", message: "This is the account's last way to sign in: set a password or add a passkey first" },
 	METHOD_NOT_ALLOWED: { code: 405, name: "MethodNotAllowedError", message: "This method is not allowed on this path; see the Allow header" },
 	PAYLOAD_TOO_LARGE: { code: 413, name: "PayloadTooLargeError", message: "The request body is too large" },
 	UNSUPPORTED_MEDIA_TYPE: { code: 415, name: "UnsupportedMediaTypeError", message: "The request body must be JSON (Content-Type: application/json)" },

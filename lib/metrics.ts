@@ -37,6 +37,13 @@ export const METRICS = {
 		labelNames: ["method", "stage", "result"],
 		initial: { method: ["totp", "recovery"], stage: ["login", "step_up", "enrolment"], result: ["passed", "failed"] }
 	},
+	oidcLogins: {
+		name: "userbackend_oidc_provider_logins_total",
+		description: "Sign-ins through another OpenID provider (OIDC_PROVIDERS), by provider id and result",
+		labelNames: ["provider", "result"],
+		// The providers come from the configuration: their series appear with the first sign-in.
+		initial: { provider: [], result: [] }
+	},
 	outbox: {
 		name: "userbackend_outbox_total",
 		description: "Outbox messages relayed to notifications, by result",

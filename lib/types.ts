@@ -58,6 +58,8 @@ export interface AppMeta {
 	authFailure?: AuthFailure;
 	clientIp?: string;
 	userAgent?: string;
+	/** The browser's cookie binding a sign-in at another provider to it (services/api/flow-cookie.ts), on the callback only. */
+	oidcFlowCookie?: string;
 	$statusCode?: number;
 	$location?: string;
 	$responseHeaders?: Record<string, string>;
@@ -111,7 +113,7 @@ export interface RevokedSession {
 }
 
 /** How long a one-time link works (CONTRACT §2: verification 24 h, reset 30 min). */
-export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000, "magic-link": 15 * 60_000 };
+export const LINK_TTL_MS: Record<LinkKind, number> = { "verify-email": 24 * 3600_000, "password-reset": 30 * 60_000, "email-change": 24 * 3600_000, "magic-link": 15 * 60_000, "oidc-link": 15 * 60_000 };
 
 export interface EmailRequest {
 	to: string;

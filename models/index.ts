@@ -349,3 +349,46 @@ export const OidcClientModel = model(
 		{ collection: "oidc_clients", versionKey: false }
 	)
 );
+
+/**
+ * Sign in with another provider (services/auth/federation): flows waiting for the provider's answer (by the
+ * hash of their `state`, bound to the browser by the hash of a cookie) and links waiting for their owner's
+ * confirmation by e-mail (one per account). Both short-lived.
+ */
+export const OidcFlowModel = model(
+	"OidcFlow",
+	new Schema(
+		{
+			_id: id,
+			kind: { type: String, required: true, enum: ["authorize", "confirm-link"] },
+			provider: { type: String, required: true },
+			userId: { type: String, default: null, index: true },
+			cookieHash: { type: String, default: null },
+			nonce: { type: String, default: null },
+			codeVerifier: { type: String, default: null },
+			next: { type: String, default: null },
+			subject: { type: String, default: null },
+			email: { type: String, default: null },
+			createdAt: { type: Date, required: true },
+			expiresAt: { type: Date, required: true, expires: 0 }
+		},
+		{ collection: "oidc_flows", versionKey: false }
+	)
+);
+
+/** An account's identities at other providers: one per provider and subject (`identity` is unique). */
+export const OidcLinkModel = model(
+	"OidcLink",
+	new Schema(
+		{
+			_id: id,
+			identity: { type: String, required: true, unique: true }, // "<provider> <subject>"
+			userId: { type: String, required: true, index: true },
+			provider: { type: String, required: true },
+			subject: { type: String, required: true },
+			email: { type: String, default: null },
+			createdAt: { type: Date, required: true }
+		},
+		{ collection: "oidc_links", versionKey: false }
+	)
+);

@@ -36,6 +36,7 @@ export const PAGES: Record<string, PageSpec> = {
 	"/reset-password": { name: "reset-password", script: "links", title: "Choose a new password" },
 	"/confirm-email": { name: "confirm-email", script: "links", title: "Confirm your new e-mail address" },
 	"/magic-link": { name: "magic-link", script: "magic-link", title: "Sign in with your link" },
+	"/oidc-link": { name: "oidc-link", script: "oidc-link", title: "Link a sign-in provider" },
 	"/account": { name: "account", script: "account", title: "Your account", signedIn: true },
 	"/admin": { name: "admin", script: "admin", title: "Administration", signedIn: true }
 };

@@ -10,6 +10,7 @@ import { authenticate, bearerToken } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { checkReadiness, type Readiness } from "./readiness";
 import { toHttpError } from "./http-error";
+import { answerFlow, flowCookies, takeFlowCookie } from "./flow-cookie";
 import { mountOidc, type OidcMount } from "./oidc/mount";
 import { servedDocument } from "./openapi";
 import { corsSettings } from "./cors";
@@ -48,6 +49,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 	const { clock, identity } = deps;
 	const routeOf = new Map(ROUTES.map(route => [route.action, route]));
 	const cookies = sessionCookies(config);
+	const flows = flowCookies(config);
 	const routes = ROUTE_GROUPS.map(group => ({
 		path: group.prefix,
 		mappingPolicy: "restrict",
@@ -64,6 +66,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			if (route && ctx.meta.$statusCode === undefined) ctx.meta.$statusCode = route.status;
 			if (route?.location && ctx.meta.$location === undefined) ctx.meta.$location = route.location;
+			if (route?.flowCookie) return answerFlow(route, res, ctx.meta, data, flows, cookies);
 			return giveSessionCookie(cookies, req, res, data, route?.sessionCookie === true);
 		},
 		onBeforeCall(this: GatewayThis, ctx: Ctx, _route: unknown, req: GatewayRequest) {
@@ -72,6 +75,7 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			checkBodyRequest(req);
 			const route = req.$alias?.action ? routeOf.get(req.$alias.action) : undefined;
 			takeSessionCookie(cookies, req, route?.sessionCookie === true);
+			takeFlowCookie(route, req, ctx.meta);
 		}
 	}));
 
@@ -178,7 +182,8 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 			this.oidc = mountOidc(config, this.broker, () => [...identity.keys.values()]);
 			if (config.hostedPages) {
 				const webDir = findWebDir();
-				this.pages = [createWebHandler({ webDir, appName: config.appName }), createDocsHandler({ webDir })];
+				const providers = config.oidcProviders.map(({ id, name }) => ({ id, name }));
+				this.pages = [createWebHandler({ webDir, appName: config.appName, providers }), createDocsHandler({ webDir })];
 			}
 		}
 	};

@@ -111,6 +111,9 @@ function errorResponse(status: number, types: ErrorType[], action: ActionInfo): 
 }
 
 function successResponse(route: Route): JsonSchema {
+	if (route.status === 302) {
+		return { description: "Redirect (a browser navigation): see Location", headers: { Location: { description: "Where the browser goes next", schema: { type: "string" } } } };
+	}
 	const description = route.status === 202 ? "Accepted" : route.status === 201 ? "Created" : "Success";
 	if (!route.response) return { description };
 	const example = route.examples?.response === undefined ? {} : { example: route.examples.response };

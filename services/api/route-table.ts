@@ -84,6 +84,14 @@ export const ROUTE_GROUPS: RouteGroup[] = [
 				response: "LoginResponse",
 				errors: [BAD_LINK, "ACCOUNT_DISABLED", MAGIC_LINK_OFF]
 			},
+			// Sign in with another provider (README): the browser's steps redirect; the account page lists and removes links.
+			{ method: "GET", path: "/oidc/providers", action: "auth.oidcProviders", tag: "auth", status: 200, response: "OidcProviderList" },
+			{ method: "GET", path: "/oidc/links", action: "auth.oidcLinks", tag: "auth", status: 200, response: "OidcLinkList" },
+			{ method: "POST", path: "/oidc/links/confirm", action: "auth.oidcConfirmLink", tag: "auth", status: 200, response: "LoginResponse", errors: [BAD_LINK, "ACCOUNT_DISABLED", "IDENTITY_LINKED"] },
+			{ method: "DELETE", path: "/oidc/links/:id", action: "auth.oidcUnlink", tag: "auth", status: 204, errors: ["NOT_FOUND", "LAST_SIGN_IN_METHOD"] },
+			{ method: "GET", path: "/oidc/:id/start", action: "auth.oidcStart", tag: "auth", status: 302, errors: ["NOT_FOUND"], flowCookie: "set" },
+			{ method: "GET", path: "/oidc/:id/callback", action: "auth.oidcCallback", tag: "auth", status: 302, errors: ["NOT_FOUND"], flowCookie: "take" },
+			{ method: "POST", path: "/oidc/:id/link", action: "auth.oidcLink", tag: "auth", status: 200, response: "OidcRedirect", errors: ["NOT_FOUND"], flowCookie: "set" },
 			{ method: "POST", path: "/throttles/clear", action: "auth.clearThrottle", tag: "admin", status: 204 },
 			{ method: "POST", path: "/passkeys/register/options", action: "auth.passkeyRegisterOptions", tag: "passkeys", status: 200, response: "PasskeyCreationOptions", errors: ["NOT_FOUND"] },
 			{

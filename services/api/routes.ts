@@ -23,7 +23,8 @@ export interface RouteSpec {
 	action: string;
 	tag: string;
 	/** Success status. */
-	status: 200 | 201 | 202 | 204;
+	/** Success status; 302: a browser navigation, answered with `Location` and no body. */
+	status: 200 | 201 | 202 | 204 | 302;
 	/** `Location` header of a 201. */
 	location?: string;
 	/** Name of a response schema in the OpenAPI components (none for 202/204). */
@@ -38,6 +39,11 @@ export interface RouteSpec {
 	 * Origin only (CONTRACT §5; services/api/session-cookie.ts).
 	 */
 	sessionCookie?: true;
+	/**
+	 * A step of "sign in with another provider" (services/api/flow-cookie.ts): `set` sets the flow cookie the
+	 * action hands out; `take` reads it into the call and clears it (and may set the browser session).
+	 */
+	flowCookie?: "set" | "take";
 }
 
 export { API_PREFIX, ROUTE_GROUPS } from "./route-table";

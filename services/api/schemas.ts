@@ -220,6 +220,25 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 			properties: { clientId: { type: "string" }, name: { type: "string" }, scopes: { type: "array", items: { type: "string" } }, grantedAt: iso }
 		}
 	},
+	OidcProviderList: {
+		type: "array",
+		items: { type: "object", required: ["id", "name"], additionalProperties: false, properties: { id: { type: "string" }, name: { type: "string" } } }
+	},
+	OidcLinkList: {
+		type: "array",
+		items: {
+			type: "object",
+			required: ["id", "provider", "name", "email", "createdAt"],
+			additionalProperties: false,
+			properties: { id: { type: "string" }, provider: { type: "string" }, name: { type: "string" }, email: { type: ["string", "null"] }, createdAt: iso }
+		}
+	},
+	OidcRedirect: {
+		type: "object",
+		required: ["location"],
+		additionalProperties: false,
+		properties: { location: { type: "string", format: "uri", description: "The provider's authorization URL: navigate the browser there" } }
+	},
 	Health: { type: "object", required: ["status"], properties: { status: { enum: ["ok", "unavailable"] }, checks: { type: "object" } } },
 	Jwks: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },
 	Error: {

@@ -21,11 +21,16 @@ export function wantsCookieSession(req: IncomingMessage): boolean {
 
 /** The session cookie's value, if the request carries one. */
 export function sessionCookieOf(req: IncomingMessage): string | undefined {
+	return cookieOf(req, SESSION_COOKIE);
+}
+
+/** A cookie's value, if the request carries it. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
 	const header = req.headers.cookie;
 	if (!header) return undefined;
 	for (const part of header.split(";")) {
 		const eq = part.indexOf("=");
-		if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+		if (eq > 0 && part.slice(0, eq).trim() === name) {
 			const value = part.slice(eq + 1).trim();
 			return value ? value : undefined;
 		}

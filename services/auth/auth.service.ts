@@ -9,6 +9,8 @@ import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { metricsMixin, type MetricsMixinMethods } from "../../mixins/metrics.mixin";
 import { AUDIT_ACTIONS } from "./audit/audit.actions";
 import { OIDC_ACTIONS } from "./oidc/oidc.actions";
+import { FEDERATION_ACTIONS, FEDERATION_IP_LIMITED } from "./federation/federation.actions";
+import type { RelyingParty } from "./federation/ports";
 import type { AuditRecord } from "./audit/chain";
 import { bootstrapAdminUntilDone, checkAdminSettings, type BootstrapOutcome } from "./flows/bootstrap-admin";
 import { confirmEmailChange, requestEmailChange } from "./flows/email-change";
@@ -29,7 +31,7 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn", ...PASSKEY_IP_LIMITED];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn", ...FEDERATION_IP_LIMITED, ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
 const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };
@@ -45,6 +47,7 @@ type AuthThis = Service &
 		hasher: PasswordHasher;
 		ipLimit: IpLimit;
 		outbox: Outbox;
+		relyingParty: RelyingParty;
 		isStopping: boolean;
 		/** The ADMIN_EMAIL bootstrap, run once the broker has started (tests wait for it). */
 		adminBootstrap: Promise<BootstrapOutcome>;
@@ -58,11 +61,11 @@ type AuthThis = Service &
 export default function authService(config: Config, deps: ServiceDeps): ServiceSchema {
 	const schema: ServiceSchema<object, Record<string, never>, object, AuthThis> = {
 		name: "auth",
-		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges", "outbox"])],
+		mixins: [dbMixin(config), metricsMixin(["logins", "registrations", "throttled", "mfaChallenges", "outbox", "oidcLogins"])],
 
 		hooks: {
 			before: Object.fromEntries(IP_LIMITED.map(action => [action, "limitByIp"])),
-			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", verifyMagicLink: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
+			after: { login: "noStore", loginMfa: "noStore", refresh: "noStore", verifyMagicLink: "noStore", oidcConfirmLink: "noStore", oidcStart: "noStore", oidcCallback: "noStore", totpSetup: "noStore", totpConfirm: "noStore", renewRecoveryCodes: "noStore", passkeyLogin: "noStore", passkeyRegister: "noStore" }
 		},
 
 		actions: {
@@ -156,6 +159,7 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			...PASSKEY_ACTIONS,
 			...MAGIC_LINK_ACTIONS,
 			...OIDC_ACTIONS,
+			...FEDERATION_ACTIONS,
 
 			// --- Internal: for the other services ---
 			checkPassword: {

@@ -15,6 +15,8 @@ import {
 	MfaChallengeModel,
 	MfaFactorModel,
 	OidcClientModel,
+	OidcFlowModel,
+	OidcLinkModel,
 	OidcRecordModel,
 	OneTimeTokenModel,
 	OutboxModel,
@@ -26,6 +28,8 @@ import {
 	WebAuthnChallengeModel
 } from "../../models";
 import type { AuditRecord } from "./audit/chain";
+import { openIdRelyingParty } from "./federation/relying-party";
+import type { RelyingParty } from "./federation/ports";
 import { outboxRelay } from "./hand-over";
 import { IpLimit } from "./ip-limit";
 import { requestKit, type AuthCore } from "./kit";
@@ -43,6 +47,8 @@ export interface AuthParts {
 	hasher: PasswordHasher;
 	ipLimit: IpLimit;
 	outbox: Outbox;
+	/** The client side of "sign in with another provider" (OIDC_PROVIDERS). */
+	relyingParty: RelyingParty;
 }
 
 /** Opens auth's collections (through the db mixin) and builds what its flows share for the service's life. */
@@ -65,7 +71,9 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 			emailChanges: service.collection(EmailChangeModel),
 			webauthnChallenges: service.collection(WebAuthnChallengeModel),
 			oidcRecords: service.collection(OidcRecordModel),
-			oidcClients: service.collection(OidcClientModel)
+			oidcClients: service.collection(OidcClientModel),
+			oidcFlows: service.collection(OidcFlowModel),
+			oidcLinks: service.collection(OidcLinkModel)
 		},
 		auditLog,
 		factors: secondFactorsOver(
@@ -93,7 +101,12 @@ export function openAuth(service: Service & DbMixinMethods & MetricsMixinMethods
 		auditLog,
 		hasher,
 		ipLimit: new IpLimit(service.collection(RateLimitModel), config.authRateLimitPerMinute, clock),
-		outbox: outboxRelay(service, service.collection<OutboxRecord>(OutboxModel), requestKit(core, service.broker, {}))
+		outbox: outboxRelay(service, service.collection<OutboxRecord>(OutboxModel), requestKit(core, service.broker, {})),
+		relyingParty: openIdRelyingParty(config.oidcProviders, {
+			callbackUrl: id => `${config.appUrl}/api/v1/auth/oidc/${id}/callback`,
+			now: () => clock.now(),
+			warn: message => service.logger.warn(message)
+		})
 	});
 	return parts;
 }

@@ -14,6 +14,7 @@ import type { EmailChangeRecord } from "./email-changes";
 import type { OneTimeTokenRecord } from "./flows/links";
 import type { WebAuthnChallengeRecord } from "./mfa/webauthn-challenges";
 import type { ThrottleRecord } from "./login-throttle";
+import type { OidcFlowRecord, OidcLinkRecord } from "./federation/ports";
 import type { OidcClientRecord } from "./oidc/clients";
 import type { OidcRecord } from "./oidc/store";
 import type { AddressLinkKind } from "./outbox";
@@ -94,6 +95,9 @@ export interface AuthStores {
 	webauthnChallenges: Collection<WebAuthnChallengeRecord>;
 	oidcRecords: Collection<OidcRecord>;
 	oidcClients: Collection<OidcClientRecord>;
+	/** Sign in with another provider (./federation): flows in progress, pending and made links. */
+	oidcFlows: Collection<OidcFlowRecord>;
+	oidcLinks: Collection<OidcLinkRecord>;
 }
 
 /**

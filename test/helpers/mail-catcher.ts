@@ -69,7 +69,7 @@ export class MailCatcher {
 	}
 
 	/** The token of the newest link to `page` sent to `to`. */
-	async tokenFor(to: string, page: "verify-email" | "reset-password" | "magic-link", timeoutMs = 10_000): Promise<string> {
+	async tokenFor(to: string, page: "verify-email" | "reset-password" | "magic-link" | "oidc-link", timeoutMs = 10_000): Promise<string> {
 		const pattern = new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`);
 		const mail = await this.waitFor(m => m.to.toLowerCase() === to.toLowerCase() && pattern.test(m.text), timeoutMs);
 		// Newest first: a later e-mail replaces the link of an earlier one.

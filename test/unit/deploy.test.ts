@@ -762,10 +762,11 @@ describe("k8s.yaml", () => {
 				.env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === "user-backend-secrets")
 				.map((e: any) => e.valueFrom.secretKeyRef.key)
 				.sort();
-		expect(secretKeys("api")).toEqual(["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS"]);
+		// OIDC_PROVIDERS holds client secrets: the gateway lists the providers, auth runs their flows.
+		expect(secretKeys("api")).toEqual(["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS", "OIDC_PROVIDERS"]);
 		// The public keys reach every node: each verifies the access token a call carries (CONTRACT §7).
 		expect(secretKeys("users")).toEqual(["JWT_PUBLIC_KEYS", "MONGO_URI"]);
-		expect(secretKeys("auth")).toEqual(["ADMIN_PASSWORD", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS", "MFA_ENCRYPTION_KEY", "MFA_ENCRYPTION_KEYS", "MONGO_URI"]);
+		expect(secretKeys("auth")).toEqual(["ADMIN_PASSWORD", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEYS", "MFA_ENCRYPTION_KEY", "MFA_ENCRYPTION_KEYS", "MONGO_URI", "OIDC_PROVIDERS"]);
 		expect(secretKeys("notifications")).toEqual(["JWT_PUBLIC_KEYS", "MONGO_URI", "SMTP_URL"]);
 		for (const d of deployments) expect(containerOf(d).envFrom.some((f: any) => f.secretRef)).toBe(false);
 	});

@@ -1,5 +1,5 @@
 // @ts-check
-import { $, ApiError, api, createPasskey, describeError, el, labelCells, onSubmit, passkeysSupported, requireSession, reveal, signOut, when } from "./app.js";
+import { $, ApiError, api, createPasskey, describeError, el, labelCells, onSubmit, passkeysSupported, requireSession, reveal, showFlowMessage, signOut, when } from "./app.js";
 import { qrSvg } from "./qr.js";
 
 /** @type {any} */
@@ -267,6 +267,24 @@ const loadApps = () =>
 const loadProviders = () =>
 	loadList("#provider-list", "#providers-empty", "/auth/oidc/links", p => ({ label: p.name ?? p.provider, detail: `${p.email ?? ""} · linked ${when(p.createdAt)}`, remove: "Unlink" }));
 
+/** One button per configured provider: linking goes to the provider and comes back here (`?linked=` or `?error=`). */
+async function loadProviderButtons() {
+	const providers = /** @type {Array<{id: string, name: string}>} */ (await api("GET", "/auth/oidc/providers", undefined, { auth: false }));
+	$("#provider-link-buttons").replaceChildren(
+		...providers.map(p => {
+			const button = el("button", { type: "button", class: "small secondary" }, [`Link ${p.name}`]);
+			button.addEventListener("click", () =>
+				section("#providers-error", async () => {
+					const { location: target } = await api("POST", `/auth/oidc/${encodeURIComponent(p.id)}/link`);
+					location.assign(target);
+				})
+			);
+			return button;
+		})
+	);
+}
+if (!showFlowMessage($("#providers-error"), $("#providers-status")) && new URLSearchParams(location.search).get("linked")) $("#providers-status").textContent = "The provider is linked: you can now sign in with it.";
+
 // ---- Delete ----------------------------------------------------------------------------------------------
 
 onSubmit($("#delete-form"), async values => {
@@ -276,4 +294,4 @@ onSubmit($("#delete-form"), async values => {
 	location.assign("/login");
 });
 
-await Promise.all([section("#sessions-error", loadSessions), section("#passkeys-error", loadMfa), section("#apps-error", loadApps), section("#apps-error", loadProviders)]);
+await Promise.all([section("#sessions-error", loadSessions), section("#passkeys-error", loadMfa), section("#apps-error", loadApps), section("#apps-error", loadProviders), section("#apps-error", loadProviderButtons)]);

@@ -129,6 +129,33 @@ export function safeNext(raw = new URLSearchParams(location.search).get("next"))
 	}
 }
 
+/**
+ * What a sign-in through another provider came back with (`?error=<code>` or `?notice=<code>`, set by the
+ * API's callback: services/auth/federation/flow.ts), in words.
+ * @type {Record<string, string>}
+ */
+export const FLOW_MESSAGES = {
+	access_denied: "The sign-in at the provider was cancelled. Try again, or sign in another way.",
+	provider_error: "The provider could not sign you in. Try again, or sign in another way.",
+	flow_missing: "This sign-in was started in another browser or has expired. Start again from this page.",
+	invalid_state: "This sign-in link has expired or was already used. Start again from this page.",
+	token_rejected: "The provider's answer could not be verified, so you were not signed in. Start again.",
+	email_unverified: "The provider did not confirm an e-mail address for your account there, so no account can be made from it. Verify your address at the provider, or sign in another way.",
+	account_disabled: "This account is disabled.",
+	identity_linked: "That account at the provider is already linked to another account here.",
+	oidc_confirm: "An account with this e-mail address already exists. We sent it an e-mail: open the link in it to link the provider and sign in."
+};
+
+/** Shows `?error=` / `?notice=` of a provider sign-in in this page's alert or status element; true if there was one. */
+export function showFlowMessage(/** @type {HTMLElement} */ alertEl, /** @type {HTMLElement} */ statusEl) {
+	const query = new URLSearchParams(location.search);
+	const error = query.get("error");
+	const notice = query.get("notice");
+	if (error) alertEl.textContent = FLOW_MESSAGES[error] ?? "Signing in with the provider did not work. Try again.";
+	if (notice) statusEl.textContent = FLOW_MESSAGES[notice] ?? "";
+	return !!(error || notice);
+}
+
 /** The `token` of a page opened from an e-mail link. */
 export const linkToken = () => new URLSearchParams(location.search).get("token") ?? "";
 

@@ -1,9 +1,18 @@
 // @ts-check
-import { $, SESSION_HEADERS, api, onSubmit, passkeysSupported, refreshSession, safeNext } from "./app.js";
+import { $, SESSION_HEADERS, api, onSubmit, passkeysSupported, refreshSession, safeNext, showFlowMessage } from "./app.js";
 import { finish, land, passkeySignIn, wireSecondStep } from "./signin.js";
 
-// Already signed in (a live session cookie): straight on.
-refreshSession().then(ok => ok && land());
+// Back from another provider whose account has a second factor here: the callback put the short-lived mfaToken
+// in the fragment (never sent to a server); it leaves the address bar and history at once.
+const fromProvider = new URLSearchParams(location.hash.slice(1));
+if (fromProvider.get("mfa")) {
+	history.replaceState(null, "", location.pathname + location.search);
+	finish({ mfaRequired: true, mfaToken: fromProvider.get("mfa"), methods: (fromProvider.get("methods") ?? "").split(",").filter(Boolean) });
+} else {
+	// Already signed in (a live session cookie): straight on.
+	refreshSession().then(ok => ok && land());
+}
+showFlowMessage($("#flow-error"), $("#flow-status"));
 
 const next = new URLSearchParams(location.search).get("next");
 if (next) {

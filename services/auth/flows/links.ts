@@ -5,6 +5,7 @@ import { invalidLink } from "../../../lib/errors";
 import { LINK_TTL_MS, type EmailRequest } from "../../../lib/types";
 import type { PublicUser } from "../../../lib/user-schema";
 import { pendingEmailChange } from "../email-changes";
+import { pendingLink } from "../federation/pending";
 import type { AddressLinkKind } from "../outbox";
 import type { AuthKit } from "../ports";
 import type { SpentTokenRecord } from "../sessions";
@@ -84,5 +85,6 @@ export async function linkTokenFor(kit: AuthKit, { kind, userId }: { kind: LinkK
 	const user = await kit.users.getById(userId);
 	if (!user || user.status !== "active" || (kind === "verify-email" && user.emailVerified)) return null;
 	if (kind === "email-change" && !(await pendingEmailChange(kit, userId))) return null;
+	if (kind === "oidc-link" && !(await pendingLink(kit, userId))) return null;
 	return issueLink(kit, kind, userId);
 }

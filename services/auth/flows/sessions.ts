@@ -83,6 +83,9 @@ export async function purgeUser(kit: AuthKit, { userId }: { userId: string }): P
 	await kit.stores.credentials.removeById(userId);
 	await kit.stores.oneTimeTokens.removeMany({ userId });
 	await removeAllFactors(kit.factors, userId);
+	// Its links to other providers and any flow or confirmation in progress (services/auth/federation).
+	await kit.stores.oidcLinks.removeMany({ userId });
+	await kit.stores.oidcFlows.removeMany({ userId });
 }
 
 /** What gateways load at start: sessions whose access tokens must still be refused. */

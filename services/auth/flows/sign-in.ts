@@ -14,6 +14,8 @@ export const SIGN_IN_FACTORS = {
 	password: ["password"],
 	/** The inbox proves the user (README, Magic links). */
 	magicLink: ["magic-link"],
+	/** Another OpenID provider vouched for the user (services/auth/federation). */
+	provider: ["provider"],
 	passwordAndTotp: ["password", "totp"],
 	passwordAndRecoveryCode: ["password", "recovery-code"],
 	passwordAndPasskey: ["password", "passkey"],

@@ -11,6 +11,8 @@ import type { Amr, AuthFactor } from "../../../lib/enums";
  *   apart from the assertion);
  * - a magic link is `otp`: a single-use secret sent to the user, like a code by SMS (`sms`) but by e-mail,
  *   for which RFC 8176 has no value; `pwd` would claim a memorised secret nobody typed (README, Magic links);
+ * - a sign-in at another OpenID provider (services/auth/federation) is `fed`, which RFC 8176 does not register:
+ *   what the provider checked is its own business (its ID token's `amr`, if any, is not carried over);
  * - `mfa` whenever two factors were shown.
  * The values come out in a fixed order (first shown first, `mfa` last), each once.
  */
@@ -20,7 +22,8 @@ const AMR_OF: Record<AuthFactor, Amr> = {
 	totp: "otp",
 	"recovery-code": "otp",
 	passkey: "hwk",
-	"magic-link": "otp"
+	"magic-link": "otp",
+	provider: "fed"
 };
 
 /** How many authentication factors showing this one proves. */
@@ -29,7 +32,8 @@ const FACTOR_WEIGHT: Record<AuthFactor, number> = {
 	totp: 1,
 	"recovery-code": 1,
 	passkey: 2,
-	"magic-link": 1
+	"magic-link": 1,
+	provider: 1
 };
 
 export function amrFor(factors: readonly AuthFactor[]): Amr[] {

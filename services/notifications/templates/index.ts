@@ -110,6 +110,20 @@ const TEMPLATES: Record<EmailTemplate, (ctx: TemplateContext, greeting: string) 
 		action: { label: "Sign in", url: link(appUrl, "magic-link", data.token) },
 		footer: "If you did not ask for this, ignore this e-mail: nobody can sign in without the link."
 	}),
+	"oidc-link": ({ appUrl, data }, greeting) => ({
+		subject: `Link ${data.providerName ?? "another provider"} to your account?`,
+		greeting,
+		paragraphs: [
+			`Someone signed in with ${data.providerName ?? "another provider"} as ${data.providerEmail ?? "your e-mail address"}, which is the address of your account. Your account is linked to it only if you confirm. The link is valid for 15 minutes and works once.`
+		],
+		action: { label: "Link and sign in", url: link(appUrl, "oidc-link", data.token) },
+		footer: "If this was not you, ignore this e-mail: nothing is linked without it."
+	}),
+	"oidc-linked": ({ data }, greeting) => ({
+		subject: "A sign-in provider was linked to your account",
+		greeting,
+		paragraphs: [`${data.providerName ?? "Another provider"} (${data.providerEmail ?? "an account there"}) can now sign you in to your account. You can remove it on your account page.`, NOT_YOU]
+	}),
 	"account-deleted": (_ctx, greeting) => ({
 		subject: "Your account was deleted",
 		greeting,

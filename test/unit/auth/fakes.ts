@@ -145,7 +145,9 @@ export async function testKit(settings: Partial<AuthSettings> = {}): Promise<Tes
 			emailChanges: await memoryCollection("email_changes"),
 			webauthnChallenges: await memoryCollection("webauthn_challenges"),
 			oidcRecords: await memoryCollection("oidc_records"),
-			oidcClients: await memoryCollection("oidc_clients")
+			oidcClients: await memoryCollection("oidc_clients"),
+			oidcFlows: await memoryCollection("oidc_flows"),
+			oidcLinks: await memoryCollection("oidc_links", ["identity"])
 		},
 		factors: secondFactorsOver(
 			{

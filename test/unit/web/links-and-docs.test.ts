@@ -25,7 +25,7 @@ describe("links in e-mails", () => {
 				if (parsed.searchParams.has("token")) linked.add(parsed.pathname);
 			}
 		}
-		expect([...linked].sort()).toEqual(["/confirm-email", "/magic-link", "/reset-password", "/verify-email"]);
+		expect([...linked].sort()).toEqual(["/confirm-email", "/magic-link", "/oidc-link", "/reset-password", "/verify-email"]);
 	});
 });
 
