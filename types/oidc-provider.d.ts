@@ -47,6 +47,9 @@ declare module "oidc-provider" {
 		session?: { accountId?: string; uid: string };
 		grantId?: string;
 		lastSubmission?: Record<string, unknown>;
+		/** Seconds since the epoch: when the interaction began, and when it expires. */
+		iat: number;
+		exp: number;
 	}
 
 	export interface GrantInstance {
@@ -67,6 +70,8 @@ declare module "oidc-provider" {
 		callback(): (req: IncomingMessage, res: ServerResponse) => void;
 		interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
 		interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+		/** Records the interaction's result; answers the URL the browser goes on to (the authorization's resume). */
+		interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
 		on(event: string, listener: (...args: unknown[]) => void): this;
 	}
 

@@ -14,7 +14,7 @@ import { OIDC_SCOPES, hashClientSecret } from "../../../lib/oidc";
 import type { SigningKey } from "../../../lib/tokens/keys";
 import type { PublicUser } from "../../../lib/user-schema";
 import { brokerAdapter, type StoreCall } from "./adapter";
-import { errorPage, loggedOutPage, logoutPage } from "./pages";
+import { oidcPages } from "./pages";
 
 export type OidcProvider = InstanceType<typeof oidc.default>;
 
@@ -46,6 +46,7 @@ function ownToken(_ctx: unknown, client: ClientLike, token: { clientId?: string 
 }
 
 export function createProvider(config: Config, signing: SigningKey, ports: ProviderPorts): OidcProvider {
+	const { errorPage, loggedOutPage, logoutPage } = oidcPages(config.appName);
 	const cookieKey = createHmac("sha256", signing.privateKey.export({ format: "der", type: "pkcs8" })).update("oidc-provider cookies").digest("base64url");
 	const provider = new oidc.default(config.oidcIssuer, {
 		adapter: (model: string) => brokerAdapter(model, ports.store),

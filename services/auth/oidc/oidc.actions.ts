@@ -2,10 +2,9 @@
 import type { ServiceSchema } from "moleculer";
 import { OIDC_CLIENT_TYPES } from "../../../lib/enums";
 import { IDEMPOTENT } from "../../../lib/fault-tolerance";
-import { ID_PARAM, LOGIN_EMAIL_PARAM, PAGING_PARAMS, PASSWORD_PARAM } from "../../../lib/params";
+import { ID_PARAM, PAGING_PARAMS } from "../../../lib/params";
 import { forCaller, withParams, type AuthHost } from "../kit";
 import { createOidcClient, deleteOidcClient, listConnectedApps, listOidcClients, revokeConnectedApp } from "./clients";
-import { oidcSignIn } from "./sign-in";
 import { OIDC_STORE_OPS, oidcStore } from "./store";
 
 const URIS = { type: "array", items: { type: "string", min: 1, max: 2000 }, max: 10 } as const;
@@ -60,10 +59,5 @@ export const OIDC_ACTIONS: ServiceSchema<object, Record<string, never>, object, 
 			expiresIn: { type: "number", optional: true }
 		},
 		handler: withParams(oidcStore)
-	},
-	oidcSignIn: {
-		visibility: "public",
-		params: { email: LOGIN_EMAIL_PARAM, password: PASSWORD_PARAM, clientId: { type: "string", max: 100 } },
-		handler: withParams(oidcSignIn)
 	}
 };
