@@ -1,7 +1,7 @@
 import { hashClientSecret } from "../../../lib/oidc";
 import { clientMetadata, createOidcClient, deleteOidcClient, listConnectedApps, listOidcClients, revokeConnectedApp } from "../../../services/auth/oidc/clients";
 import { endOidcAccess, oidcStore } from "../../../services/auth/oidc/store";
-import { SETTINGS, testKit, type TestKit } from "./fakes";
+import { testKit, type TestKit } from "./fakes";
 
 let t: TestKit;
 const admin = { id: "admin-1", sid: "s", roles: ["user", "admin"] as ("user" | "admin")[] };
