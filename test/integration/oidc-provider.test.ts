@@ -120,6 +120,7 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		const other = await rp(await newClient("confidential"));
 		expect((await app.request("DELETE", `/api/v1/oidc/clients/${client.clientId}`, { token: admin.accessToken })).status).toBe(204);
 		await expect(oidc.fetchUserInfo(other, tokens.access_token, oidc.skipSubjectCheck)).rejects.toMatchObject({ status: 401 });
+		await expect(oidc.tokenIntrospection(config, tokens.access_token)).rejects.toMatchObject({ status: 401 });
 		await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ status: 401, cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: "invalid_client" }) })] });
 		expectError(await app.request("DELETE", `/api/v1/oidc/clients/${client.clientId}`, { token: admin.accessToken }), 404, "NOT_FOUND");
 	});
@@ -344,6 +345,16 @@ describe("OpenID Provider: an expired code", () => {
 			const callback = await authorize(new Browser(new URL(app.issuer).origin), url.href, session.accessToken);
 			clock.advance(61_000);
 			await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: "invalid_grant" });
+
+			// An interaction left open past its hour: its page is a clear 400, its steps too.
+			const browser = new Browser(new URL(app.issuer).origin);
+			const page = await browser.follow(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "openid", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" }).href);
+			expect(page.res.status).toBe(200);
+			clock.advance(3601_000);
+			const expired = await browser.fetch(page.url);
+			expect(expired.status).toBe(400);
+			expect(await expired.text()).toContain("This sign-in request has expired or was already finished");
+			expect((await interactionStep(browser, page.url, "session", session.accessToken)).status).toBe(400);
 		} finally {
 			await app.stop();
 		}
