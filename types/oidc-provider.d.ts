@@ -76,4 +76,16 @@ declare module "oidc-provider" {
 	}
 
 	export const errors: Record<string, new (...args: unknown[]) => Error>;
+
+	export namespace interactionPolicy {
+		class Check {
+			constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
+		}
+		interface Prompt {
+			name: string;
+			checks: { add(check: Check, index?: number): void };
+		}
+		type Policy = Prompt[] & { get(name: string): Prompt | undefined };
+		function base(): Policy;
+	}
 }

@@ -241,6 +241,13 @@ describeBrowser("OpenID Provider in Chromium: an app signs its users in through 
 		await oidc.tokenRevocation(rp.config, third.tokens.access_token);
 		expect((await oidc.tokenIntrospection(rp.config, third.tokens.access_token)).active).toBe(false);
 		await expect(oidc.refreshTokenGrant(rp.config, third.tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+
+		// Signed out on the hosted pages, the provider's own session cookie signs nobody in: the app's next
+		// sign-in goes to /login.
+		await page.goto(`${origin}/account`);
+		await submit(page, "#signout-form");
+		await page.waitForURL(`${origin}/login`);
+		await startAtApp(page);
 		await context.close();
 		expect(problems).toEqual([]);
 	});

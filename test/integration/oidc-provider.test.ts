@@ -222,7 +222,7 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		expect(html).toContain('<link rel="stylesheet" href="/assets/app.css">');
 		const details = await browser.fetch(`${page.url}/details`);
 		expect(details.status).toBe(200);
-		expect(await details.json()).toEqual({ uid: page.url.split("/").pop(), client: { id: expect.any(String), name: "App confidential" }, prompt: "login", scopes: ["openid"], signInAfter: null });
+		expect(await details.json()).toEqual({ uid: page.url.split("/").pop(), client: { id: expect.any(String), name: "App confidential" }, prompt: "login", scopes: ["openid"], signInAfter: null, account: null });
 
 		const other = await browser.fetch(`${app.issuer}/interaction/another-uid`);
 		expect(other.status).toBe(400);
@@ -251,6 +251,33 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		expect((await app.request("POST", "/api/v1/auth/logout", { token: session.accessToken, body: { refreshToken: session.refreshToken } })).status).toBe(204);
 		const ended = await interactionStep(browser, page.url, "session", session.accessToken);
 		expect(ended.status).toBe(401);
+	});
+
+	it("the provider's own session signs nobody in by itself: each new sign-in passes the interaction page; prompt=none uses it", async () => {
+		const config = await rp(await newClient("confidential"));
+		const browser = new Browser(new URL(app.issuer).origin);
+		const session = await login(app, user.email, user.password);
+		const start = async (extra: Record<string, string> = {}) => {
+			const verifier = oidc.randomPKCECodeVerifier();
+			const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "openid", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", ...extra });
+			return { url: url.href, verifier };
+		};
+		const first = await start();
+		await authorize(browser, first.url, session.accessToken);
+		// Again in this browser: the interaction page, which names the provider session's account (the page goes on by itself).
+		const second = await browser.follow((await start()).url);
+		expect(new URL(second.url).pathname).toMatch(/^\/oidc\/interaction\//);
+		expect(await (await browser.fetch(`${second.url}/details`)).json()).toMatchObject({ prompt: "login", account: user.user.id });
+		// Without the hosted pages' session (no access token), the step is refused, whatever the provider's session says.
+		expect((await interactionStep(browser, second.url, "session")).status).toBe(401);
+		// prompt=none shows no page: the provider's session answers (a code), a browser without one gets login_required.
+		const silent = await start({ prompt: "none" });
+		const back = await browser.follow(silent.url);
+		expect(new URL(back.url).origin + new URL(back.url).pathname).toBe(REDIRECT);
+		const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: silent.verifier });
+		expect(tokens.claims()!.sub).toBe(user.user.id);
+		const stranger = await new Browser(new URL(app.issuer).origin).follow((await start({ prompt: "none" })).url);
+		expect(new URL(stranger.url).searchParams.get("error")).toBe("login_required");
 	});
 
 	it("Deny sends the browser back to the app with access_denied", async () => {

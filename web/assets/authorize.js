@@ -2,7 +2,8 @@
 /**
  * Signing in to another app (the OpenID Provider's interaction, ${issuer}/interaction/:uid): this page is
  * the browser's session on the hosted pages. Signed out, it sends the browser to /login (every second factor
- * and passkey works there) and comes back; signed in, it offers "Continue" (or "Use another account"), then
+ * and passkey works there) and comes back; signed in, it offers "Continue" (or "Use another account") the
+ * first time in this browser and goes on by itself afterwards (the provider's session is that user's), then
  * the consent question. Each step is posted to this page's own path with the access token; the answer says
  * where the browser goes next (on to the app, or to the next step). When the app asks for a fresh sign-in
  * (prompt=login, max_age) and this session's is older, the page signs out and back in first.
@@ -90,8 +91,8 @@ async function start() {
 		return reveal($("#consent-step"));
 	}
 	if (details.signInAfter !== null && authTime() < details.signInAfter) return reveal($("#reauth-step"));
-	// Just signed in for this app: no need to ask again.
-	if (returned) return go(await step("POST", "session"));
+	// Just signed in for this app, or already went on to an app as this user in this browser: no need to ask.
+	if (returned || (details.account && details.account === user?.id)) return go(await step("POST", "session"));
 	reveal($("#continue-step"));
 }
 

@@ -4,7 +4,8 @@
  * sends it here, so signing in to an app is signing in on /login, with every second factor and passkey.
  *
  *   GET  …/interaction/:uid           the hosted page (a clear 4xx page for an unknown or expired interaction)
- *   GET  …/interaction/:uid/details   JSON: the app's name, the step, the scopes, how fresh a sign-in must be
+ *   GET  …/interaction/:uid/details   JSON: the app's name, the step, the scopes, how fresh a sign-in must be,
+ *                                     whom the provider's session in this browser signed in
  *   POST …/interaction/:uid/session   Bearer: the signed-in user goes on to the app → {location}
  *   POST …/interaction/:uid/consent   Bearer: the user allows the scopes asked for → {location}
  *   POST …/interaction/:uid/abort     the user denies → {location} (the app gets access_denied)
@@ -70,7 +71,9 @@ export async function runStep(provider: OidcProvider, ports: InteractionPorts, d
 	const nowSeconds = Math.floor(ports.now() / 1000);
 	if (step === "details") {
 		const client = { id: clientId, name: await ports.clientName(clientId) };
-		return { uid: details.uid, client, prompt: details.prompt.name, scopes: scopesOf(details), signInAfter: details.prompt.name === "login" ? signInAfter(details, nowSeconds) : null };
+		// `account`: whom the provider's own session in this browser signed in (the page goes on at once when it is the hosted session's user).
+		const account = details.session?.accountId ?? null;
+		return { uid: details.uid, client, prompt: details.prompt.name, scopes: scopesOf(details), signInAfter: details.prompt.name === "login" ? signInAfter(details, nowSeconds) : null, account };
 	}
 	if (req.headers.origin !== ports.origin) throw new StepError(403, "access_denied", "Only this site's own pages may do that (Origin)");
 	if (step === "abort") {
