@@ -280,6 +280,18 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		expect(new URL(stranger.url).searchParams.get("error")).toBe("login_required");
 	});
 
+	it("id_token_hint: the account the app named goes on; another account is refused (403 account_selection_required)", async () => {
+		const config = await rp(await newClient("confidential"));
+		const { callback, verifier, state, nonce } = await signIn(config);
+		const { id_token } = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+		const other = await registerUser(app, { login: true });
+		const { browser, page } = await openInteraction(config, { id_token_hint: id_token! });
+		const refused = await interactionStep(browser, page.url, "session", other.accessToken);
+		expect([refused.status, await refused.json()]).toEqual([403, { error: "account_selection_required", error_description: "App confidential asks for another account than this one: use that account" }]);
+		const session = await login(app, user.email, user.password);
+		expect((await interactionStep(browser, page.url, "session", session.accessToken)).status).toBe(200);
+	});
+
 	it("Deny sends the browser back to the app with access_denied", async () => {
 		const config = await rp(await newClient("confidential"));
 		const { browser, page } = await openInteraction(config, { state: "s-1" });

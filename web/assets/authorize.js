@@ -92,7 +92,16 @@ async function start() {
 	}
 	if (details.signInAfter !== null && authTime() < details.signInAfter) return reveal($("#reauth-step"));
 	// Just signed in for this app, or already went on to an app as this user in this browser: no need to ask.
-	if (returned || (details.account && details.account === user?.id)) return go(await step("POST", "session"));
+	if (returned || (details.account && details.account === user?.id)) {
+		try {
+			return go(await step("POST", "session"));
+		} catch (err) {
+			// Refused (the app wants another account, say): the choice is the user's, with the reason shown.
+			reveal($("#continue-step"));
+			$("#continue-form [role=alert]").textContent = describeError(err);
+			return;
+		}
+	}
 	reveal($("#continue-step"));
 }
 

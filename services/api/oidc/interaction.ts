@@ -54,6 +54,21 @@ export function signInAfter(details: Pick<InteractionDetails, "prompt" | "params
 	return after;
 }
 
+/**
+ * The subject of the request's `id_token_hint` (oidc-provider verified the token when the request came, and
+ * the interaction keeps it server-side), or null.
+ */
+export function hintedSubject(details: Pick<InteractionDetails, "params">): string | null {
+	const hint = details.params.id_token_hint;
+	if (typeof hint !== "string") return null;
+	try {
+		const sub = (JSON.parse(Buffer.from(hint.split(".")[1] ?? "", "base64url").toString("utf8")) as { sub?: unknown }).sub;
+		return typeof sub === "string" ? sub : null;
+	} catch {
+		return null;
+	}
+}
+
 function signedIn(ports: InteractionPorts, req: IncomingMessage): Readonly<AuthUser> {
 	const caller = ports.caller(req.headers.authorization);
 	if (!caller || "failure" in caller) throw new StepError(401, "login_required", "Sign in first: your session has ended");
@@ -85,6 +100,9 @@ export async function runStep(provider: OidcProvider, ports: InteractionPorts, d
 		const after = signInAfter(details, nowSeconds);
 		const authTime = user.authTime === undefined ? 0 : Math.floor(user.authTime / 1000);
 		if (after !== null && authTime < after) throw new StepError(401, "login_required", `${await ports.clientName(clientId)} asks you to sign in again`);
+		// The app named the account it expects (id_token_hint): another one would only bring the browser back here.
+		const hinted = hintedSubject(details);
+		if (hinted !== null && hinted !== user.id) throw new StepError(403, "account_selection_required", `${await ports.clientName(clientId)} asks for another account than this one: use that account`);
 		const login = { accountId: user.id, ...(user.amr ? { amr: [...user.amr] } : {}), ...(authTime ? { ts: authTime } : {}) };
 		return { location: await provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }) };
 	}

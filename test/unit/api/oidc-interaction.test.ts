@@ -1,7 +1,7 @@
 /** The interaction's steps (services/api/oidc/interaction.ts) with a stand-in for oidc-provider. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InteractionDetails } from "oidc-provider";
-import { runStep, signInAfter, type InteractionPorts } from "../../../services/api/oidc/interaction";
+import { hintedSubject, runStep, signInAfter, type InteractionPorts } from "../../../services/api/oidc/interaction";
 import type { OidcProvider } from "../../../services/api/oidc/provider";
 import type { AuthUser } from "../../../lib/types";
 
@@ -51,6 +51,15 @@ describe("runStep", () => {
 		const { run } = setup(user());
 		await expect(run(details("login", { params: { client_id: "app", max_age: 30 } }), "session")).rejects.toMatchObject({ status: 401, error: "login_required", message: "Wiki asks you to sign in again" });
 		await expect(run(details("login", { prompt: { name: "login", reasons: ["login_prompt"], details: {} } }), "session")).rejects.toMatchObject({ status: 401, error: "login_required" });
+	});
+
+	it("refuses an account other than the one the app named (id_token_hint): 403 account_selection_required", async () => {
+		const hint = (sub: string) => `${Buffer.from("{}").toString("base64url")}.${Buffer.from(JSON.stringify({ sub })).toString("base64url")}.sig`;
+		const { results, run } = setup(user());
+		await expect(run(details("login", { params: { client_id: "app", id_token_hint: hint("user-2") } }), "session")).rejects.toMatchObject({ status: 403, error: "account_selection_required" });
+		expect(results).toEqual([]);
+		await expect(run(details("login", { params: { client_id: "app", id_token_hint: hint("user-1") } }), "session")).resolves.toEqual({ location: expect.any(String) });
+		expect(hintedSubject({ params: { id_token_hint: "not a jwt" } })).toBeNull();
 	});
 
 	it("refuses another origin, a missing or refused token, and consent by another account than the interaction's", async () => {
