@@ -321,6 +321,9 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		const callback = await authorize(new Browser(new URL(app.issuer).origin), url.href, tokens.body.accessToken);
 		const result = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedNonce: nonce });
 		expect(result.claims()).toMatchObject({ sub: enrolled.user.id, amr: ["pwd", "otp", "mfa"] });
+		// Audited: who went on to which app, and how they had signed in.
+		const audit = await app.request("GET", `/api/v1/audit?type=oidc.sign-in&userId=${enrolled.user.id}`, { token: admin.accessToken });
+		expect(audit.body.rows.map((r: { details: unknown }) => r.details)).toEqual([{ clientId: expect.any(String), amr: ["pwd", "otp", "mfa"] }]);
 	});
 
 	it("prompt=login and max_age: an older sign-in is refused (login_required), a newer one goes on; the ID token's auth_time is the sign-in's", async () => {

@@ -26,6 +26,8 @@ export interface InteractionPorts {
 	/** Milliseconds since the epoch (the services' clock, which also stamped the token's `auth_time`). */
 	now(): number;
 	clientName(clientId: string): Promise<string>;
+	/** Audits a user going on to an app (before the provider records it: no sign-in goes unaudited). */
+	signedIn(req: IncomingMessage, entry: { accountId: string; clientId: string; amr: string[] }): Promise<void>;
 }
 
 /** A refusal of a step, answered as `{error, error_description}` with its status. */
@@ -104,6 +106,7 @@ export async function runStep(provider: OidcProvider, ports: InteractionPorts, d
 		const hinted = hintedSubject(details);
 		if (hinted !== null && hinted !== user.id) throw new StepError(403, "account_selection_required", `${await ports.clientName(clientId)} asks for another account than this one: use that account`);
 		const login = { accountId: user.id, ...(user.amr ? { amr: [...user.amr] } : {}), ...(authTime ? { ts: authTime } : {}) };
+		await ports.signedIn(req, { accountId: user.id, clientId, amr: [...(user.amr ?? [])] });
 		return { location: await provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false }) };
 	}
 	// consent: the scopes and claims still missing are granted, by the user the app signs in.

@@ -8,7 +8,9 @@ import type { Config } from "../../../lib/config";
 import { ConfigError } from "../../../lib/config";
 import { loadSigningKey, toJwks } from "../../../lib/tokens/keys";
 import type { PublicUser } from "../../../lib/user-schema";
+import type { AppMeta } from "../../../lib/types";
 import { authenticate } from "../authenticate";
+import { clientIp } from "../client-ip";
 import { oidcHandler, type HandlerPorts } from "./handler";
 import { oidcPages } from "./pages";
 import { createProvider } from "./provider";
@@ -51,6 +53,10 @@ export function mountOidc(config: Config, broker: ServiceBroker, deps: OidcMount
 			jwks: () => toJwks([...deps.identity.keys.values()]),
 			pages: oidcPages(config.appName),
 			interactionPage: deps.interactionPage,
+			signedIn: async (req, entry) => {
+				const meta: AppMeta = { clientIp: clientIp(req, config.trustProxy), userAgent: req.headers["user-agent"] };
+				await broker.call("auth.oidcSignedIn", entry, { meta });
+			},
 			clientName: async clientId => {
 				const client = await provider.Client.find(clientId);
 				return (client as unknown as { clientName?: string } | undefined)?.clientName ?? clientId;

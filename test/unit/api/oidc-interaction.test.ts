@@ -17,10 +17,11 @@ function setup(caller: ReturnType<InteractionPorts["caller"]>) {
 	const provider = {
 		interactionResult: async (_req: unknown, _res: unknown, result: Record<string, unknown>) => (results.push(result), "https://id.example.com/oidc/auth/u1")
 	} as unknown as OidcProvider;
-	const ports: InteractionPorts = { caller: () => caller, origin: ORIGIN, now: () => NOW, clientName: async () => "Wiki" };
+	const audited: unknown[] = [];
+	const ports: InteractionPorts = { caller: () => caller, origin: ORIGIN, now: () => NOW, clientName: async () => "Wiki", signedIn: async (_req, entry) => void audited.push(entry) };
 	const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 	const run = (d: InteractionDetails, step: "session" | "consent" | "abort", headers: Record<string, string> = { origin: ORIGIN }) => runStep(provider, ports, d, step, req(headers), {} as ServerResponse);
-	return { results, run };
+	return { results, run, audited };
 }
 
 const user = (extra: Partial<AuthUser> = {}): AuthUser => ({ id: "user-1", sid: "s1", roles: ["user"], amr: ["pwd", "hwk", "mfa"], authTime: NOW - 60_000, ...extra });
@@ -36,15 +37,16 @@ describe("signInAfter", () => {
 
 describe("runStep", () => {
 	it("signs in with the token's subject, amr and auth_time", async () => {
-		const { results, run } = setup(user());
+		const { results, run, audited } = setup(user());
 		expect(await run(details("login"), "session")).toEqual({ location: "https://id.example.com/oidc/auth/u1" });
 		expect(results).toEqual([{ login: { accountId: "user-1", amr: ["pwd", "hwk", "mfa"], ts: (NOW - 60_000) / 1000 } }]);
+		expect(audited).toEqual([{ accountId: "user-1", clientId: "app", amr: ["pwd", "hwk", "mfa"] }]);
 	});
 
-	it("refuses an enrolment-only token (the account must still enrol a second factor): 403", async () => {
-		const { results, run } = setup(user({ enrolmentOnly: true }));
+	it("refuses an enrolment-only token (the account must still enrol a second factor): 403, nothing audited", async () => {
+		const { results, run, audited } = setup(user({ enrolmentOnly: true }));
 		await expect(run(details("login"), "session")).rejects.toMatchObject({ status: 403, error: "access_denied", message: "Your account must set up a second factor before it signs in to other apps: do it on your account page" });
-		expect(results).toEqual([]);
+		expect([results, audited]).toEqual([[], []]);
 	});
 
 	it("refuses a sign-in older than max_age, or than the interaction with prompt=login: 401 login_required", async () => {
