@@ -255,7 +255,7 @@ const loadClients = pager("clients", async page => {
 				el("td", {}, [c.name]),
 				el("td", {}, [c.type]),
 				el("td", {}, [el("code", {}, [c.clientId])]),
-				el("td", {}, [c.redirectUris.join(" ")]),
+				el("td", {}, c.redirectUris.flatMap((/** @type {string} */ uri, /** @type {number} */ i) => (i ? [el("br"), uri] : [uri]))),
 				el("td", {}, [when(c.createdAt)]),
 				deleteCell(c)
 			])
