@@ -58,8 +58,15 @@ export class CallerIdentity {
 		if (!entry) {
 			const result = verifyAccessToken(token, this.keys, this.expect, now);
 			if ("failure" in result) return result;
-			const { sub, sid, roles, exp, amr, scope } = result.claims;
-			const user: AuthUser = { id: sub, sid, roles: Object.freeze([...roles]) as AuthUser["roles"], ...(amr ? { amr: Object.freeze([...amr]) as AuthUser["amr"] } : {}), ...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {}) };
+			const { sub, sid, roles, exp, amr, scope, auth_time } = result.claims;
+			const user: AuthUser = {
+				id: sub,
+				sid,
+				roles: Object.freeze([...roles]) as AuthUser["roles"],
+				...(amr ? { amr: Object.freeze([...amr]) as AuthUser["amr"] } : {}),
+				...(auth_time === undefined ? {} : { authTime: auth_time * 1000 }),
+				...(scope === MFA_ENROLMENT_SCOPE ? { enrolmentOnly: true as const } : {})
+			};
 			entry = { user: Object.freeze(user), expiresAt: exp * 1000 };
 			// A Map iterates in insertion order: the first key is the oldest.
 			if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value as string);

@@ -40,6 +40,8 @@ export interface AuthUser {
 	roles: Role[];
 	/** How the user authenticated (the token's `amr`), when it says. */
 	amr?: Amr[];
+	/** When the user signed in to this session, in milliseconds since the epoch (the token's `auth_time`), when it says. */
+	authTime?: number;
 	/** The token reaches only the second-factor enrolment routes (MFA_REQUIRED_ROLES). */
 	enrolmentOnly?: true;
 }

@@ -47,6 +47,9 @@ declare module "oidc-provider" {
 		session?: { accountId?: string; uid: string };
 		grantId?: string;
 		lastSubmission?: Record<string, unknown>;
+		/** Seconds since the epoch: when the interaction began, and when it expires. */
+		iat: number;
+		exp: number;
 	}
 
 	export interface GrantInstance {
@@ -67,8 +70,22 @@ declare module "oidc-provider" {
 		callback(): (req: IncomingMessage, res: ServerResponse) => void;
 		interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
 		interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+		/** Records the interaction's result; answers the URL the browser goes on to (the authorization's resume). */
+		interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
 		on(event: string, listener: (...args: unknown[]) => void): this;
 	}
 
 	export const errors: Record<string, new (...args: unknown[]) => Error>;
+
+	export namespace interactionPolicy {
+		class Check {
+			constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
+		}
+		interface Prompt {
+			name: string;
+			checks: { add(check: Check, index?: number): void };
+		}
+		type Policy = Prompt[] & { get(name: string): Prompt | undefined };
+		function base(): Policy;
+	}
 }

@@ -41,6 +41,12 @@ export const PAGES: Record<string, PageSpec> = {
 	"/admin": { name: "admin", script: "admin", title: "Administration", signedIn: true }
 };
 
+/**
+ * The page that runs an OpenID Provider interaction (sign-in and consent for another app): served by the
+ * provider under `${issuer}/interaction/:uid` (services/api/oidc/handler.ts), not at a path of its own.
+ */
+export const INTERACTION_PAGE: PageSpec = { name: "authorize", script: "authorize", title: "Sign in to an app" };
+
 export function escapeHtml(value: string): string {
 	return value.replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
@@ -91,16 +97,19 @@ ${body}
 `;
 }
 
+/** One page's HTML. */
+export function renderPage(pagesDir: string, spec: PageSpec, options: PageOptions = {}): string {
+	const appName = options.appName ?? "User backend";
+	let body = fragment(pagesDir, spec.name)
+		.replace(/\{\{appName\}\}/g, escapeHtml(appName))
+		.replace(/\{\{providers\}\}/g, providerLinks(options.providers ?? []));
+	if (options.magicLink === false) body = body.replace(/<!-- magic-link -->[\s\S]*?<!-- \/magic-link -->/g, "");
+	return layout(spec, appName, body);
+}
+
 /** Every page's HTML by path. */
 export function renderPages(pagesDir: string, options: PageOptions = {}): Map<string, string> {
-	const appName = options.appName ?? "User backend";
 	const out = new Map<string, string>();
-	for (const [path, spec] of Object.entries(PAGES)) {
-		let body = fragment(pagesDir, spec.name)
-			.replace(/\{\{appName\}\}/g, escapeHtml(appName))
-			.replace(/\{\{providers\}\}/g, providerLinks(options.providers ?? []));
-		if (options.magicLink === false) body = body.replace(/<!-- magic-link -->[\s\S]*?<!-- \/magic-link -->/g, "");
-		out.set(path, layout(spec, appName, body));
-	}
+	for (const [path, spec] of Object.entries(PAGES)) out.set(path, renderPage(pagesDir, spec, options));
 	return out;
 }

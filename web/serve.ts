@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, resolve } from "node:path";
-import { PAGES, renderPages, type PageOptions } from "./render";
+import { INTERACTION_PAGE, PAGES, renderPage, renderPages, type PageOptions } from "./render";
 
 export type { PageOptions, Provider } from "./render";
 
@@ -100,6 +100,11 @@ function serveEntry(req: IncomingMessage, res: ServerResponse, e: Entry): void {
 		return;
 	}
 	send(req, res, 200, { ...headers, "Content-Length": String(e.body.length) }, e.body);
+}
+
+/** The OpenID Provider's interaction page (sign-in and consent for another app) and the headers it is sent with. */
+export function interactionPage(options: WebHandlerOptions = {}): { html: string; headers: Readonly<Record<string, string>> } {
+	return { html: renderPage(join(options.webDir ?? findWebDir(), "pages"), INTERACTION_PAGE, options), headers: SECURITY_HEADERS };
 }
 
 export function createWebHandler(options: WebHandlerOptions = {}): WebHandler {

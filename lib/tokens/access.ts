@@ -22,6 +22,8 @@ export interface AccessClaims {
 	jti: string;
 	/** RFC 8176: how the user authenticated (services/auth/mfa/amr.ts). */
 	amr?: Amr[];
+	/** When the user signed in to this session (seconds since the epoch), kept through refreshes. */
+	auth_time?: number;
 	/** Present only on a token limited to second-factor enrolment (MFA_REQUIRED_ROLES). */
 	scope?: typeof MFA_ENROLMENT_SCOPE;
 }
@@ -35,6 +37,8 @@ export interface AccessSubject {
 	sessionId: string;
 	roles: Role[];
 	amr?: Amr[];
+	/** Milliseconds since the epoch: when the session's sign-in happened (the token's `auth_time`). */
+	authTime?: number;
 	/** True: the token reaches only the enrolment routes. */
 	enrolmentOnly?: boolean;
 }
@@ -47,7 +51,8 @@ export function signAccessToken(
 	const iat = opts.now === undefined ? {} : { iat: Math.floor(opts.now / 1000) };
 	const amr = subject.amr ? { amr: subject.amr } : {};
 	const scope = subject.enrolmentOnly ? { scope: MFA_ENROLMENT_SCOPE } : {};
-	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...amr, ...scope, ...iat }, key.privateKey, {
+	const authTime = subject.authTime === undefined ? {} : { auth_time: Math.floor(subject.authTime / 1000) };
+	return jwt.sign({ sid: subject.sessionId, roles: subject.roles, ...amr, ...authTime, ...scope, ...iat }, key.privateKey, {
 		algorithm: key.alg,
 		keyid: key.kid,
 		header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE },
@@ -85,6 +90,7 @@ function isAccessClaims(value: unknown): value is AccessClaims {
 		Array.isArray(c.roles) &&
 		c.roles.every(r => r === "user" || r === "admin") &&
 		(c.amr === undefined || (Array.isArray(c.amr) && c.amr.every(v => (AMR_VALUES as readonly unknown[]).includes(v)))) &&
+		(c.auth_time === undefined || Number.isInteger(c.auth_time)) &&
 		(c.scope === undefined || c.scope === MFA_ENROLMENT_SCOPE)
 	);
 }

@@ -19,7 +19,7 @@ import { checkBodyRequest, dropProtoKeys, refuseDeepJson } from "./request-guard
 import { ROUTE_GROUPS, ROUTES, allowHeader, findRoute, requestPath } from "./routes";
 import { giveSessionCookie, sessionCookies, takeSessionCookie, type SessionRequest } from "./session-cookie";
 import { createDocsHandler } from "../../web/docs";
-import { createWebHandler, findWebDir, type WebHandler } from "../../web/serve";
+import { createWebHandler, findWebDir, interactionPage, type WebHandler } from "../../web/serve";
 
 const SECURITY_HEADERS: Record<string, string> = {
 	"X-Content-Type-Options": "nosniff",
@@ -179,12 +179,10 @@ export default function apiService(config: Config, deps: ServiceDeps, version: s
 
 		created(this: GatewayThis) {
 			if (this.broker.isMetricsEnabled()) registerHttpMetrics(this.broker.metrics as unknown as MetricRegistry);
-			this.oidc = mountOidc(config, this.broker, () => [...identity.keys.values()]);
-			if (config.hostedPages) {
-				const webDir = findWebDir();
-				const providers = config.oidcProviders.map(({ id, name }) => ({ id, name }));
-				this.pages = [createWebHandler({ webDir, appName: config.appName, providers }), createDocsHandler({ webDir })];
-			}
+			const webDir = config.hostedPages ? findWebDir() : null;
+			this.oidc = mountOidc(config, this.broker, { identity, clock, interactionPage: webDir ? interactionPage({ webDir, appName: config.appName }) : null });
+			const providers = config.oidcProviders.map(({ id, name }) => ({ id, name }));
+			if (webDir) this.pages = [createWebHandler({ webDir, appName: config.appName, providers }), createDocsHandler({ webDir })];
 		}
 	};
 	return schema as unknown as ServiceSchema;

@@ -31,7 +31,7 @@ import { PasswordHasher } from "./password/hasher";
 import type { AuthKit } from "./ports";
 
 /** The open routes, limited per client IP (AUTH_RATE_LIMIT_PER_MINUTE) across every replica. */
-const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", "oidcSignIn", ...FEDERATION_IP_LIMITED, ...PASSKEY_IP_LIMITED];
+const IP_LIMITED = ["register", "verifyEmail", "resendVerification", "login", "loginMfa", "refresh", "forgotPassword", "resetPassword", "confirmEmailChange", "requestMagicLink", "verifyMagicLink", ...FEDERATION_IP_LIMITED, ...PASSKEY_IP_LIMITED];
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** While TOTP is on, password and address changes need a current code (CONTRACT §4 step-up). */
 const STEP_UP_CODE = { ...TOTP_CODE_PARAM, optional: true };

@@ -93,11 +93,11 @@ export async function startSession(kit: AuthKit, userId: string, client: ClientI
 }
 
 /** The answer of login and refresh: a fresh access token and the session's current refresh token. */
-export function tokenResponse(kit: AuthKit, user: PublicUser, session: Pick<SessionRecord, "_id" | "amr">, secret: string): TokenResponse {
+export function tokenResponse(kit: AuthKit, user: PublicUser, session: Pick<SessionRecord, "_id" | "amr" | "createdAt">, secret: string): TokenResponse {
 	const amr = amrOf(session);
 	const limited = enrolmentOnly(user.roles, amr, kit.settings.mfaRequiredRoles);
 	return {
-		accessToken: kit.signer.accessToken({ userId: user.id, sessionId: session._id, roles: user.roles, amr, ...(limited ? { enrolmentOnly: true } : {}) }),
+		accessToken: kit.signer.accessToken({ userId: user.id, sessionId: session._id, roles: user.roles, amr, authTime: new Date(session.createdAt).getTime(), ...(limited ? { enrolmentOnly: true } : {}) }),
 		refreshToken: formatRefreshToken(session._id, secret),
 		tokenType: "Bearer",
 		expiresIn: kit.settings.accessTokenTtl,

@@ -73,6 +73,13 @@ function stubApi(overrides: Record<string, unknown> = {}): Record<string, unknow
 			totalPages: 1
 		},
 		"GET /api/v1/audit/verify": { ok: true, checked: 2 },
+		"GET /api/v1/oidc/clients": {
+			rows: [{ clientId: "5b0c1f43-8d2e-4c55-9a41-3f1d9e3c2a10", name: "Team wiki", type: "confidential", redirectUris: ["https://wiki.example.com/callback"], postLogoutRedirectUris: [], createdAt: "2025-02-20T12:00:00Z" }],
+			total: 1,
+			page: 1,
+			pageSize: 20,
+			totalPages: 1
+		},
 		"GET /api/v1/deliveries": { rows: [{ id: "d1", to: "grace@example.com", template: "verify-email", status: "failed", attempts: 5, lastError: "550 mailbox unavailable", createdAt: "2025-03-01T07:00:00Z" }] },
 		...overrides
 	};
@@ -299,6 +306,7 @@ describeBrowser("hosted pages in Chromium", () => {
 			await expect(page.locator("#users-table tbody tr").count()).resolves.toBe(2);
 			await expect(page.locator("#audit-table tbody tr").count()).resolves.toBe(2);
 			await expect(page.locator("#deliveries-table tbody tr").count()).resolves.toBe(1);
+			await page.locator("#clients-table tbody tr", { hasText: "Team wiki" }).waitFor();
 			await page.getByRole("button", { name: "Check the chain" }).click();
 			await page.getByText("The chain is intact").waitFor();
 			await check(page, `admin${label}`);

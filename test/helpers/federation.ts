@@ -90,11 +90,12 @@ function safeJson(text: string): unknown {
 }
 
 /**
- * The user's side at the provider, in one place (A's interaction pages may change: adapt here): from A's
- * authorization URL, sign in and allow, until A sends the browser back to B. Answers B's callback URL.
+ * The user's side at the provider, in one place: signed in on A (the hosted pages' session), from A's
+ * authorization URL continue and allow, until A sends the browser back to B. Answers B's callback URL.
  */
 export async function signInAtA(a: TestApp, authorizationUrl: string, email: string, password: string): Promise<string> {
-	return authorize(new Browser(a.url), authorizationUrl, email, password);
+	const { accessToken } = await login(a, email, password);
+	return authorize(new Browser(a.url), authorizationUrl, accessToken);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The relying-party side of the OpenID tests: a backend on a known port (the issuer must be the URL the
- * client reaches), a cookie jar, and a browser walk through the interaction pages with plain HTTP.
+ * client reaches), a cookie jar, and a walk through an interaction with plain HTTP doing what its hosted
+ * page (web/assets/authorize.js) does with a signed-in session's access token.
  */
 import net from "node:net";
 import { startApp, type TestApp } from "./app";
@@ -30,9 +31,9 @@ export class Browser {
 
 	constructor(private readonly origin: string) {}
 
-	async fetch(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+	async fetch(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
 		const target = new URL(url, this.origin);
-		const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
+		const headers: Record<string, string> = { ...init.headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
 		let body: string | undefined;
 		if (init.form) {
 			headers["content-type"] = "application/x-www-form-urlencoded";
@@ -65,16 +66,27 @@ export class Browser {
 	}
 }
 
-/** Signs in on the interaction page and allows access: answers the URL the backend sent the browser back to. */
-export async function authorize(browser: Browser, authorizationUrl: string, email: string, password: string): Promise<string> {
+/** An interaction's step as its page sends it: same origin, the session's access token. */
+export async function interactionStep(browser: Browser, pageUrl: string, step: "session" | "consent" | "abort", accessToken?: string): Promise<Response> {
+	const headers: Record<string, string> = { origin: browser["origin"], accept: "application/json" };
+	if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+	return browser.fetch(`${pageUrl}/${step}`, { method: "POST", headers });
+}
+
+/**
+ * Goes through the interaction as its page does for a signed-in user (`accessToken`): Continue, then Allow.
+ * Answers the URL the backend sent the browser back to (the client's redirect_uri).
+ */
+export async function authorize(browser: Browser, authorizationUrl: string, accessToken: string): Promise<string> {
 	let step = await browser.follow(authorizationUrl);
 	for (let pages = 0; pages < 4; pages++) {
 		if (!step.url.startsWith(browser["origin"])) return step.url;
-		const html = await step.res.text();
-		if (step.res.status !== 200) throw new Error(`${step.url}: ${step.res.status} ${html.slice(0, 500)}`);
-		const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
-		if (!action) throw new Error(`no form on ${step.url}: ${html.slice(0, 500)}`);
-		step = action.endsWith("/login") ? await browser.follow(action, { form: { email, password } }) : await browser.follow(action, { form: {} });
+		if (step.res.status !== 200 || !/\/interaction\/[^/]+$/.test(new URL(step.url).pathname)) throw new Error(`${step.url}: ${step.res.status} ${(await step.res.text()).slice(0, 500)}`);
+		const details = (await (await browser.fetch(`${step.url}/details`)).json()) as { prompt: string };
+		const answer = await interactionStep(browser, step.url, details.prompt === "login" ? "session" : "consent", accessToken);
+		const body = (await answer.json()) as { location?: string };
+		if (answer.status !== 200 || !body.location) throw new Error(`${step.url}: ${answer.status} ${JSON.stringify(body)}`);
+		step = await browser.follow(body.location);
 	}
 	throw new Error(`the authorization did not finish: ${step.url}`);
 }

@@ -237,6 +237,14 @@ describe("access tokens", () => {
 		expect(result).toEqual({ claims: payload });
 	});
 
+	it("carries the session's sign-in time as auth_time (whole seconds), and refuses a token whose auth_time is not a number", () => {
+		const token = signAccessToken({ ...subject, authTime: 1_700_000_000_999 }, rsaKey, opts);
+		expect(parts(token).payload.auth_time).toBe(1_700_000_000);
+		expect(verifyAccessToken(token, keys, verifyOpts)).toEqual({ claims: expect.objectContaining({ auth_time: 1_700_000_000 }) });
+		const forged = signRaw({ alg: "PS256", kid: rsaKey.kid, typ: "at+jwt" }, validPayload({ auth_time: "yesterday" }), rsaKey);
+		expect(verifyAccessToken(forged, keys, verifyOpts)).toEqual({ failure: "invalid" });
+	});
+
 	it("gives every token a fresh jti", () => {
 		const a = parts(signAccessToken(subject, ecKey, opts)).payload.jti;
 		const b = parts(signAccessToken(subject, ecKey, opts)).payload.jti;

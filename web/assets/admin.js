@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The admin console: users (search, filters, paging; one user's page), the audit trail with its chain
- * check, failed e-mails. Routes the API lacks today are marked "proposed" (see web/README.md).
+ * check, failed e-mails, the apps that sign in with this backend (OpenID clients: list, register, delete). Routes the API lacks today are marked "proposed" (see web/README.md).
  */
 import { $, ApiError, api, describeError, el, labelCells, onSubmit, requireSession, reveal, when } from "./app.js";
 
@@ -213,7 +213,79 @@ async function retryDeliveries(which) {
 
 onSubmit($("#deliveries-retry-form"), () => retryDeliveries({}));
 
+// ---- Apps (OpenID clients: GET/POST /api/v1/oidc/clients, DELETE /api/v1/oidc/clients/:clientId) ----------------
+
+/** @param {string} text one URI per line */
+const lines = text => (text ?? "").split(/\s*\n\s*/).map(l => l.trim()).filter(Boolean);
+
+/** The row's action cell: Delete, then a confirmation (its grants and tokens stop working at once). @param {any} c */
+function deleteCell(c) {
+	const cell = el("td");
+	const ask = el("button", { type: "button", class: "small secondary", "aria-label": `Delete ${c.name}` }, ["Delete"]);
+	ask.addEventListener("click", () => {
+		const sure = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "small danger" }, [`Yes, delete ${c.name}`]));
+		const cancel = el("button", { type: "button", class: "small secondary" }, ["Cancel"]);
+		sure.addEventListener("click", async () => {
+			sure.disabled = true;
+			try {
+				await api("DELETE", `/oidc/clients/${encodeURIComponent(c.clientId)}`);
+				$("#clients-error").textContent = "";
+				await loadClients(1);
+			} catch (err) {
+				sure.disabled = false;
+				$("#clients-error").textContent = describeError(err);
+			}
+		});
+		cancel.addEventListener("click", () => {
+			cell.replaceChildren(ask);
+			ask.focus();
+		});
+		cell.replaceChildren(el("span", { class: "muted" }, ["Its users' sign-ins and tokens stop working. "]), sure, " ", cancel);
+		cancel.focus();
+	});
+	cell.append(ask);
+	return cell;
+}
+
+const loadClients = pager("clients", async page => {
+	const result = await api("GET", `/oidc/clients?${query({ page, pageSize: PAGE_SIZE })}`);
+	$("#clients-table tbody").replaceChildren(
+		...result.rows.map((/** @type {any} */ c) =>
+			el("tr", {}, [
+				el("td", {}, [c.name]),
+				el("td", {}, [c.type]),
+				el("td", {}, [el("code", {}, [c.clientId])]),
+				el("td", {}, c.redirectUris.flatMap((/** @type {string} */ uri, /** @type {number} */ i) => (i ? [el("br"), uri] : [uri]))),
+				el("td", {}, [when(c.createdAt)]),
+				deleteCell(c)
+			])
+		)
+	);
+	if (!result.rows.length) $("#clients-table tbody").append(el("tr", {}, [el("td", { colspan: "6" }, ["No apps are registered."])]));
+	labelCells($("#clients-table"));
+	return result;
+});
+
+onSubmit($("#client-form"), async (values, form) => {
+	const created = await api("POST", "/oidc/clients", {
+		name: values.name,
+		type: values.type,
+		redirectUris: lines(values.redirectUris),
+		...(values.postLogoutRedirectUris ? { postLogoutRedirectUris: lines(values.postLogoutRedirectUris) } : {})
+	});
+	form.reset();
+	$("#client-created-name").textContent = created.name;
+	$("#client-created-id").textContent = created.clientId;
+	$("#client-created-secret").textContent = created.clientSecret ?? "";
+	for (const id of ["#client-secret-label", "#client-created-secret", "#client-secret-hint"]) $(id).hidden = !created.clientSecret;
+	$("#client-created-secret").parentElement.hidden = !created.clientSecret;
+	reveal($("#client-created"));
+	await loadClients(1);
+	return `${created.name} is registered.`;
+});
+
 await Promise.all([
+	loadClients(1).catch(err => showListError($("#clients-table"), err)),
 	loadUsers(1).catch(err => showListError($("#users-table"), err)),
 	loadAudit(1).catch(err => showListError($("#audit-table"), err)),
 	loadDeliveries().catch(err => ($("#deliveries-error").textContent = describeError(err)))

@@ -76,6 +76,9 @@ export function takeTokens(tokens) {
 
 export const currentSessionUser = () => currentUser;
 
+/** The access token in memory, for calls outside /api/v1 (the OpenID Provider's interaction page). */
+export const currentAccessToken = () => accessToken;
+
 /** One refresh at a time per page; other tabs may refresh at once (the API's reuse interval covers it). */
 export function refreshSession() {
 	refreshing ??= api("POST", "/auth/refresh", undefined, { auth: false, headers: SESSION_HEADERS })

@@ -1,96 +1,80 @@
 /**
- * Everything under the issuer's path: the interaction pages (sign-in, consent) are ours, the key set is the
- * gateway's (the access tokens' keys, rotation included), the rest is oidc-provider's.
+ * Everything under the issuer's path: the interactions (sign-in, consent) are a hosted page and its steps
+ * (./interaction.ts), the key set is the gateway's (the access tokens' keys, rotation included), the rest is
+ * oidc-provider's.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Jwk } from "../../../lib/tokens/keys";
-import { consentPage, errorPage, signInPage } from "./pages";
+import type { OidcPages } from "./pages";
+import { STEPS, StepError, runStep, type InteractionPorts, type Step } from "./interaction";
 import { issuerPath, type OidcProvider } from "./provider";
 
-export interface SignInResult {
-	accountId: string;
-	amr: string[];
-}
-
-export interface InteractionPorts {
-	/** auth's password checks; throws an API error (with `code` and `message`) on a refusal. */
-	signIn(email: string, password: string, clientId: string, req: IncomingMessage): Promise<SignInResult>;
+export interface HandlerPorts extends InteractionPorts {
 	jwks(): { keys: Jwk[] };
-	clientName(clientId: string): Promise<string>;
+	pages: OidcPages;
+	/** The hosted page that runs an interaction (web/pages/authorize.html) and its headers; null with HOSTED_PAGES off. */
+	interactionPage: { html: string; headers: Readonly<Record<string, string>> } | null;
 	/** An unexpected failure (answered as a 500 page). */
 	logError(err: unknown): void;
 }
 
-const FORM_LIMIT = 10_000;
+/** The provider's own pages may load the hosted pages' style sheet and icon; no script but the one it names by hash. */
+const PROVIDER_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'";
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-	return new Promise((resolve, reject) => {
-		let body = "";
-		req.setEncoding("utf8");
-		req.on("data", chunk => {
-			body += chunk;
-			if (body.length > FORM_LIMIT) reject(Object.assign(new Error("The form is too large"), { status: 413 }));
-		});
-		req.on("end", () => resolve(new URLSearchParams(body)));
-		req.on("error", reject);
-	});
-}
-
-function send(res: ServerResponse, status: number, body: string, type = "text/html; charset=utf-8"): void {
-	res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store" });
+function send(res: ServerResponse, status: number, body: string, type = "text/html; charset=utf-8", headers: Readonly<Record<string, string>> = {}): void {
+	res.writeHead(status, { "Content-Security-Policy": PROVIDER_CSP, ...headers, "Content-Type": type, "Cache-Control": "no-store" });
 	res.end(body);
 }
 
-const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/(login|confirm|abort))?$/;
+const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, JSON.stringify(body), "application/json; charset=utf-8");
 
-export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, issuer: string) {
+const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/([a-z]+))?$/;
+
+/** Why an interaction cannot go on, for a person: oidc-provider's SessionNotFound says it in its own terms. */
+function lostInteraction(err: unknown): boolean {
+	return (err as { constructor?: { name?: string } })?.constructor?.name === "SessionNotFound";
+}
+const LOST = "This sign-in request has expired or was already finished: go back to the app and sign in again";
+
+export function oidcHandler(provider: OidcProvider, ports: HandlerPorts, issuer: string) {
 	const mount = issuerPath(issuer);
 	const callback = provider.callback();
 
 	async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, step: string | undefined): Promise<void> {
-		const details = await provider.interactionDetails(req, res);
-		if (details.uid !== uid) return send(res, 400, errorPage("invalid_request", "This sign-in page belongs to another request"));
-		const clientId = String(details.params.client_id);
-		const name = await ports.clientName(clientId);
-		const here = `${mount}/interaction/${uid}`;
-		if (req.method === "GET" && !step) {
-			if (details.prompt.name === "login") return send(res, 200, signInPage(`${here}/login`, name));
-			const scopes = String(details.params.scope ?? "").split(" ").filter(Boolean);
-			return send(res, 200, consentPage(`${here}/confirm`, `${here}/abort`, name, scopes));
+		if (step !== undefined && !(STEPS as readonly string[]).includes(step)) return send(res, 404, ports.pages.errorPage("not_found", "No such page"));
+		const wanted = step === undefined || step === "details" ? "GET" : "POST";
+		if (req.method !== wanted) {
+			res.setHeader("Allow", wanted);
+			return step === undefined ? send(res, 405, ports.pages.errorPage("method_not_allowed")) : json(res, 405, { error: "method_not_allowed", error_description: `Use ${wanted}` });
 		}
-		if (req.method !== "POST" || !step) return send(res, 405, errorPage("method_not_allowed"));
-		if (step === "abort") return provider.interactionFinished(req, res, { error: "access_denied", error_description: "The user denied access" }, { mergeWithLastSubmission: false });
-		if (step === "login") {
-			const form = await readForm(req);
-			const email = form.get("email") ?? "";
-			try {
-				const login = await ports.signIn(email, form.get("password") ?? "", clientId, req);
-				return provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
-			} catch (err) {
-				const e = err as { code?: number; type?: string; message?: string };
-				if (typeof e.code !== "number" || e.code >= 500) throw err;
-				// A second factor is enrolled: no password form again, it cannot finish here (README, Single sign-on).
-				if (e.type === "MFA_REQUIRED") return send(res, e.code, errorPage("second_factor_unsupported", e.message));
-				return send(res, e.code, signInPage(`${here}/login`, name, { email, error: e.message }));
-			}
+		let details;
+		try {
+			details = await provider.interactionDetails(req, res);
+			if (details.uid !== uid) throw new StepError(400, "invalid_request", "This page belongs to another sign-in request: go back to the app and sign in again");
+		} catch (err) {
+			const refusal = err instanceof StepError ? err : lostInteraction(err) ? new StepError(400, "invalid_request", LOST) : null;
+			if (!refusal) throw err;
+			return step === undefined ? send(res, refusal.status, ports.pages.errorPage(refusal.error, refusal.message)) : json(res, refusal.status, { error: refusal.error, error_description: refusal.message });
 		}
-		// confirm: the scopes and claims still missing are granted.
-		if (details.prompt.name !== "consent" || !details.session?.accountId) return send(res, 400, errorPage("invalid_request", "Nothing to confirm"));
-		const grant = (details.grantId && (await provider.Grant.find(details.grantId))) || new provider.Grant({ accountId: details.session.accountId, clientId });
-		const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-		if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
-		if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
-		const grantId = await grant.save();
-		return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+		if (step === undefined) {
+			if (!ports.interactionPage) return send(res, 503, ports.pages.errorPage("temporarily_unavailable", "Signing in to apps needs the hosted pages (HOSTED_PAGES), which are off here"));
+			return send(res, 200, ports.interactionPage.html, "text/html; charset=utf-8", ports.interactionPage.headers);
+		}
+		try {
+			json(res, 200, await runStep(provider, ports, details, step as Step, req, res));
+		} catch (err) {
+			if (!(err instanceof StepError)) throw err;
+			json(res, err.status, { error: err.error, error_description: err.message });
+		}
 	}
 
 	async function answer(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, url: string, rest: string): Promise<void> {
 		try {
 			if (rest === "/jwks" && req.method === "GET") return send(res, 200, JSON.stringify(ports.jwks()), "application/jwk-set+json");
 			const match = INTERACTION.exec(rest);
-			if (match) return await interaction(req, res, match[1], match[3]);
+			if (match) return await interaction(req, res, match[1], match[2]);
 			// oidc-provider adds the hash of the one inline script it may send (an auto-submitted form) to script-src.
-			res.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; frame-ancestors 'none'");
+			res.setHeader("Content-Security-Policy", PROVIDER_CSP);
 			req.originalUrl = url;
 			req.url = url.slice(mount.length) || "/";
 			callback(req, res);
@@ -98,7 +82,7 @@ export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, iss
 			const e = err as { status?: number; statusCode?: number; error?: string; error_description?: string; message?: string };
 			const status = e.statusCode ?? e.status ?? 500;
 			if (status >= 500) ports.logError(err);
-			if (!res.headersSent) send(res, status, errorPage(e.error ?? (status >= 500 ? "server_error" : "invalid_request"), status >= 500 ? undefined : (e.error_description ?? e.message)));
+			if (!res.headersSent) send(res, status, ports.pages.errorPage(e.error ?? (status >= 500 ? "server_error" : "invalid_request"), status >= 500 ? undefined : (e.error_description ?? e.message)));
 		}
 	}
 

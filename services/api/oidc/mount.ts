@@ -1,24 +1,36 @@
 /** The OpenID Provider as the gateway mounts it: provider, interactions and key set over the broker. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServiceBroker } from "moleculer";
+import type { AdapterPayload } from "oidc-provider";
+import type { CallerIdentity } from "../../../lib/bus-identity";
+import type { Clock } from "../../../lib/clock";
 import type { Config } from "../../../lib/config";
 import { ConfigError } from "../../../lib/config";
-import { loadSigningKey, toJwks, type VerificationKey } from "../../../lib/tokens/keys";
-import type { AppMeta } from "../../../lib/types";
+import { loadSigningKey, toJwks } from "../../../lib/tokens/keys";
 import type { PublicUser } from "../../../lib/user-schema";
-import type { AdapterPayload } from "oidc-provider";
+import type { AppMeta } from "../../../lib/types";
+import { authenticate } from "../authenticate";
 import { clientIp } from "../client-ip";
-import { oidcHandler, type SignInResult } from "./handler";
+import { oidcHandler, type HandlerPorts } from "./handler";
+import { oidcPages } from "./pages";
 import { createProvider } from "./provider";
 
 /** Answers (true) a request under the issuer's path, like the hosted pages' handlers (web/serve.ts). */
 export type OidcMount = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+export interface OidcMountDeps {
+	/** The gateway's verification of access tokens (keys, rotation, ended sessions). */
+	identity: CallerIdentity;
+	clock: Clock;
+	/** The hosted interaction page (web/pages/authorize.html), or null with HOSTED_PAGES off. */
+	interactionPage: HandlerPorts["interactionPage"];
+}
+
 /**
  * null when this gateway has no signing key (production with only JWT_PUBLIC_KEYS): the provider is off and
  * its paths are unknown, as the log says.
  */
-export function mountOidc(config: Config, broker: ServiceBroker, keys: () => VerificationKey[]): OidcMount | null {
+export function mountOidc(config: Config, broker: ServiceBroker, deps: OidcMountDeps): OidcMount | null {
 	let signing;
 	try {
 		signing = loadSigningKey(config);
@@ -35,11 +47,16 @@ export function mountOidc(config: Config, broker: ServiceBroker, keys: () => Ver
 	return oidcHandler(
 		provider,
 		{
-			signIn: (email, password, clientId, req) => {
+			caller: header => authenticate(header, deps.identity, deps.clock.now()),
+			origin: new URL(config.appUrl).origin,
+			now: () => deps.clock.now(),
+			jwks: () => toJwks([...deps.identity.keys.values()]),
+			pages: oidcPages(config.appName),
+			interactionPage: deps.interactionPage,
+			signedIn: async (req, entry) => {
 				const meta: AppMeta = { clientIp: clientIp(req, config.trustProxy), userAgent: req.headers["user-agent"] };
-				return broker.call<SignInResult, object>("auth.oidcSignIn", { email, password, clientId }, { meta });
+				await broker.call("auth.oidcSignedIn", entry, { meta });
 			},
-			jwks: () => toJwks(keys()),
 			clientName: async clientId => {
 				const client = await provider.Client.find(clientId);
 				return (client as unknown as { clientName?: string } | undefined)?.clientName ?? clientId;

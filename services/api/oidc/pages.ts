@@ -1,7 +1,8 @@
 /**
- * The OpenID Provider's own pages, server-rendered (no script, so the gateway's CSP holds): sign-in and
- * consent during an interaction, the logout question, errors. Until the hosted pages (web/) take the
- * interactions over, these are what a user sees between a client app and its callback.
+ * The OpenID Provider's own pages, server-rendered in the hosted pages' look (web/assets/app.css) and without
+ * script: errors, the logout question (oidc-provider's form, which it may post itself with an inline script
+ * whose hash it adds to the CSP) and the signed-out page. Sign-in and consent are a hosted page
+ * (web/pages/authorize.html), served by ./handler.ts.
  */
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -9,61 +10,51 @@ export function escapeHtml(value: unknown): string {
 	return String(value ?? "").replace(/[&<>"']/g, c => ESCAPES[c]);
 }
 
-function page(title: string, body: string): string {
-	return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
-<body><main><h1>${escapeHtml(title)}</h1>
+export interface OidcPages {
+	errorPage(error: string, description?: string): string;
+	logoutPage(form: string): string;
+	loggedOutPage(): string;
+}
+
+export function oidcPages(appName = "User backend"): OidcPages {
+	const page = (title: string, body: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)} · ${escapeHtml(appName)}</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body data-page="oidc">
+<header class="top"><a class="brand" href="/">${escapeHtml(appName)}</a></header>
+<main id="main">
+<h1>${escapeHtml(title)}</h1>
+<section class="card">
 ${body}
-</main></body></html>`;
-}
+</section>
+</main>
+</body>
+</html>`;
 
-const alert = (message?: string) => (message ? `<p role="alert">${escapeHtml(message)}</p>` : "");
-
-export function signInPage(action: string, clientName: string, opts: { email?: string; error?: string } = {}): string {
-	return page(
-		"Sign in",
-		`<p>Sign in to continue to <strong>${escapeHtml(clientName)}</strong>.</p>
-${alert(opts.error)}
-<form method="post" action="${escapeHtml(action)}">
-<p><label for="email">E-mail address</label> <input id="email" name="email" type="email" autocomplete="username" required value="${escapeHtml(opts.email)}"></p>
-<p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Sign in</button></p>
-</form>`
-	);
-}
-
-const SCOPE_TEXT: Record<string, string> = {
-	openid: "know who you are",
-	profile: "see your name",
-	email: "see your e-mail address and whether it is verified",
-	offline_access: "stay signed in when you are away"
-};
-
-export function consentPage(confirm: string, abort: string, clientName: string, scopes: string[]): string {
-	const items = scopes.map(s => `<li>${escapeHtml(SCOPE_TEXT[s] ?? s)}</li>`).join("");
-	return page(
-		"Allow access?",
-		`<p><strong>${escapeHtml(clientName)}</strong> asks to:</p>
-<ul>${items}</ul>
-<form method="post" action="${escapeHtml(confirm)}"><button type="submit">Allow</button></form>
-<form method="post" action="${escapeHtml(abort)}"><button type="submit" name="deny" value="1">Deny</button></form>`
-	);
-}
-
-export function errorPage(error: string, description?: string): string {
-	return page("Sign-in could not continue", `<p role="alert"><strong>${escapeHtml(error)}</strong>${description ? `: ${escapeHtml(description)}` : ""}</p>`);
-}
-
-/** oidc-provider's logout question: its form (with its CSRF token) and our buttons. */
-export function logoutPage(form: string): string {
-	return page(
-		"Sign out?",
-		`${form}
-<p><button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></p>
-<p><button type="submit" form="op.logoutForm">No, stay signed in</button></p>`
-	);
-}
-
-export function loggedOutPage(): string {
-	return page("Signed out", "<p>You are signed out.</p>");
+	return {
+		errorPage: (error, description) =>
+			page(
+				"Sign-in could not continue",
+				`<p role="alert" class="error"><strong>${escapeHtml(error)}</strong>${description ? `: ${escapeHtml(description)}` : ""}</p>
+<p class="links">Go back to the app and start again, or open <a href="/account">your account</a>.</p>`
+			),
+		logoutPage: form =>
+			page(
+				"Sign out?",
+				`${form}
+<p>Sign out of the apps that use your ${escapeHtml(appName)} account in this browser?</p>
+<div class="actions">
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
+</div>`
+			),
+		loggedOutPage: () => page("Signed out", `<p>You are signed out.</p>\n<p class="links"><a href="/login">Sign in again</a></p>`)
+	};
 }

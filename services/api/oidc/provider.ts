@@ -14,7 +14,7 @@ import { OIDC_SCOPES, hashClientSecret } from "../../../lib/oidc";
 import type { SigningKey } from "../../../lib/tokens/keys";
 import type { PublicUser } from "../../../lib/user-schema";
 import { brokerAdapter, type StoreCall } from "./adapter";
-import { errorPage, loggedOutPage, logoutPage } from "./pages";
+import { oidcPages } from "./pages";
 
 export type OidcProvider = InstanceType<typeof oidc.default>;
 
@@ -45,7 +45,24 @@ function ownToken(_ctx: unknown, client: ClientLike, token: { clientId?: string 
 	return token.clientId === client.clientId;
 }
 
+/**
+ * oidc-provider's prompts, plus one: every interactive request passes the interaction page, so the browser's
+ * session on the hosted pages decides who goes on to the app (signed out there, the provider's own session
+ * cookie alone signs nobody in). The page goes on at once when that session is the provider session's
+ * account. `prompt=none` (no page can be shown) relies on the provider's session alone.
+ */
+function interactionPolicy(): oidc.interactionPolicy.Policy {
+	const policy = oidc.interactionPolicy.base();
+	const hostedSession = new oidc.interactionPolicy.Check("hosted_session", "the hosted pages' session decides", "login_required", ctx => {
+		const { result, prompts } = ctx.oidc as { result?: { login?: unknown }; prompts: Set<string> };
+		return !result?.login && !prompts.has("none");
+	});
+	policy.get("login")?.checks.add(hostedSession);
+	return policy;
+}
+
 export function createProvider(config: Config, signing: SigningKey, ports: ProviderPorts): OidcProvider {
+	const { errorPage, loggedOutPage, logoutPage } = oidcPages(config.appName);
 	const cookieKey = createHmac("sha256", signing.privateKey.export({ format: "der", type: "pkcs8" })).update("oidc-provider cookies").digest("base64url");
 	const provider = new oidc.default(config.oidcIssuer, {
 		adapter: (model: string) => brokerAdapter(model, ports.store),
@@ -75,7 +92,7 @@ export function createProvider(config: Config, signing: SigningKey, ports: Provi
 				postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => html(ctx, loggedOutPage())
 			}
 		},
-		interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${issuerPath(config.oidcIssuer)}/interaction/${interaction.uid}` },
+		interactions: { policy: interactionPolicy(), url: (_ctx: unknown, interaction: { uid: string }) => `${issuerPath(config.oidcIssuer)}/interaction/${interaction.uid}` },
 		// Every refresh spends the refresh token; a spent one presented again ends the grant (reuse detection).
 		rotateRefreshToken: true,
 		clientBasedCORS,

@@ -4,7 +4,7 @@
  * bytes, so a fast hash is enough, and the gateway's provider compares hashes (services/api/oidc/provider.ts).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { OidcClientType } from "../../../lib/enums";
+import type { Amr, OidcClientType } from "../../../lib/enums";
 import { apiError } from "../../../lib/errors";
 import { hashClientSecret } from "../../../lib/oidc";
 import type { AuthUser, Page } from "../../../lib/types";
@@ -135,5 +135,11 @@ export async function listConnectedApps(kit: AuthKit, caller: AuthUser): Promise
 export async function revokeConnectedApp(kit: AuthKit, caller: AuthUser, { clientId }: { clientId: string }): Promise<null> {
 	if ((await endOidcAccess(kit, caller.id, clientId)) === 0) throw apiError("NOT_FOUND", "No such connected app");
 	await kit.audit.record({ type: "oidc.app.revoke", subjectId: caller.id, details: { clientId } });
+	return null;
+}
+
+/** A user went on to an app from the interaction page (services/api/oidc/interaction.ts): audited with how they signed in. */
+export async function recordAppSignIn(kit: AuthKit, { accountId, clientId, amr }: { accountId: string; clientId: string; amr: Amr[] }): Promise<null> {
+	await kit.audit.record({ type: "oidc.sign-in", subjectId: accountId, actorId: accountId, details: { clientId, amr } });
 	return null;
 }

@@ -1,11 +1,10 @@
 /** The OpenID Provider's actions, part of `auth` (which keeps its records and clients). */
 import type { ServiceSchema } from "moleculer";
-import { OIDC_CLIENT_TYPES } from "../../../lib/enums";
+import { AMR_VALUES, OIDC_CLIENT_TYPES } from "../../../lib/enums";
 import { IDEMPOTENT } from "../../../lib/fault-tolerance";
-import { ID_PARAM, LOGIN_EMAIL_PARAM, PAGING_PARAMS, PASSWORD_PARAM } from "../../../lib/params";
+import { ID_PARAM, PAGING_PARAMS } from "../../../lib/params";
 import { forCaller, withParams, type AuthHost } from "../kit";
-import { createOidcClient, deleteOidcClient, listConnectedApps, listOidcClients, revokeConnectedApp } from "./clients";
-import { oidcSignIn } from "./sign-in";
+import { createOidcClient, deleteOidcClient, listConnectedApps, listOidcClients, recordAppSignIn, revokeConnectedApp } from "./clients";
 import { OIDC_STORE_OPS, oidcStore } from "./store";
 
 const URIS = { type: "array", items: { type: "string", min: 1, max: 2000 }, max: 10 } as const;
@@ -61,9 +60,9 @@ export const OIDC_ACTIONS: ServiceSchema<object, Record<string, never>, object, 
 		},
 		handler: withParams(oidcStore)
 	},
-	oidcSignIn: {
+	oidcSignedIn: {
 		visibility: "public",
-		params: { email: LOGIN_EMAIL_PARAM, password: PASSWORD_PARAM, clientId: { type: "string", max: 100 } },
-		handler: withParams(oidcSignIn)
+		params: { accountId: ID_PARAM, clientId: ID_PARAM, amr: { type: "array", items: { type: "enum", values: [...AMR_VALUES] }, max: 4 } },
+		handler: withParams(recordAppSignIn)
 	}
 };

@@ -50,7 +50,7 @@ describe("logInWithCode", () => {
 		expect(tokens.tokenType).toBe("Bearer");
 		const [session] = await t.kit.stores.sessions.find({ userId });
 		expect(session.amr).toEqual(["pwd", "otp", "mfa"]);
-		expect(t.signed.at(-1)).toEqual({ userId, sessionId: session._id, roles: ["user"], amr: ["pwd", "otp", "mfa"] });
+		expect(t.signed.at(-1)).toEqual({ userId, sessionId: session._id, roles: ["user"], amr: ["pwd", "otp", "mfa"], authTime: new Date(session.createdAt).getTime() });
 		expect(t.metrics).toContainEqual(["mfaChallenges", { method: "totp", stage: "login", result: "passed" }]);
 	});
 

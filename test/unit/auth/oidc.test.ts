@@ -1,10 +1,7 @@
 import { hashClientSecret } from "../../../lib/oidc";
 import { clientMetadata, createOidcClient, deleteOidcClient, listConnectedApps, listOidcClients, revokeConnectedApp } from "../../../services/auth/oidc/clients";
 import { endOidcAccess, oidcStore } from "../../../services/auth/oidc/store";
-import { totpCode } from "../../../services/auth/mfa/totp";
-import { OIDC_SECOND_FACTOR_UNSUPPORTED, oidcSignIn } from "../../../services/auth/oidc/sign-in";
-import { setPassword } from "../../../services/auth/password/credentials";
-import { SETTINGS, testKit, type TestKit } from "./fakes";
+import { testKit, type TestKit } from "./fakes";
 
 let t: TestKit;
 const admin = { id: "admin-1", sid: "s", roles: ["user", "admin"] as ("user" | "admin")[] };
@@ -81,32 +78,5 @@ describe("OpenID Connect clients", () => {
 		expect(await oidcStore(t.kit, { op: "find", model: "AccessToken", id: "a1" })).toBeNull();
 		expect(await oidcStore(t.kit, { op: "find", model: "Client", id: created.clientId })).toBeNull();
 		await expect(deleteOidcClient(t.kit, admin, { clientId: created.clientId })).rejects.toMatchObject({ type: "NOT_FOUND", code: 404 });
-	});
-});
-
-describe("oidcSignIn (the interaction page's password step)", () => {
-	const PASSWORD = "correct horse battery";
-	let userId: string;
-	beforeEach(async () => {
-		userId = t.users.add({ email: "ada@example.com" }).id;
-		await setPassword(t.kit, userId, PASSWORD);
-	});
-
-	it("signs in with the password alone when no second factor is enrolled: amr pwd", async () => {
-		expect(await oidcSignIn(t.kit, { email: "ada@example.com", password: PASSWORD, clientId: "app" })).toEqual({ accountId: userId, amr: ["pwd"] });
-	});
-
-	it("refuses a right password when a second factor is enrolled (MFA_REQUIRED, second factors not supported there yet)", async () => {
-		const secret = (await t.kit.factors.totp.begin(userId)) as string;
-		await t.kit.factors.totp.confirm(userId, totpCode(secret, t.clock));
-		await expect(oidcSignIn(t.kit, { email: "ada@example.com", password: PASSWORD, clientId: "app" })).rejects.toMatchObject({ type: "MFA_REQUIRED", code: 403, message: OIDC_SECOND_FACTOR_UNSUPPORTED });
-		expect(t.audit.at(-1)).toMatchObject({ type: "login", outcome: "failure", details: { reason: "second_factor_unsupported" } });
-	});
-
-	it("refuses a role that MFA_REQUIRED_ROLES names, even before it enrols", async () => {
-		t = await testKit({ ...SETTINGS, mfaRequiredRoles: ["admin"] });
-		const admin = t.users.add({ email: "root@example.com", roles: ["user", "admin"] }).id;
-		await setPassword(t.kit, admin, PASSWORD);
-		await expect(oidcSignIn(t.kit, { email: "root@example.com", password: PASSWORD, clientId: "app" })).rejects.toMatchObject({ type: "MFA_REQUIRED" });
 	});
 });

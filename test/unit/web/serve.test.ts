@@ -6,8 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { PAGES } from "../../../web/render";
-import { CONTENT_SECURITY_POLICY, createWebHandler, type WebHandlerOptions } from "../../../web/serve";
+import { INTERACTION_PAGE, PAGES } from "../../../web/render";
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, createWebHandler, interactionPage, type WebHandlerOptions } from "../../../web/serve";
 
 interface Reply {
 	status: number;
@@ -135,8 +135,18 @@ describe("web/serve", () => {
 		expect((await get("GET", `/assets/${name}`, { "If-None-Match": '"other"' })).status).toBe(200);
 	});
 
+	test("the OpenID Provider's interaction page: the layout, its one module, no inline script, the pages' headers; not served at a path of its own", async () => {
+		const { html, headers } = interactionPage({ appName: "Acme <ID>" });
+		expect(headers).toBe(SECURITY_HEADERS);
+		expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="/assets/authorize.js">']);
+		expect(html).toContain("<title>Sign in to an app · Acme &lt;ID&gt;</title>");
+		expect(html).not.toMatch(/\son[a-z]+\s*=|\sstyle\s*=|<style/i);
+		expect(html).toContain('<body data-page="authorize">');
+		expect((await get("GET", "/authorize")).status).toBe(404);
+	});
+
 	test("every module a page loads, and every module those import, is served", async () => {
-		const wanted = new Set(Object.values(PAGES).map(p => `${p.script}.js`));
+		const wanted = new Set([...Object.values(PAGES), INTERACTION_PAGE].map(p => `${p.script}.js`));
 		for (const name of readdirSync(join(__dirname, "../../../web/assets")).filter(n => n.endsWith(".js"))) {
 			const source = readFileSync(join(__dirname, "../../../web/assets", name), "utf8");
 			for (const m of source.matchAll(/from "\.\/([a-z-]+\.js)"/g)) wanted.add(m[1]);
