@@ -4,19 +4,11 @@
  * "Continue with <A's name>", signs in and allows access on A's pages, and lands on B's /account as A's user
  * with the link listed. Each tab fails on a page error, a console error or a 5xx.
  */
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { Secret, TOTP } from "otpauth";
+import { describeBrowser, launchChromium, signInOnHostedLogin } from "../helpers/chromium";
 import { PROVIDER_ID, PROVIDER_NAME, linkThroughA, startPair, type Pair } from "../helpers/federation";
 import { registerUser, uniqueEmail } from "../helpers/kit";
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available) {
-	if (process.env.CI === "true") throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
-	console.warn(`Skipping the federation browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
-}
-const describeBrowser = available ? describe : describe.skip;
 
 describeBrowser("Sign in with another provider, in Chromium", () => {
 	let pair: Pair;
@@ -24,7 +16,7 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 
 	beforeAll(async () => {
 		pair = await startPair();
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+		browser = await launchChromium();
 	});
 	afterAll(async () => {
 		await browser?.close();
@@ -56,9 +48,7 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		await page.getByRole("link", { name: `Continue with ${PROVIDER_NAME}` }).click();
 		// A's sign-in page (its interaction), then its consent.
 		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
-		await page.getByLabel("E-mail address").fill(email);
-		await page.getByLabel("Password").fill(password);
-		await page.getByRole("button", { name: "Sign in" }).click();
+		await signInOnHostedLogin(page, email, password);
 		await page.getByRole("button", { name: "Allow" }).click();
 
 		await page.waitForURL(`${b}/account`);
@@ -93,9 +83,7 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		await page.goto(`${b}/login`);
 		await page.getByRole("link", { name: `Continue with ${PROVIDER_NAME}` }).click();
 		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
-		await page.getByLabel("E-mail address").fill(email);
-		await page.getByLabel("Password").fill(password);
-		await page.getByRole("button", { name: "Sign in" }).click();
+		await signInOnHostedLogin(page, email, password);
 		// A may ask for consent again (a new session there); then back to B's second step.
 		const allow = page.getByRole("button", { name: "Allow" });
 		const step = page.locator("#mfa-step");
@@ -124,15 +112,11 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		const problems = watch(page);
 		const b = pair.b.config.appUrl;
 		await page.goto(`${b}/login`);
-		await page.locator("#login-email").fill(email);
-		await page.locator("#login-password").fill(password);
-		await page.locator("#login-form button[type=submit]").click();
+		await signInOnHostedLogin(page, email, password);
 		await page.waitForURL(`${b}/account`);
 		await page.getByRole("button", { name: `Link ${PROVIDER_NAME}` }).click();
 		await page.waitForURL(url => url.origin === new URL(pair.a.url).origin);
-		await page.getByLabel("E-mail address").fill(onA.email);
-		await page.getByLabel("Password").fill(password);
-		await page.getByRole("button", { name: "Sign in" }).click();
+		await signInOnHostedLogin(page, onA.email, password);
 		await page.getByRole("button", { name: "Allow" }).click();
 		await page.waitForURL(`${b}/account?linked=${PROVIDER_ID}`);
 		await page.locator("#providers-status").filter({ hasText: "The provider is linked" }).waitFor();
@@ -155,9 +139,7 @@ describeBrowser("Sign in with another provider, in Chromium", () => {
 		await context.clearCookies({ name: "oidc_flow" });
 		const email = uniqueEmail("refused");
 		await registerUser(pair.a, { email, password: "amber meadow compass 74" });
-		await page.getByLabel("E-mail address").fill(email);
-		await page.getByLabel("Password").fill("amber meadow compass 74");
-		await page.getByRole("button", { name: "Sign in" }).click();
+		await signInOnHostedLogin(page, email, "amber meadow compass 74");
 		await page.getByRole("button", { name: "Allow" }).click();
 		await page.waitForURL(`${b}/login?error=flow_missing`);
 		await page.locator("#flow-error").filter({ hasText: "started in another browser or has expired" }).waitFor();

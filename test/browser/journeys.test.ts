@@ -14,22 +14,17 @@
  * the only 404s allowed here.
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Secret, TOTP } from "otpauth";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { describeBrowser, launchChromium } from "../helpers/chromium";
 import { startApp, type TestApp } from "../helpers/app";
 import { expectError } from "../helpers/kit";
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const SHOTS = join(__dirname, "../../test-artifacts/journeys");
-const available = existsSync(CHROMIUM);
-if (!available) {
-	if (process.env.CI === "true") throw new Error(`The browser journeys need Chromium at ${CHROMIUM} (apt-get install chromium)`);
-	console.warn(`Skipping the browser journeys: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
-}
-const describeBrowser = available ? describe : describe.skip;
+
 jest.setTimeout(120_000);
 
 const ADMIN_EMAIL = "root@example.com";
@@ -198,10 +193,7 @@ describeBrowser("journeys in Chromium", () => {
 		origin = `http://localhost:${port}`;
 		// APP_URL is the backend itself (the default setup): e-mail links open its pages; the WebAuthn RP ID is its host.
 		app = await startApp({ port, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD }, { APP_URL: origin });
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-		});
+		browser = await launchChromium();
 	});
 	afterAll(async () => {
 		for (const [name, r] of axeResults) console.log(`axe ${name}: ${r.passes} rules passed; violations: ${r.violations.join(", ") || "none"}`);

@@ -8,28 +8,23 @@
  * registers and deletes apps in the console. axe runs on each new page (no serious or critical violation).
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import * as oidc from "openid-client";
 import { Secret, TOTP } from "otpauth";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { describeBrowser, launchChromium } from "../helpers/chromium";
 import { startApp, type TestApp } from "../helpers/app";
 import { login, registerUser, type Tokens } from "../helpers/kit";
 import { freePort } from "../helpers/oidc";
+
+const SHOTS = join(__dirname, "../../test-artifacts/oidc");
 
 // Callbacks given to page.evaluate run in the page: its globals, untyped here (the project's lib has no DOM).
 declare const navigator: any;
 declare const PublicKeyCredential: any;
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const SHOTS = join(__dirname, "../../test-artifacts/oidc");
-const available = existsSync(CHROMIUM);
-if (!available) {
-	if (process.env.CI === "true") throw new Error(`The OpenID Provider browser suite needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-	console.warn(`Skipping the OpenID Provider browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
-}
-const describeBrowser = available ? describe : describe.skip;
 
 const ADMIN = { email: "root@example.com", password: "root orchard candle 42" };
 const SCOPE = "openid email profile offline_access";
@@ -124,10 +119,7 @@ describeBrowser("OpenID Provider in Chromium: an app signs its users in through 
 		expect(created.status).toBe(201);
 		client = created.body;
 		await rp.start(issuer, client, rpPort);
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-		});
+		browser = await launchChromium();
 	}, 60_000);
 
 	afterAll(async () => {

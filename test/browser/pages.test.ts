@@ -7,24 +7,19 @@
  * CI=true it fails instead.
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from "playwright-core";
+import { type Browser, type BrowserContext, type Page, type Route } from "playwright-core";
 import { createWebHandler } from "../../web/serve";
+import { describeBrowser, launchChromium } from "../helpers/chromium";
+
+const SHOTS = join(__dirname, "../../test-artifacts/screenshots");
 
 // Callbacks given to page.evaluate run in the page: its globals, untyped here (the project's lib has no DOM).
 declare const document: any;
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const SHOTS = join(__dirname, "../../test-artifacts/screenshots");
-const available = existsSync(CHROMIUM);
-if (!available) {
-	if (process.env.CI === "true") throw new Error(`The browser suite needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-	console.warn(`Skipping the browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
-}
-const describeBrowser = available ? describe : describe.skip;
 
 const SIGNED_OUT = ["/login", "/register", "/forgot-password", "/verify-email?token=t0k3n", "/reset-password?token=t0k3n", "/confirm-email?token=t0k3n", "/magic-link?token=t0k3n"];
 
@@ -113,10 +108,7 @@ describeBrowser("hosted pages in Chromium", () => {
 		});
 		await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
 		origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-		});
+		browser = await launchChromium();
 	}, 60_000);
 
 	beforeEach(() => {

@@ -6,9 +6,9 @@
  * context holding the same credential (exported with WebAuthn.getCredentials, imported with addCredential).
  * Without /usr/bin/chromium the suite skips with a reason; under CI=true it fails instead.
  */
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import type { AuthCore } from "../../services/auth/kit";
+import { describeBrowser, launchChromium } from "../helpers/chromium";
 import { startApp, type TestApp } from "../helpers/app";
 import { freePort } from "../helpers/ferretdb";
 import { decodeJwt, expectUser, registerUser, type TestUser } from "../helpers/kit";
@@ -17,13 +17,6 @@ import { decodeJwt, expectUser, registerUser, type TestUser } from "../helpers/k
 declare const navigator: any;
 declare const PublicKeyCredential: any;
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available) {
-	if (process.env.CI === "true") throw new Error(`The browser suite needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-	console.warn(`Skipping the passkey browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN).`);
-}
-const describeBrowser = available ? describe : describe.skip;
 
 const AUTH = "/api/v1/auth";
 
@@ -60,10 +53,7 @@ describeBrowser("passkeys in Chromium with a virtual authenticator", () => {
 		app = await startApp({ port }, { APP_URL: origin, WEBAUTHN_RP_ID: "localhost" });
 		core = (app.broker.getLocalService("auth") as unknown as { core: AuthCore }).core;
 		user = await registerUser(app, { login: true });
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-		});
+		browser = await launchChromium();
 	}, 60_000);
 
 	afterAll(async () => {
