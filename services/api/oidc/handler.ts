@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Jwk } from "../../../lib/tokens/keys";
 import { consentPage, errorPage, signInPage } from "./pages";
-import { issuerPath, type OidcProvider } from "./provider";
+import { issuerPath } from "./issuer";
+import type { OidcProvider } from "./provider";
 
 export interface SignInResult {
 	accountId: string;
@@ -43,11 +44,13 @@ function send(res: ServerResponse, status: number, body: string, type = "text/ht
 
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/(login|confirm|abort))?$/;
 
-export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, issuer: string) {
+/** `theProvider` is asked for the provider at the first request under the issuer's path (it is built then). */
+export function oidcHandler(theProvider: () => OidcProvider, ports: InteractionPorts, issuer: string) {
 	const mount = issuerPath(issuer);
-	const callback = provider.callback();
+	let callback: ReturnType<OidcProvider["callback"]> | undefined;
 
 	async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, step: string | undefined): Promise<void> {
+		const provider = theProvider();
 		const details = await provider.interactionDetails(req, res);
 		if (details.uid !== uid) return send(res, 400, errorPage("invalid_request", "This sign-in page belongs to another request"));
 		const clientId = String(details.params.client_id);
@@ -93,7 +96,7 @@ export function oidcHandler(provider: OidcProvider, ports: InteractionPorts, iss
 			res.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'self'; frame-ancestors 'none'");
 			req.originalUrl = url;
 			req.url = url.slice(mount.length) || "/";
-			callback(req, res);
+			(callback ??= theProvider().callback())(req, res);
 		} catch (err) {
 			const e = err as { status?: number; statusCode?: number; error?: string; error_description?: string; message?: string };
 			const status = e.statusCode ?? e.status ?? 500;
