@@ -313,7 +313,13 @@ async function grows(env: Record<string, string>, store: string, size: number, h
 		const list = await cannon(`${node.url}/api/v1/users?search=${encodeURIComponent(`user${size - 7}`)}&pageSize=20`, admin.accessToken, seconds, 8);
 		let i = 1;
 		// A failed login (e.g. timed out on a loaded machine) is counted, not fatal.
-		const logins = await loop([null, null], seconds, () => login(node.url, seedEmail(i++ % size)).then(() => true, () => false));
+		const loginErrors = new Set<string>();
+		const logins = await loop([null, null], seconds, () =>
+			login(node.url, seedEmail(i++ % size)).then(
+				() => true,
+				(err: Error) => (loginErrors.add(err.message.slice(0, 120)), false)
+			)
+		);
 		const refresh = await loop(
 			await states(4, async () => ({ token: (await login(node.url, seedEmail(size - 1))).refreshToken })),
 			seconds,
@@ -324,9 +330,12 @@ async function grows(env: Record<string, string>, store: string, size: number, h
 				return true;
 			}
 		);
-		const p = (r: autocannon.Result) => `${r.latency.p50} / ${r.latency.p99}`;
-		const q = (values: number[]) => `${fmt(percentile(values, 50), 1)} / ${fmt(percentile(values, 99), 1)}`;
-		growth.push([store, fmt(size), p(me), q(logins.latencies), q(refresh.latencies), p(list), fmt(node.rss()), fmt(seedSeconds, 1)]);
+		// A cell says so when requests did not finish (autocannon's timeouts) or failed, rather than print NaN.
+		const p = (r: autocannon.Result) => (r.requests.total === 0 ? `none answered in ${seconds} s (${r.timeouts} timeouts)` : `${r.latency.p50} / ${r.latency.p99}${r.timeouts ? ` (${r.timeouts} timeouts)` : ""}`);
+		const q = (result: { latencies: number[]; failures: number }, errors?: Set<string>) =>
+			(result.latencies.length ? `${fmt(percentile(result.latencies, 50), 1)} / ${fmt(percentile(result.latencies, 99), 1)}` : "none succeeded") +
+			(result.failures ? ` (${result.failures} failed${errors?.size ? `: ${[...errors].join("; ")}` : ""})` : "");
+		growth.push([store, fmt(size), p(me), q(logins, loginErrors), q(refresh), p(list), fmt(node.rss()), fmt(seedSeconds, 1)]);
 		console.error(`  ${growth.at(-1)!.join(" | ")}`);
 	} finally {
 		await node.stop();
