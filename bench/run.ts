@@ -393,7 +393,13 @@ async function main(): Promise<void> {
 					ferret = await FerretDb.create();
 					await ferret.start();
 				}
-				for (const size of SIZES) await grows(env, store, size, hash, ferret);
+				for (const size of SIZES) {
+					// A size the store cannot serve on this machine (e.g. requests timing out) is a row saying so, not the end of the run.
+					await grows(env, store, size, hash, ferret).catch((err: Error) => {
+						growth.push([store, fmt(size), `failed: ${err.message.slice(0, 160)}`, "", "", "", "", ""]);
+						console.error(`  ${store} | ${fmt(size)} | failed: ${err.message}`);
+					});
+				}
 				await ferret?.destroy();
 				ferret = undefined;
 			}
