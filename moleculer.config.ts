@@ -8,6 +8,7 @@ import { EventLoopMetricsMiddleware } from "./lib/metrics";
 import { NatsTransporter } from "./lib/nats-transporter";
 import { describeTransporter, natsOptions } from "./lib/transport";
 import { AccessControlMiddleware } from "./middlewares/access-control";
+import { UserReadCache, UserReadCacheMiddleware } from "./lib/user-cache";
 
 type TracingExporter = Extract<NonNullable<BrokerOptions["tracing"]>, { exporter?: unknown }>["exporter"];
 
@@ -42,7 +43,7 @@ export const VALIDATION_MESSAGES = {
  * Broker settings for every node. The fault-tolerance values are the cluster's contract (CONTRACT §3, and
  * README "Fault tolerance" for the measurements behind them).
  */
-export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity" | "clock">): BrokerOptions {
+export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity" | "clock"> & Partial<Pick<ServiceDeps, "userCache">>): BrokerOptions {
 	// Without the node's verifier (server.ts passes it), no token proves anyone: fail closed.
 	const identity = deps?.identity ?? new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience });
 	return {
@@ -111,6 +112,8 @@ export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity
 		middlewares: [
 			"ActionHook",
 			"Validator",
+			// Inside access control: a cached read is served only to a caller proven on this call.
+			UserReadCacheMiddleware(deps?.userCache ?? new UserReadCache(), identity, deps?.clock ?? systemClock),
 			AccessControlMiddleware(identity, deps?.clock ?? systemClock),
 			...["Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"],
 			transporterLog(config),

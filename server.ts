@@ -3,6 +3,7 @@ import { CallerIdentity } from "./lib/bus-identity";
 import { loadSigningKey, type SigningKey } from "./lib/tokens/keys";
 import { enableOperators, signOperatorAssertion } from "./lib/tokens/operator";
 import { systemClock } from "./lib/clock";
+import { UserReadCache } from "./lib/user-cache";
 import { ConfigError, loadConfig, type Config, type ServiceName } from "./lib/config";
 import { lockDataDir, needsDataDirLock } from "./lib/data-dir-lock";
 import type { ServiceDeps } from "./lib/types";
@@ -32,7 +33,7 @@ const FACTORIES: Record<ServiceName, () => Factory> = {
 export function createBroker(config: Config, overrides: Partial<BrokerOptions> = {}, deps: Partial<ServiceDeps> = {}): ServiceBroker {
 	// Verification keys on every node that runs a service: each verifies its callers itself (CONTRACT §7).
 	const identity = deps.identity ?? (config.services.length > 0 ? CallerIdentity.fromConfig(config) : new CallerIdentity(new Map(), { issuer: config.jwtIssuer, audience: config.jwtAudience }));
-	const all: ServiceDeps = { clock: systemClock, identity, ...deps };
+	const all: ServiceDeps = { clock: systemClock, identity, userCache: new UserReadCache(), ...deps };
 	const options = brokerOptions(config, all);
 	// A node's own middlewares (the REPL's OperatorCall) come after every node's, which they never replace.
 	const broker = new ServiceBroker({ ...options, ...overrides, middlewares: [...(options.middlewares ?? []), ...(overrides.middlewares ?? [])] });

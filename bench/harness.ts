@@ -59,9 +59,9 @@ async function until(what: string, proc: Proc, check: () => Promise<boolean>, ti
 }
 
 /** A backend node as `npm start` runs it, ready (readiness 200) when this resolves when it runs the gateway. */
-export async function startNode(env: Record<string, string>): Promise<Server> {
+export async function startNode(env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
 	const port = await freePort();
-	const child = spawn(process.execPath, SERVER_ENTRY, {
+	const child = spawn(process.execPath, [...nodeArgs, ...SERVER_ENTRY], {
 		cwd: ROOT,
 		env: { PATH: process.env.PATH ?? "", PORT: String(port), METRICS_PORT: String(await freePort()), HEALTH_PORT: String(await freePort()), ...env },
 		stdio: ["ignore", "pipe", "pipe"]

@@ -24,6 +24,7 @@ import { MailCatcher } from "../test/helpers/mail-catcher";
 import hashWorker from "../services/auth/password/worker";
 import { algorithmCosts } from "./algorithms";
 import { call, loop, percentile, states, startBaseline, startNode, type Server } from "./harness";
+import { describeParts, hashingOf, monotonicUs, partsOf, profilesIn } from "./profile";
 import { SEED_PASSWORD, seedEmail, seedEmbedded, seedMongo } from "./seed";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -44,6 +45,13 @@ function row(figure: string, value: string, target?: string, met?: boolean): voi
 
 function tempDir(): string {
 	return fs.mkdtempSync(path.join(os.tmpdir(), "ub-bench-"));
+}
+
+/** A fresh data directory with the run's signing key (the same key as every other process of the run). */
+function copyOf(dataDir: string): string {
+	const dir = tempDir();
+	fs.cpSync(path.join(dataDir, "keys"), path.join(dir, "keys"), { recursive: true });
+	return dir;
 }
 
 async function cannon(url: string, token: string | undefined, seconds: number, connections = CONNECTIONS): Promise<autocannon.Result> {
@@ -104,6 +112,21 @@ async function reads(env: Record<string, string>, hash: string, natsAvailable: b
 			ratio >= 1 && p99Ratio <= 2
 		);
 
+		// The same read with the Prometheus metrics off (METRICS_PORT=0): what the per-request metrics cost.
+		const bareDir = copyOf(env.DATA_DIR);
+		const bare = await startNode({ ...env, METRICS_PORT: "0", DATA_DIR: bareDir });
+		try {
+			await registerAccount(bare.url, "bench@example.com");
+			const quiet = await cannon(`${bare.url}/api/v1/users/me`, (await login(bare.url, "bench@example.com")).accessToken, SECONDS);
+			row(
+				"GET /users/me, embedded, METRICS_PORT=0 (what the metrics cost)",
+				`${fmt(quiet.requests.average)} req/s (${fmt(quiet.requests.average / base.requests.average, 2)}×), p50 ${quiet.latency.p50} ms, p99 ${quiet.latency.p99} ms`
+			);
+		} finally {
+			await bare.stop();
+			fs.rmSync(bareDir, { recursive: true, force: true });
+		}
+
 		if (natsAvailable) await overNats(env, base.requests.average);
 		else row("GET /users/me over NATS", "skipped: nats-server not found");
 
@@ -142,21 +165,30 @@ async function reads(env: Record<string, string>, hash: string, natsAvailable: b
 			`${fmt(register.perSecond, 1)} /s, p50 ${fmt(percentile(register.latencies, 50))} ms; server CPU ${fmt(registerCpu, 1)} ms each, of which the hash ~${fmt(one)} ms (${fmt((one / registerCpu) * 100)} %)`
 		);
 
-		// Logins (one hash each) while liveness is measured.
-		const storm = { stop: false, logins: 0, failed: 0 };
+		// Logins one at a time: a login's own time, nothing queued.
+		const cpuAlone = node.cpuMs();
+		const alone = await loop([null], Math.max(3, SECONDS / 2), () => login(node.url, "bench@example.com").then(() => true));
+		const aloneCpu = (node.cpuMs() - cpuAlone) / alone.done;
+
+		// Logins (one hash each) while liveness is probed at 50 requests a second (a probe, not a load: a
+		// flood of probes would take the cores the hashes need).
+		const storm = { stop: false, logins: 0, failed: 0, latencies: [] as number[] };
+		const cpuStorm = node.cpuMs();
 		const loops = Array.from({ length: 16 }, async () => {
 			while (!storm.stop) {
+				const t = performance.now();
 				await login(node.url, "bench@example.com").then(
-					() => storm.logins++,
+					() => (storm.logins++, storm.latencies.push(performance.now() - t)),
 					() => storm.failed++
 				);
 			}
 		});
 		const stormStart = performance.now();
-		const live = await cannon(`${node.url}/api/health/live`, undefined, SECONDS, 4);
+		const live = await autocannon({ url: `${node.url}/api/health/live`, connections: 1, overallRate: 50, duration: SECONDS });
 		storm.stop = true;
 		await Promise.all(loops);
 		const loginsPerSecond = storm.logins / ((performance.now() - stormStart) / 1000);
+		const stormCpu = (node.cpuMs() - cpuStorm) / storm.logins;
 		const limit = CORES / (one / 1000);
 		row(
 			"GET /health/live during 16 concurrent logins",
@@ -170,9 +202,66 @@ async function reads(env: Record<string, string>, hash: string, natsAvailable: b
 			"≥90 %",
 			loginsPerSecond / limit >= 0.9
 		);
+		const aloneMs = percentile(alone.latencies, 50);
+		row(
+			"a login's cost (wall, p50)",
+			`alone ${fmt(aloneMs)} ms (server CPU ${fmt(aloneCpu)} ms, the hash ${fmt(one)} ms of it); among 16 at once ${fmt(percentile(storm.latencies, 50))} ms (server CPU ${fmt(stormCpu)} ms), of which queueing in the hashing pool ~${fmt(percentile(storm.latencies, 50) - aloneMs)} ms`
+		);
 		row("RSS of the embedded node (all services)", `${fmt(idleRss)} MiB idle, ${fmt(node.rss())} MiB after the load`);
 	} finally {
 		await node.stop();
+	}
+}
+
+/**
+ * Where login, refresh and register spend the server's CPU: a node under `--cpu-prof` runs each scenario in
+ * turn, and the main thread's samples taken during it are put into parts (bench/profile.ts); the hashing
+ * pool's threads write profiles of their own. Under the profiler everything runs ~10–20 % slower: the shares
+ * are the point, the throughput rows above are the speed.
+ */
+async function anatomy(env: Record<string, string>): Promise<void> {
+	const dataDir = copyOf(env.DATA_DIR);
+	const profiles = tempDir();
+	const node = await startNode({ ...env, DATA_DIR: dataDir }, ["--cpu-prof", `--cpu-prof-dir=${profiles}`]);
+	const windows: Array<{ name: string; fromUs: number; toUs: number; done: number }> = [];
+	const seconds = Math.max(3, SECONDS / 2);
+	const scenario = async (name: string, run: () => Promise<number>) => {
+		const fromUs = monotonicUs();
+		const done = await run();
+		windows.push({ name, fromUs, toUs: monotonicUs(), done });
+	};
+	try {
+		await registerAccount(node.url, "anatomy@example.com");
+		let n = 0;
+		await scenario("register", async () => (await loop([null], seconds, async () => (await call(`${node.url}/api/v1/auth/register`, "POST", { email: `anatomy-${n++}@example.com`, password: SEED_PASSWORD })).status === 201)).done);
+		await scenario("login", async () => (await loop([null], seconds, () => login(node.url, "anatomy@example.com").then(() => true))).done);
+		const sessions = await states(16, async () => ({ token: (await login(node.url, "anatomy@example.com")).refreshToken }));
+		await scenario("refresh", async () => {
+			const result = await loop(sessions, seconds, async state => {
+				const res = await call<{ refreshToken: string }>(`${node.url}/api/v1/auth/refresh`, "POST", { refreshToken: state.token });
+				if (res.status !== 200) return false;
+				state.token = res.body.refreshToken;
+				return true;
+			});
+			return result.done;
+		});
+	} finally {
+		await node.stop();
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	}
+	try {
+		const { main, workers } = profilesIn(profiles);
+		for (const w of windows) {
+			const { busyMs, parts } = partsOf(main, w);
+			const hashMs = workers.reduce((sum, file) => sum + hashingOf(file, w), 0);
+			const hashed = hashMs > 0 ? `the hash (pool threads) ${fmt(hashMs / w.done, 1)} ms; ` : "";
+			row(
+				`where a ${w.name} spends the server's CPU (ms each, profiled, ${w.name === "refresh" ? "16 clients" : "one at a time"})`,
+				`${hashed}main thread ${fmt(busyMs / w.done, 2)} ms: ${describeParts(parts, w.done)}`
+			);
+		}
+	} finally {
+		fs.rmSync(profiles, { recursive: true, force: true });
 	}
 }
 
@@ -224,7 +313,13 @@ async function grows(env: Record<string, string>, store: string, size: number, h
 		const list = await cannon(`${node.url}/api/v1/users?search=${encodeURIComponent(`user${size - 7}`)}&pageSize=20`, admin.accessToken, seconds, 8);
 		let i = 1;
 		// A failed login (e.g. timed out on a loaded machine) is counted, not fatal.
-		const logins = await loop([null, null], seconds, () => login(node.url, seedEmail(i++ % size)).then(() => true, () => false));
+		const loginErrors = new Set<string>();
+		const logins = await loop([null, null], seconds, () =>
+			login(node.url, seedEmail(i++ % size)).then(
+				() => true,
+				(err: Error) => (loginErrors.add(err.message.slice(0, 120)), false)
+			)
+		);
 		const refresh = await loop(
 			await states(4, async () => ({ token: (await login(node.url, seedEmail(size - 1))).refreshToken })),
 			seconds,
@@ -235,9 +330,12 @@ async function grows(env: Record<string, string>, store: string, size: number, h
 				return true;
 			}
 		);
-		const p = (r: autocannon.Result) => `${r.latency.p50} / ${r.latency.p99}`;
-		const q = (values: number[]) => `${fmt(percentile(values, 50), 1)} / ${fmt(percentile(values, 99), 1)}`;
-		growth.push([store, fmt(size), p(me), q(logins.latencies), q(refresh.latencies), p(list), fmt(node.rss()), fmt(seedSeconds, 1)]);
+		// A cell says so when requests did not finish (autocannon's timeouts) or failed, rather than print NaN.
+		const p = (r: autocannon.Result) => (r.requests.total === 0 ? `none answered in ${seconds} s (${r.timeouts} timeouts)` : `${r.latency.p50} / ${r.latency.p99}${r.timeouts ? ` (${r.timeouts} timeouts)` : ""}`);
+		const q = (result: { latencies: number[]; failures: number }, errors?: Set<string>) =>
+			(result.latencies.length ? `${fmt(percentile(result.latencies, 50), 1)} / ${fmt(percentile(result.latencies, 99), 1)}` : "none succeeded") +
+			(result.failures ? ` (${result.failures} failed${errors?.size ? `: ${[...errors].join("; ")}` : ""})` : "");
+		growth.push([store, fmt(size), p(me), q(logins, loginErrors), q(refresh), p(list), fmt(node.rss()), fmt(seedSeconds, 1)]);
 		console.error(`  ${growth.at(-1)!.join(" | ")}`);
 	} finally {
 		await node.stop();
@@ -277,6 +375,7 @@ async function main(): Promise<void> {
 		console.error(`Reads, writes and logins (${SECONDS} s each):`);
 		const { natsServerBinary } = await import("../test/helpers/cluster");
 		await reads(env, hash, !!natsServerBinary());
+		await anatomy(env);
 		for (const cost of algorithmCosts()) {
 			row(
 				`JWT ${cost.alg} (${cost.key})${cost.alg === signing.alg ? ", this run's" : ""}`,
@@ -294,7 +393,13 @@ async function main(): Promise<void> {
 					ferret = await FerretDb.create();
 					await ferret.start();
 				}
-				for (const size of SIZES) await grows(env, store, size, hash, ferret);
+				for (const size of SIZES) {
+					// A size the store cannot serve on this machine (e.g. requests timing out) is a row saying so, not the end of the run.
+					await grows(env, store, size, hash, ferret).catch((err: Error) => {
+						growth.push([store, fmt(size), `failed: ${err.message.slice(0, 160)}`, "", "", "", "", ""]);
+						console.error(`  ${store} | ${fmt(size)} | failed: ${err.message}`);
+					});
+				}
 				await ferret?.destroy();
 				ferret = undefined;
 			}

@@ -3,6 +3,7 @@
 import type { Amr, EmailTemplate, LinkKind, MfaMethod, Role, UserStatus } from "./enums";
 import type { Clock } from "./clock";
 import type { CallerIdentity } from "./bus-identity";
+import type { UserReadCache } from "./user-cache";
 import type { PublicUser } from "./user-schema";
 
 /** A user as the `users` service stores it. */
@@ -143,4 +144,6 @@ export interface ServiceDeps {
 	clock: Clock;
 	/** This node's verifier of callers and its set of ended sessions (lib/bus-identity.ts). */
 	identity: CallerIdentity;
+	/** This node's cache of signed-in users' own records (lib/user-cache.ts), dropped by `user.changed`. */
+	userCache: UserReadCache;
 }

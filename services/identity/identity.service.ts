@@ -1,16 +1,18 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { servicesKnown } from "../../lib/fault-tolerance";
 import type { RevokedSession, ServiceDeps } from "../../lib/types";
+import { USER_CHANGED } from "../../lib/user-cache";
 
 type IdentityThis = Service & { stopping: boolean; pruneTimer?: NodeJS.Timeout; loadRevocations(): Promise<void> };
 
 /**
  * Keeps this node's set of ended sessions (lib/bus-identity.ts) current, on every node that runs a service:
  * each node refuses a revoked session's token itself, not only the gateway. Internal (`$`): no actions, it
- * only listens to `session.revoked` and loads the sessions ended before the node started.
+ * only listens to `session.revoked` and loads the sessions ended before the node started; and to
+ * `user.changed`, which drops a user from this node's read cache (lib/user-cache.ts).
  */
 export default function identityService(deps: ServiceDeps): ServiceSchema {
-	const { identity, clock } = deps;
+	const { identity, clock, userCache } = deps;
 	const schema: ServiceSchema<object, Record<string, never>, object, IdentityThis> = {
 		name: "$identity",
 
@@ -19,6 +21,13 @@ export default function identityService(deps: ServiceDeps): ServiceSchema {
 				params: { sessions: { type: "array", items: { type: "object", props: { id: "string", until: "number" } } } },
 				handler(ctx: Context<{ sessions: RevokedSession[] }>) {
 					identity.revoke(ctx.params.sessions);
+				}
+			},
+			/** A user changed or is gone (services/users): this node's cached copy goes (lib/user-cache.ts). */
+			[USER_CHANGED]: {
+				params: { id: "string" },
+				handler(ctx: Context<{ id: string }>) {
+					userCache.drop(ctx.params.id);
 				}
 			}
 		},

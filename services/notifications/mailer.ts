@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { systemClock, type Clock } from "../../lib/clock";
 import type { RenderedEmail } from "./templates";
 
@@ -17,14 +17,29 @@ export interface Mailer {
 	close(): void;
 }
 
+type Nodemailer = typeof import("nodemailer");
+let library: Nodemailer | undefined;
+
+/** nodemailer (~10 MiB) is loaded when the first message goes, not at start. */
+function nodemailer(): Nodemailer {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return (library ??= require("nodemailer") as Nodemailer);
+}
+
+/** A transport made at the first message; closing one never made does nothing. */
+function lazyTransport(make: (lib: Nodemailer) => Transporter) {
+	let transport: Transporter | undefined;
+	return { get: () => (transport ??= make(nodemailer())), close: () => transport?.close() };
+}
+
 export function smtpMailer(smtpUrl: string): Mailer {
-	const transport = nodemailer.createTransport(smtpUrl);
+	const transport = lazyTransport(lib => lib.createTransport(smtpUrl));
 	return {
 		async send(email) {
-			const info = await transport.sendMail(email);
+			const info = await transport.get().sendMail(email);
 			return `SMTP (${info.messageId})`;
 		},
-		close: () => transport.close()
+		close: transport.close
 	};
 }
 
@@ -39,10 +54,10 @@ export function plainTextCopy(email: OutgoingEmail): string {
 
 /** Development delivery: each message as an `.eml` file in `dir`, and as plain text in a `.txt` file of the same name. */
 export function outboxMailer(dir: string, clock: Clock = systemClock): Mailer {
-	const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+	const transport = lazyTransport(lib => lib.createTransport({ streamTransport: true, buffer: true, newline: "unix" }));
 	return {
 		async send(email) {
-			const info = await transport.sendMail(email);
+			const info = await transport.get().sendMail(email);
 			await fs.mkdir(dir, { recursive: true });
 			// Time first so that a listing sorts by age; a random part so that no two writers collide.
 			const base = path.join(dir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID()}`);
@@ -51,7 +66,7 @@ export function outboxMailer(dir: string, clock: Clock = systemClock): Mailer {
 			await fs.writeFile(`${base}.eml`, info.message as Buffer, { mode: 0o600, flag: "wx" });
 			return `${base}.eml`;
 		},
-		close: () => transport.close()
+		close: transport.close
 	};
 }
 

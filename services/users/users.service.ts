@@ -19,6 +19,7 @@ import {
 	TOTP_CODE_PARAM
 } from "../../lib/params";
 import type { AppMeta, NewUser, Page, ServiceDeps, UserRecord } from "../../lib/types";
+import { USER_CHANGED } from "../../lib/user-cache";
 import { USER_LIMITS, type PublicUser } from "../../lib/user-schema";
 import { dbMixin, type DbMixinMethods } from "../../mixins/db.mixin";
 import { LockModel, UserModel } from "../../models";
@@ -201,7 +202,12 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 		},
 
 		created(this: UsersThis) {
-			const store = collectionUserStore(this.collection<UserRecord>(UserModel));
+			// Every write drops the user from this node's read cache at once and from every other node's by event.
+			const changed = (userId: string) => {
+				deps.userCache.drop(userId);
+				void this.broker.broadcast(USER_CHANGED, { id: userId });
+			};
+			const store = collectionUserStore(this.collection<UserRecord>(UserModel), changed);
 			const mutex = tableMutex(collectionLockTable(this.collection<LockRecord>(LockModel)), deps.clock);
 			this.core = { store, mutex, clock: deps.clock, logger: this.logger };
 		}

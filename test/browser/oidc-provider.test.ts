@@ -48,7 +48,7 @@ class RelyingParty {
 
 	async start(issuer: string, client: { clientId: string; clientSecret: string }, port: number): Promise<void> {
 		this.origin = `http://127.0.0.1:${port}`;
-		this.config = await oidc.discovery(new URL(issuer), client.clientId, { id_token_signed_response_alg: "PS256" }, oidc.ClientSecretBasic(client.clientSecret), { execute: [oidc.allowInsecureRequests] });
+		this.config = await oidc.discovery(new URL(issuer), client.clientId, { id_token_signed_response_alg: "ES256" }, oidc.ClientSecretBasic(client.clientSecret), { execute: [oidc.allowInsecureRequests] });
 		this.server = createServer((req, res) => {
 			const url = new URL(req.url ?? "/", this.origin);
 			const page = (status: number, text: string) => res.writeHead(status, { "Content-Type": "text/html; charset=utf-8" }).end(`<!doctype html><html lang="en"><title>Relying party</title><main><h1>${text}</h1></main></html>`);

@@ -5,7 +5,7 @@
  * (GET /me through every node in the rotation, as a load balancer does) without a failed request.
  */
 import fs from "node:fs";
-import { BackendNode, Load, NatsServer, sharedDataDir } from "../helpers/cluster";
+import { BackendNode, Load, NatsServer, sharedDataDir, waitFor } from "../helpers/cluster";
 import { FerretDb } from "../helpers/ferretdb";
 import { MailCatcher } from "../helpers/mail-catcher";
 
@@ -92,6 +92,46 @@ describe("cluster: three identical all-in-one nodes with ADMIN_EMAIL", () => {
 		expect(audit.rows.length).toBe(1);
 		for (const node of nodes.values()) expect(node.output).not.toMatch(/not registered|timed out|Could not set up/);
 	});
+
+	it("each node's read cache of /me: a change through one node is in the next read through the others, a disabled account is refused everywhere", async () => {
+		const [first, ...others] = nodes.values();
+		const email = `cached-${Date.now()}@example.com`;
+		const password = "cached reader passphrase";
+		expect((await post(first, "/api/v1/auth/register", { email, password })).status).toBe(201);
+		expect((await post(first, "/api/v1/auth/verify-email", { token: await mail.tokenFor(email, "verify-email", 20_000) })).status).toBe(200);
+		const login = await post(first, "/api/v1/auth/login", { email, password });
+		expect(login.status).toBe(200);
+		const token: string = login.body.accessToken;
+		const read = async (node: BackendNode) => {
+			const res = await fetch(`${node.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` } });
+			const text = await res.text();
+			return { status: res.status, body: text ? JSON.parse(text) : null };
+		};
+		// Read twice on every node: each holds the user in its cache.
+		for (const node of nodes.values()) for (let i = 0; i < 2; i++) expect((await read(node)).body.displayName).toBe("");
+
+		const renamed = await fetch(`${first.url}/api/v1/users/me`, {
+			method: "PATCH",
+			headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+			body: JSON.stringify({ displayName: "Renamed on the first node" })
+		});
+		expect(renamed.status).toBe(200);
+		const changed = Date.now();
+		expect((await read(first)).body.displayName).toBe("Renamed on the first node");
+		for (const node of others) {
+			await waitFor(`${node.name} reading the new name`, async () => (await read(node)).body.displayName === "Renamed on the first node", 1_000);
+		}
+		console.log(`the change was read at every node after ${Date.now() - changed} ms`);
+
+		const disabled = await fetch(`${first.url}/api/v1/users/${login.body.user.id}`, {
+			method: "PATCH",
+			headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
+			body: JSON.stringify({ status: "disabled" })
+		});
+		expect(disabled.status).toBe(200);
+		expect((await read(first)).status).toBe(401);
+		for (const node of others) await waitFor(`${node.name} refusing the disabled account`, async () => (await read(node)).status === 401, 1_000);
+	}, 60_000);
 
 	it("restarts each node in turn under load without a failed request", async () => {
 		const [first] = nodes.values();

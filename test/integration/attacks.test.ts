@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign as cryptoSign, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { startApp, type HttpResult, type RequestOptions, type TestApp } from "../helpers/app";
 import {
@@ -162,10 +162,20 @@ describe("attack: forged, altered and stale access tokens", () => {
 		}
 	});
 
-	it("pins the algorithm to the key: the real key under another algorithm (RS256, PS512 for a PS256 key) is refused", async () => {
-		// The dev key is RSA, so its tokens are PS256 (README); the header cannot choose a weaker or other scheme.
-		expect(realHeader().alg).toBe("PS256");
-		for (const alg of ["RS256", "PS512"]) await expectUnauthorized(signReal(claims(), { alg }), `${alg} with the real key`);
+	it("pins the algorithm to the key: the real key under another algorithm (ES384, ES512 for an ES256 key) is refused", async () => {
+		// The dev key is EC P-256, so its tokens are ES256 (README); the header cannot choose another scheme, even
+		// one the same key can produce. Signed by hand: jsonwebtoken itself refuses a P-256 key for ES384/ES512.
+		expect(realHeader().alg).toBe("ES256");
+		const key = createPrivateKey(privateKey);
+		expect(key.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+		for (const [alg, hash] of [["ES384", "sha384"], ["ES512", "sha512"]]) {
+			const input = `${b64({ ...realHeader(), alg })}.${b64(claims())}`;
+			const signature = cryptoSign(hash, Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }).toString("base64url");
+			await expectUnauthorized(`${input}.${signature}`, `${alg} with the real key`);
+		}
+		// The same hash as ES256 but the DER signature encoding (not JWS's): refused too.
+		const input = `${b64(realHeader())}.${b64(claims())}`;
+		await expectUnauthorized(`${input}.${cryptoSign("sha256", Buffer.from(input), key).toString("base64url")}`, "DER-encoded ES256 signature");
 	});
 
 	it("refuses a payload changed to roles:[admin] under the original signature", async () => {
@@ -198,7 +208,8 @@ describe("attack: forged, altered and stale access tokens", () => {
 	});
 
 	it("refuses an unknown kid, the real kid on another key's signature, and keys or key URLs offered in the header", async () => {
-		const attacker = generateKeyPairSync("rsa", { modulusLength: 2048 });
+		// A key of the real key's type (EC P-256), so every forgery below is a valid ES256 signature, by the wrong key.
+		const attacker = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 		const attackerJwk = attacker.publicKey.export({ format: "jwk" });
 		const payload = { ...claims(), roles: ["user", "admin"] };
 		await expectUnauthorized(sign(payload, { kid: "attacker-key" }, attacker.privateKey), "unknown kid", USERS);

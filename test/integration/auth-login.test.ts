@@ -79,8 +79,8 @@ describe("auth: login (verification required, LOGIN_MAX_FAILURES=3)", () => {
 
 		for (const tokens of [first, second]) {
 			const { header, payload } = decodeJwt(tokens.accessToken);
-			// The development key generated into DATA_DIR is RSA (lib/tokens/keys.ts).
-			expect(header.alg).toBe("PS256");
+			// The development key generated into DATA_DIR is EC P-256 (lib/tokens/keys.ts).
+			expect(header.alg).toBe("ES256");
 			expect(typeof header.kid).toBe("string");
 			for (const claim of ["sub", "sid", "roles", "iss", "aud", "iat", "exp", "jti"]) expect(payload).toHaveProperty(claim);
 			expect(payload.sub).toBe(acc.user.id);

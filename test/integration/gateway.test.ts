@@ -185,12 +185,13 @@ describe("API gateway", () => {
 			const res = await call("GET", "/.well-known/jwks.json");
 			expect(res.status).toBe(200);
 			expect(Array.isArray(res.body.keys)).toBe(true);
-			// One key: the development key generated into DATA_DIR, always RSA (lib/tokens/keys.ts), so PS256.
+			// One key: the development key generated into DATA_DIR, always EC P-256 (lib/tokens/keys.ts), so ES256.
 			expect(res.body.keys).toHaveLength(1);
 			for (const key of res.body.keys) {
 				expect(typeof key.kid).toBe("string");
-				expect(key.alg).toBe("PS256");
-				expect(key.kty).toBe("RSA");
+				expect(key.alg).toBe("ES256");
+				expect(key.kty).toBe("EC");
+				expect(key.crv).toBe("P-256");
 				for (const priv of ["d", "p", "q", "dp", "dq", "qi", "k", "oth"]) expect(key).not.toHaveProperty(priv);
 			}
 		});

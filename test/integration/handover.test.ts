@@ -2,6 +2,7 @@
  * E-mail survives `notifications` being away: registration still answers 201 at once, and the verification
  * e-mail goes out once a notifications replica is there.
  */
+import { UserReadCache } from "../../lib/user-cache";
 import { CallerIdentity } from "../../lib/bus-identity";
 import { systemClock } from "../../lib/clock";
 import notificationsService from "../../services/notifications/notifications.service";
@@ -23,7 +24,7 @@ describe("hand-over to notifications", () => {
 		expect(Date.now() - started).toBeLessThan(5_000);
 		expect(app.mail.messages).toHaveLength(0);
 
-		app.broker.createService(notificationsService(app.config, { clock: systemClock, identity: CallerIdentity.fromConfig(app.config) }));
+		app.broker.createService(notificationsService(app.config, { clock: systemClock, identity: CallerIdentity.fromConfig(app.config), userCache: new UserReadCache() }));
 		const mail = await app.mail.waitFor(m => m.to === email, 20_000);
 		expect(mail.text).toMatch(/verify-email\?token=/);
 	}, 40_000);

@@ -1,8 +1,10 @@
 /**
- * The authenticated read's hot path: nothing logged or formatted per request at the default level, and the
- * gateway's cache of verified tokens never outlives the change that ends a caller (logout, disable, delete).
+ * The authenticated read's hot path: nothing logged or formatted per request at the default level, the
+ * gateway's cache of verified tokens never outlives the change that ends a caller (logout, disable, delete),
+ * and the read cache of /me (lib/user-cache.ts) never answers what a change has replaced.
  */
 import type { Service } from "moleculer";
+import type { UserStore } from "../../services/users/ports";
 import { startApp, type TestApp } from "../helpers/app";
 import { expectError, login, registerUser, type TestUser } from "../helpers/kit";
 
@@ -92,6 +94,58 @@ describe("the authenticated read's hot path", () => {
 			expect((await app.request("GET", USERS, { token: admin.accessToken })).status).toBe(200);
 			expect((await app.request("PATCH", `${USERS}/${user.user.id}`, { token: root.accessToken, body: { roles: ["user"] } })).status).toBe(200);
 			expectError(await app.request("GET", USERS, { token: admin.accessToken }), 401, "INVALID_TOKEN");
+		});
+	});
+	describe("the read cache of GET /me", () => {
+		let user: TestUser;
+		const store = () => (app.broker.getLocalService("users") as unknown as { core: { store: UserStore } }).core.store;
+
+		beforeEach(async () => {
+			user = await registerUser(app, { login: true });
+			expect((await app.request("GET", ME, { token: user.accessToken })).status).toBe(200);
+		});
+
+		it("serves a repeated read without reading the store", async () => {
+			const findById = jest.spyOn(store(), "findById");
+			try {
+				const res = await app.request("GET", ME, { token: user.accessToken });
+				expect(res.status).toBe(200);
+				expect(res.body.id).toBe(user.user.id);
+				expect(findById).not.toHaveBeenCalled();
+			} finally {
+				findById.mockRestore();
+			}
+		});
+
+		it("the owner's profile change is in the very next read", async () => {
+			const patched = await app.request("PATCH", ME, { token: user.accessToken, body: { displayName: "Changed by its owner" } });
+			expect(patched.status).toBe(200);
+			const res = await app.request("GET", ME, { token: user.accessToken });
+			expect(res.body.displayName).toBe("Changed by its owner");
+			expect(res.body.updatedAt).toBe(patched.body.updatedAt);
+		});
+
+		it("an admin's change of the name is in the owner's very next read", async () => {
+			const patched = await app.request("PATCH", `${USERS}/${user.user.id}`, { token: root.accessToken, body: { displayName: "Renamed by an admin" } });
+			expect(patched.status).toBe(200);
+			expect((await app.request("GET", ME, { token: user.accessToken })).body.displayName).toBe("Renamed by an admin");
+		});
+
+		it("disabled by an admin, then enabled again: the first read after is refused, the new login reads the current record", async () => {
+			expect((await app.request("PATCH", `${USERS}/${user.user.id}`, { token: root.accessToken, body: { status: "disabled" } })).status).toBe(200);
+			expectError(await app.request("GET", ME, { token: user.accessToken }), 401, "INVALID_TOKEN");
+			expect((await app.request("PATCH", `${USERS}/${user.user.id}`, { token: root.accessToken, body: { status: "active" } })).status).toBe(200);
+			const again = await login(app, user.email, user.password);
+			const res = await app.request("GET", ME, { token: again.accessToken });
+			expect(res.body.status).toBe("active");
+			expect(res.body.lastLoginAt).not.toBeNull();
+		});
+
+		it("deleted: a read through another session of the account is refused, never served from the cache", async () => {
+			const other = await login(app, user.email, user.password);
+			expect((await app.request("GET", ME, { token: other.accessToken })).status).toBe(200);
+			expect((await app.request("DELETE", `${USERS}/${user.user.id}`, { token: root.accessToken })).status).toBe(204);
+			expectError(await app.request("GET", ME, { token: other.accessToken }), 401, "INVALID_TOKEN");
 		});
 	});
 });

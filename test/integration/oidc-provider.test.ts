@@ -34,7 +34,7 @@ describe("OpenID Provider: code flow with PKCE", () => {
 
 	async function rp(client: { clientId: string; clientSecret?: string }) {
 		const auth = client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None();
-		return oidc.discovery(new URL(app.issuer), client.clientId, { id_token_signed_response_alg: "PS256" }, auth, { execute: [oidc.allowInsecureRequests] });
+		return oidc.discovery(new URL(app.issuer), client.clientId, { id_token_signed_response_alg: "ES256" }, auth, { execute: [oidc.allowInsecureRequests] });
 	}
 
 	async function signIn(config: oidc.Configuration, extra: Record<string, string> = {}) {
@@ -55,7 +55,7 @@ describe("OpenID Provider: code flow with PKCE", () => {
 		expect(doc.jwks_uri).toBe(`${app.issuer}/jwks`);
 		expect(doc.code_challenge_methods_supported).toEqual(["S256"]);
 		expect(doc.scopes_supported).toEqual(expect.arrayContaining(["openid", "profile", "email", "offline_access"]));
-		expect(doc.id_token_signing_alg_values_supported).toEqual(["PS256"]);
+		expect(doc.id_token_signing_alg_values_supported).toEqual(["ES256"]);
 		for (const endpoint of ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "revocation_endpoint", "introspection_endpoint", "end_session_endpoint"]) expect(doc[endpoint]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oidc\//);
 		// The same keys as the access tokens'.
 		expect(await (await fetch(doc.jwks_uri)).json()).toEqual((await app.request("GET", "/.well-known/jwks.json")).body);
@@ -380,7 +380,7 @@ describe("OpenID Provider: an expired code", () => {
 			const admin = await login(app, ADMIN.email, ADMIN.password);
 			const user = await registerUser(app);
 			const created = await app.request("POST", "/api/v1/oidc/clients", { token: admin.accessToken, body: { name: "Slow app", redirectUris: [REDIRECT], type: "confidential" } });
-			const config = await oidc.discovery(new URL(app.issuer), created.body.clientId, { id_token_signed_response_alg: "PS256" }, oidc.ClientSecretBasic(created.body.clientSecret), { execute: [oidc.allowInsecureRequests] });
+			const config = await oidc.discovery(new URL(app.issuer), created.body.clientId, { id_token_signed_response_alg: "ES256" }, oidc.ClientSecretBasic(created.body.clientSecret), { execute: [oidc.allowInsecureRequests] });
 			const verifier = oidc.randomPKCECodeVerifier();
 			const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "openid", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" });
 			const session = await login(app, user.email, user.password);

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Jwk } from "../../../lib/tokens/keys";
 import type { OidcPages } from "./pages";
 import { STEPS, StepError, runStep, type InteractionPorts, type Step } from "./interaction";
-import { issuerPath, type OidcProvider } from "./provider";
+import { issuerPath } from "./issuer";
+import type { OidcProvider } from "./provider";
 
 export interface HandlerPorts extends InteractionPorts {
 	jwks(): { keys: Jwk[] };
@@ -36,9 +37,10 @@ function lostInteraction(err: unknown): boolean {
 }
 const LOST = "This sign-in request has expired or was already finished: go back to the app and sign in again";
 
-export function oidcHandler(provider: OidcProvider, ports: HandlerPorts, issuer: string) {
+/** `theProvider` builds the provider at the first request under the issuer's path (README "Performance"). */
+export function oidcHandler(theProvider: () => OidcProvider, ports: HandlerPorts, issuer: string) {
 	const mount = issuerPath(issuer);
-	const callback = provider.callback();
+	let callback: ReturnType<OidcProvider["callback"]> | undefined;
 
 	async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, step: string | undefined): Promise<void> {
 		if (step !== undefined && !(STEPS as readonly string[]).includes(step)) return send(res, 404, ports.pages.errorPage("not_found", "No such page"));
@@ -47,6 +49,7 @@ export function oidcHandler(provider: OidcProvider, ports: HandlerPorts, issuer:
 			res.setHeader("Allow", wanted);
 			return step === undefined ? send(res, 405, ports.pages.errorPage("method_not_allowed")) : json(res, 405, { error: "method_not_allowed", error_description: `Use ${wanted}` });
 		}
+		const provider = theProvider();
 		let details;
 		try {
 			details = await provider.interactionDetails(req, res);
@@ -77,7 +80,7 @@ export function oidcHandler(provider: OidcProvider, ports: HandlerPorts, issuer:
 			res.setHeader("Content-Security-Policy", PROVIDER_CSP);
 			req.originalUrl = url;
 			req.url = url.slice(mount.length) || "/";
-			callback(req, res);
+			(callback ??= theProvider().callback())(req, res);
 		} catch (err) {
 			const e = err as { status?: number; statusCode?: number; error?: string; error_description?: string; message?: string };
 			const status = e.statusCode ?? e.status ?? 500;

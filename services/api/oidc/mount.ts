@@ -13,7 +13,7 @@ import { authenticate } from "../authenticate";
 import { clientIp } from "../client-ip";
 import { oidcHandler, type HandlerPorts } from "./handler";
 import { oidcPages } from "./pages";
-import { createProvider } from "./provider";
+import type { OidcProvider } from "./provider";
 
 /** Answers (true) a request under the issuer's path, like the hosted pages' handlers (web/serve.ts). */
 export type OidcMount = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -39,13 +39,22 @@ export function mountOidc(config: Config, broker: ServiceBroker, deps: OidcMount
 		broker.logger.warn(`The OpenID Provider is off: ${err.message} (the gateway signs ID tokens with it).`);
 		return null;
 	}
-	const provider = createProvider(config, signing, {
-		store: params => broker.call<AdapterPayload | null, object>("auth.oidcStore", params),
-		user: id => broker.call<PublicUser | null, object>("users.getById", { id })
-	});
-	provider.on("server_error", (_ctx, err) => broker.logger.error("OpenID Provider failed:", (err as Error)?.message, (err as Error)?.stack));
+	// oidc-provider (and koa under it, ~25 MiB) is loaded at the first request under the issuer's path, not at
+	// start: a gateway that never serves single sign-on never holds it (README "Performance").
+	let provider: OidcProvider | undefined;
+	const theProvider = (): OidcProvider => {
+		if (provider) return provider;
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { createProvider } = require("./provider") as typeof import("./provider");
+		provider = createProvider(config, signing, {
+			store: params => broker.call<AdapterPayload | null, object>("auth.oidcStore", params),
+			user: id => broker.call<PublicUser | null, object>("users.getById", { id })
+		});
+		provider.on("server_error", (_ctx, err) => broker.logger.error("OpenID Provider failed:", (err as Error)?.message, (err as Error)?.stack));
+		return provider;
+	};
 	return oidcHandler(
-		provider,
+		theProvider,
 		{
 			caller: header => authenticate(header, deps.identity, deps.clock.now()),
 			origin: new URL(config.appUrl).origin,
@@ -58,7 +67,7 @@ export function mountOidc(config: Config, broker: ServiceBroker, deps: OidcMount
 				await broker.call("auth.oidcSignedIn", entry, { meta });
 			},
 			clientName: async clientId => {
-				const client = await provider.Client.find(clientId);
+				const client = await theProvider().Client.find(clientId);
 				return (client as unknown as { clientName?: string } | undefined)?.clientName ?? clientId;
 			},
 			logError: err => broker.logger.error("OpenID Provider page failed:", (err as Error)?.message, (err as Error)?.stack)

@@ -14,6 +14,7 @@ import { OIDC_SCOPES, hashClientSecret } from "../../../lib/oidc";
 import type { SigningKey } from "../../../lib/tokens/keys";
 import type { PublicUser } from "../../../lib/user-schema";
 import { brokerAdapter, type StoreCall } from "./adapter";
+import { issuerPath } from "./issuer";
 import { oidcPages } from "./pages";
 
 export type OidcProvider = InstanceType<typeof oidc.default>;
@@ -22,11 +23,6 @@ export interface ProviderPorts {
 	store: StoreCall;
 	/** The account behind a subject, or null (unknown or deleted). */
 	user(id: string): Promise<PublicUser | null>;
-}
-
-/** The path the gateway serves the provider under: the issuer's. */
-export function issuerPath(issuer: string): string {
-	return new URL(issuer).pathname.replace(/\/+$/, "");
 }
 
 function html(ctx: KoaContextWithOIDC, body: string): void {

@@ -32,7 +32,8 @@ export async function logIn(kit: AuthKit, credentials: Credentials, client: Clie
 /** The password's part of a login, without a session: the account that may go on, and its second factors. */
 export async function checkCredentials(kit: AuthKit, { email, password }: Credentials): Promise<{ user: PublicUser; methods: MfaMethod[] }> {
 	const key = emailKey(email);
-	const throttle = await kit.stores.throttles.findById(key);
+	// Both reads at once: the account is looked up whether or not the address turns out to be locked.
+	const [throttle, user] = await Promise.all([kit.stores.throttles.findById(key), kit.users.findByEmail(key)]);
 	const wait = lockRemaining(throttle, kit.clock.now());
 	if (wait > 0) {
 		kit.metrics.count("logins", { result: "throttled" });
@@ -41,7 +42,6 @@ export async function checkCredentials(kit: AuthKit, { email, password }: Creden
 		throw throttled("TOO_MANY_ATTEMPTS", wait);
 	}
 
-	const user = await kit.users.findByEmail(key);
 	const credential = user ? await kit.stores.credentials.findById(user.id) : null;
 	// An unknown address costs a hash compare too: the answer takes as long either way.
 	const ok = await kit.hasher.verify(password, credential?.passwordHash);

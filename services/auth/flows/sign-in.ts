@@ -25,8 +25,8 @@ export const SIGN_IN_FACTORS = {
 
 export async function completeSignIn(kit: AuthKit, user: PublicUser, factors: readonly AuthFactor[], client: ClientInfo): Promise<TokenResponse> {
 	const amr = amrFor(factors);
-	const { session, secret } = await startSession(kit, user.id, client, amr);
-	const signedIn = await kit.users.recordLogin(user.id);
+	// Independent writes (auth's sessions, users' account), made at once.
+	const [{ session, secret }, signedIn] = await Promise.all([startSession(kit, user.id, client, amr), kit.users.recordLogin(user.id)]);
 	kit.metrics.count("logins", { result: "success" });
 	await kit.audit.record({ type: "login", subjectId: user.id, actorId: user.id, details: { sessionId: session._id, amr } });
 	return tokenResponse(kit, signedIn, session, secret);

@@ -1,11 +1,4 @@
-import {
-	generateAuthenticationOptions,
-	generateRegistrationOptions,
-	verifyAuthenticationResponse,
-	verifyRegistrationResponse,
-	type PublicKeyCredentialCreationOptionsJSON,
-	type PublicKeyCredentialRequestOptionsJSON
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { WebAuthnConfig } from "../../../lib/config";
 import { ApiError } from "../../../lib/errors";
 import { descriptorOf, userHandleOf, type PasskeyCredential, type PasskeyUser, type StoredPasskey, type VerifiedSignIn } from "./passkey-credential";
@@ -20,6 +13,15 @@ import { challengeOf, parseAuthenticationResponse, parseRegistrationResponse } f
 
 const TIMEOUT_MS = WEBAUTHN_CHALLENGE_TTL_MS;
 
+type WebAuthnLibrary = typeof import("@simplewebauthn/server");
+let library: WebAuthnLibrary | undefined;
+
+/** @simplewebauthn/server (and its ASN.1 tree, ~15 MiB) is loaded at the first passkey ceremony, not at start. */
+function webauthn(): WebAuthnLibrary {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return (library ??= require("@simplewebauthn/server") as WebAuthnLibrary);
+}
+
 function challengeRefused(): ApiError {
 	return new ApiError("INVALID_TOKEN", "The passkey challenge is unknown, already used or expired; start again", undefined, 400);
 }
@@ -32,7 +34,7 @@ export class RelyingParty {
 
 	/** Creation options for a new passkey; the user's existing ones are excluded (no second copy of a key). */
 	async registrationOptions(user: PasskeyUser, existing: PasskeyCredential[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
-		const options = await generateRegistrationOptions({
+		const options = await webauthn().generateRegistrationOptions({
 			rpName: this.config.rpName,
 			rpID: this.config.rpId,
 			userName: user.email,
@@ -54,7 +56,7 @@ export class RelyingParty {
 		if (!taken || taken.userId !== userId) throw challengeRefused();
 		let credential;
 		try {
-			const result = await verifyRegistrationResponse({
+			const result = await webauthn().verifyRegistrationResponse({
 				response,
 				expectedChallenge: taken.challenge,
 				expectedOrigin: this.config.origins,
@@ -79,7 +81,7 @@ export class RelyingParty {
 	 * without (`user` null), the browser offers the discoverable credentials it holds for this RP.
 	 */
 	async authenticationOptions(user: { userId: string; passkeys: PasskeyCredential[] } | null): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
-		const options = await generateAuthenticationOptions({
+		const options = await webauthn().generateAuthenticationOptions({
 			rpID: this.config.rpId,
 			timeout: TIMEOUT_MS,
 			userVerification: "required",
@@ -111,7 +113,7 @@ export class RelyingParty {
 		try {
 			// The counter is checked below, once the signature is known to be the authenticator's own: only then
 			// does a counter that went back say "clone" rather than "forgery".
-			const result = await verifyAuthenticationResponse({
+			const result = await webauthn().verifyAuthenticationResponse({
 				response,
 				expectedChallenge: taken.challenge,
 				expectedOrigin: this.config.origins,
