@@ -232,20 +232,15 @@ onSubmit($("#passkey-add-form"), async (values, form) => {
 	return "Passkey added.";
 });
 
-// ---- Connected apps and sign-in providers (proposed routes: see the web/ README section) ----------------------
+// ---- Connected apps and sign-in providers ----------------------------------------------------------------------
 
 /**
  * @param {string} listId @param {string} emptyId @param {string} path
  * @param {(row: any) => { label: string, detail: string, remove: string }} view
  */
 async function loadList(listId, emptyId, path, view) {
-	let rows = [];
-	try {
-		rows = await api("GET", path);
-	} catch (err) {
-		if (!(err instanceof ApiError && err.status === 404)) throw err;
-	}
-	rows = Array.isArray(rows) ? rows : (rows?.rows ?? []);
+	const answer = await api("GET", path);
+	const rows = Array.isArray(answer) ? answer : (answer?.rows ?? []);
 	$(emptyId).hidden = rows.length > 0;
 	$(listId).replaceChildren(
 		...rows.map(row => {
