@@ -4,26 +4,13 @@ import { UserReadCache, UserReadCacheMiddleware, USER_CACHE_TTL_MS } from "../..
 import type { AppMeta } from "../../lib/types";
 import type { PublicUser } from "../../lib/user-schema";
 import { TestClock } from "../helpers/clock";
+import { samplePublicUser } from "../helpers/users";
 
 type Next = (ctx: Context<unknown, AppMeta>) => Promise<unknown>;
 type Hook = (next: Next, action: { name?: string }) => Next;
 
 function user(id: string, displayName = "Ada"): PublicUser {
-	return {
-		id,
-		email: `${id}@example.com`,
-		displayName,
-		bio: "",
-		avatarUrl: null,
-		locale: "en",
-		timezone: "UTC",
-		roles: ["user"],
-		status: "active",
-		emailVerified: true,
-		createdAt: "2026-01-01T00:00:00.000Z",
-		updatedAt: "2026-01-01T00:00:00.000Z",
-		lastLoginAt: null
-	};
+	return samplePublicUser({ id, email: `${id}@example.com`, displayName });
 }
 
 const ctxOf = (meta: AppMeta) => ({ meta }) as Context<unknown, AppMeta>;

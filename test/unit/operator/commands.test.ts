@@ -27,6 +27,7 @@ import {
 	type CallOptions,
 	type Caller
 } from "../../../operator";
+import { samplePublicUser } from "../../helpers/users";
 
 interface Recorded {
 	action: string;
@@ -54,22 +55,7 @@ const HASH = "$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
 const JWT = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl";
 
 function user(overrides: Record<string, unknown> = {}): any {
-	return {
-		id: "u1",
-		email: "ada@example.com",
-		displayName: "Ada",
-		bio: "",
-		avatarUrl: null,
-		locale: "en",
-		timezone: "UTC",
-		roles: ["user"],
-		status: "active",
-		emailVerified: true,
-		createdAt: "2026-01-01T00:00:00.000Z",
-		updatedAt: "2026-01-02T00:00:00.000Z",
-		lastLoginAt: null,
-		...overrides
-	};
+	return samplePublicUser(overrides);
 }
 
 const lastAdmin = () => apiError("LAST_ADMIN");
