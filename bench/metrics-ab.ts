@@ -51,28 +51,37 @@ async function token(url: string): Promise<string> {
 async function main(): Promise<void> {
 	const mail = new MailCatcher();
 	const smtp = await mail.start();
-	const variants: Array<{ name: string; node: Server; token: string; rates: number[] }> = [];
+	const variants: Array<{ name: string; node: Server; token: string; rates: number[]; cpu: number[] }> = [];
 	try {
 		for (const dist of DISTS) {
 			for (const metrics of [true, false]) {
 				const node = await start(dist, metrics, smtp);
-				variants.push({ name: `${dist} metrics ${metrics ? "on" : "off"}`, node, token: await token(node.url), rates: [] });
+				variants.push({ name: `${dist} metrics ${metrics ? "on" : "off"}`, node, token: await token(node.url), rates: [], cpu: [] });
 			}
 		}
 		for (const v of variants) await autocannon({ url: `${v.node.url}/api/v1/users/me`, headers: { authorization: `Bearer ${v.token}` }, connections: 50, duration: 2 });
 		for (let round = 0; round < ROUNDS; round++) {
 			for (const v of round % 2 ? [...variants].reverse() : variants) {
+				const cpuBefore = v.node.cpuMs();
 				const r = await autocannon({ url: `${v.node.url}/api/v1/users/me`, headers: { authorization: `Bearer ${v.token}` }, connections: 50, duration: SECONDS });
 				if (r.non2xx || r.errors) throw new Error(`${v.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
 				v.rates.push(r.requests.average);
-				console.log(`round ${round + 1} ${v.name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (load ${os.loadavg()[0].toFixed(1)})`);
+				// Server CPU per request (µs): less sensitive than req/s to what else the machine runs.
+				v.cpu.push(((v.node.cpuMs() - cpuBefore) * 1000) / r.requests.total);
+				console.log(
+					`round ${round + 1} ${v.name}: ${Math.round(r.requests.average)} req/s, ${Math.round(v.cpu[v.cpu.length - 1])} µs CPU each, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (load ${os.loadavg()[0].toFixed(1)})`
+				);
 			}
 		}
 		const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 		for (let i = 0; i < variants.length; i += 2) {
 			const on = mean(variants[i].rates);
 			const off = mean(variants[i + 1].rates);
-			console.log(`${DISTS[i / 2]}: on ${Math.round(on)} req/s, off ${Math.round(off)} req/s, on ÷ off = ${(on / off).toFixed(2)}`);
+			const cpuOn = mean(variants[i].cpu);
+			const cpuOff = mean(variants[i + 1].cpu);
+			console.log(
+				`${DISTS[i / 2]}: on ${Math.round(on)} req/s, off ${Math.round(off)} req/s, on ÷ off = ${(on / off).toFixed(2)}; CPU per request on ${Math.round(cpuOn)} µs, off ${Math.round(cpuOff)} µs (on ÷ off ${(cpuOn / cpuOff).toFixed(2)})`
+			);
 		}
 	} finally {
 		await Promise.all(variants.map(v => v.node.stop()));

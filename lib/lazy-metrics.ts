@@ -311,7 +311,8 @@ function lazyGaugeRegistry(registry: FoldableRegistry & { register(opts: unknown
 			if (!registry.opts.enabled) return;
 			let byKey = gauges.get(name);
 			if (!byKey) gauges.set(name, (byKey = new Map()));
-			const key = `${labels.service}\0${labels.action ?? labels.event}\0${labels.group ?? ""}`;
+			// An action's full name is unique on a node (no concatenation per call); an event's is not.
+			const key = labels.action ?? `${labels.event}\0${labels.service}\0${labels.group ?? ""}`;
 			let gauge = byKey.get(key);
 			if (!gauge) byKey.set(key, (gauge = (lazy ??= lazyMetricsOf(registry)).gauge(name, { ...labels })));
 			gauge.value = value;
