@@ -294,6 +294,10 @@ function lazyRequestMetrics(broker: ServiceBroker): Middleware {
 		name: "Metrics",
 		localAction: (next: Handler, action: ActionDef) => wrap("local", next, action),
 		remoteAction: (next: Handler, action: ActionDef) => wrap("remote", next, action),
+		// A broker started again (after a stop) folds every second again.
+		started: async () => {
+			if (broker.isMetricsEnabled()) lazyMetricsOf(registry).start();
+		},
 		stopped: async () => {
 			lazy?.stop();
 		}
