@@ -4,6 +4,7 @@ import type { ServiceDeps } from "./lib/types";
 import { CallerIdentity } from "./lib/bus-identity";
 import { systemClock } from "./lib/clock";
 import { HealthMiddleware } from "./lib/health-server";
+import { foldingPrometheus, LazyBulkheadMiddleware, LazyRequestMetricsMiddleware } from "./lib/lazy-metrics";
 import { EventLoopMetricsMiddleware } from "./lib/metrics";
 import { NatsTransporter } from "./lib/nats-transporter";
 import { describeTransporter, natsOptions } from "./lib/transport";
@@ -98,7 +99,7 @@ export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity
 		heartbeatInterval: 1,
 		heartbeatTimeout: 4,
 		metrics: config.metricsPort
-			? { enabled: true, reporter: { type: "Prometheus", options: { port: config.metricsPort, path: "/metrics" } } }
+			? { enabled: true, reporter: foldingPrometheus(config.metricsPort) }
 			: { enabled: false },
 		tracing: tracing(config),
 		// fastest-validator's enum message prints the allowed values where the value sent would be.
@@ -115,7 +116,11 @@ export function brokerOptions(config: Config, deps?: Pick<ServiceDeps, "identity
 			// Inside access control: a cached read is served only to a caller proven on this call.
 			UserReadCacheMiddleware(deps?.userCache ?? new UserReadCache(), identity, deps?.clock ?? systemClock),
 			AccessControlMiddleware(identity, deps?.clock ?? systemClock),
-			...["Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback", "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"],
+			// Bulkhead and Metrics: Moleculer's, their per-call metrics counted locally and folded lazily (lib/lazy-metrics.ts).
+			LazyBulkheadMiddleware,
+			...["Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback", "ErrorHandler", "Tracing"],
+			LazyRequestMetricsMiddleware,
+			...["Debounce", "Throttle"],
 			transporterLog(config),
 			EventLoopMetricsMiddleware(),
 			...(config.healthPort ? [HealthMiddleware(config.healthPort)] : [])

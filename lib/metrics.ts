@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Middleware, ServiceBroker } from "moleculer";
 import { EMAIL_TEMPLATES } from "./enums";
+import { lazyMetricsOf, type FoldableRegistry, type LazyCounter, type LazyHistogram } from "./lazy-metrics";
 
 /**
  * Domain metrics (Prometheus, next to the broker's own): names, labels and the label values each counter
@@ -110,10 +111,23 @@ export function registerHttpMetrics(registry: MetricRegistry): void {
 	}
 }
 
-/** Counts one answered HTTP request and its latency. */
+/** The HTTP series of one registry, by method, route template and status: counted locally, folded lazily. */
+const HTTP_SERIES = new WeakMap<object, Map<string, { requests: LazyCounter; duration: LazyHistogram }>>();
+
+/** Counts one answered HTTP request and its latency (into the registry at the next fold: ≤ 1 s, or a scrape). */
 export function recordHttpRequest(registry: MetricRegistry, labels: { method: string; route: string; status: string }, seconds: number): void {
-	registry.increment(HTTP_METRICS.requests.name, labels);
-	registry.observe(HTTP_METRICS.duration.name, seconds, labels);
+	let byKey = HTTP_SERIES.get(registry);
+	if (!byKey) HTTP_SERIES.set(registry, (byKey = new Map()));
+	const key = `${labels.method} ${labels.status} ${labels.route}`;
+	let series = byKey.get(key);
+	if (!series) {
+		const lazy = lazyMetricsOf(registry as unknown as FoldableRegistry);
+		const own = { ...labels };
+		series = { requests: lazy.counter(HTTP_METRICS.requests.name, own), duration: lazy.histogram(HTTP_METRICS.duration.name, own) };
+		byKey.set(key, series);
+	}
+	series.requests.pending++;
+	series.duration.observe(seconds);
 }
 
 const EVENT_LOOP_INTERVAL_MS = 5_000;

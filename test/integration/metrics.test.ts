@@ -62,6 +62,19 @@ describe("metrics", () => {
 		expect(text).not.toContain("secret-looking-token");
 	});
 
+	it("a scrape shows every call made before it: the per-call metrics are folded into the registry at the scrape", async () => {
+		const labels = { action: "api.live", type: "local" };
+		const before = (await scrape()).split("\n");
+		const total = (lines: string[]) => counter(lines.join("\n"), "moleculer_request_total", labels);
+		const count = (lines: string[]) => counter(lines.join("\n"), "moleculer_request_time_count", labels);
+		for (let i = 0; i < 3; i++) expect((await app.request("GET", "/api/health/live")).status).toBe(200);
+		const after = (await scrape()).split("\n");
+		expect(total(after) - total(before)).toBe(3);
+		expect(count(after) - count(before)).toBe(3);
+		expect(counter(after.join("\n"), "moleculer_request_active", labels)).toBe(0);
+		expect(counter(after.join("\n"), "moleculer_request_bulkhead_inflight", { action: "api.live" })).toBe(0);
+	});
+
 	it("reports the event-loop delay (perf_hooks.monitorEventLoopDelay)", async () => {
 		const text = await scrape();
 		for (const stat of ["mean", "p50", "p99", "max"]) {
