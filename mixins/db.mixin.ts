@@ -29,6 +29,8 @@ export interface DbMixinMethods {
 }
 
 interface DbMixinState {
+	/** A service whose start-up work goes on after `started` (auth's ADMIN_EMAIL account) says here when it is done. */
+	startupDone?: () => boolean;
 	$collections: Array<{ collection: Collection<Entity>; model: ModelLike }>;
 	$stopping: AbortController;
 	$connected: boolean;
@@ -124,11 +126,11 @@ async function ensureNedbIndexes(db: NedbDatastore, model: ModelLike): Promise<v
 export function dbMixin(config: Config): Partial<ServiceSchema> {
 	const schema: Partial<ServiceSchema<object, DbMixinMethods, DbMixinState, DbThis>> = {
 		actions: {
-			/** For readiness checks across the cluster: can this replica reach its store now? */
+			/** For readiness checks across the cluster: can this replica reach its store now, and is its start-up work done? */
 			storeHealth: {
 				visibility: "public",
-				handler(this: DbThis): { reachable: boolean } {
-					return { reachable: this.storeReachable() };
+				handler(this: DbThis): { reachable: boolean; startupDone?: boolean } {
+					return { reachable: this.storeReachable(), ...(this.startupDone ? { startupDone: this.startupDone() } : {}) };
 				}
 			}
 		},

@@ -1,4 +1,7 @@
-/** `GET /health/ready`: whether this gateway can serve (ended sessions loaded, users and auth with their stores). */
+/**
+ * `GET /health/ready`: whether this gateway can serve (ended sessions loaded, users and auth with their stores,
+ * and auth's start-up work done: with ADMIN_EMAIL, that account exists and can sign in).
+ */
 import type { Context } from "moleculer";
 
 /** The services a gateway cannot answer without: readiness waits for them. */
@@ -19,8 +22,8 @@ export async function checkReadiness(ctx: Context, revocationsLoaded: boolean): 
 				return;
 			}
 			try {
-				const health = await ctx.call<{ reachable: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
-				checks[name] = health.reachable;
+				const health = await ctx.call<{ reachable: boolean; startupDone?: boolean }, object>(`${name}.storeHealth`, {}, { timeout: 1_000, retries: 0 });
+				checks[name] = health.reachable && health.startupDone !== false;
 			} catch {
 				checks[name] = false;
 			}

@@ -51,6 +51,8 @@ type AuthThis = Service &
 		isStopping: boolean;
 		/** The ADMIN_EMAIL bootstrap, run once the broker has started (tests wait for it). */
 		adminBootstrap: Promise<BootstrapOutcome>;
+		/** Readiness (storeHealth) waits for the bootstrap: the admin account can sign in once a gateway is ready. */
+		startupDone(): boolean;
 		kit(ctx: Ctx<unknown>): AuthKit;
 	};
 
@@ -231,8 +233,13 @@ export default function authService(config: Config, deps: ServiceDeps): ServiceS
 			});
 			// After the broker has started: no start-up work waits on a call this very node must answer.
 			this.adminBootstrap = new Promise(resolve => this.broker.localBus.once("$broker.started", () => resolve(run())));
+			let done = false;
+			this.startupDone = () => done;
 			this.adminBootstrap.then(
-				outcome => outcome && this.logger.info(`Admin account ${outcome.email}: ${outcome.created ? "created" : "exists or existed, left as it is"}.`),
+				outcome => {
+					done = true;
+					if (outcome) this.logger.info(`Admin account ${outcome.email}: ${outcome.created ? "created" : "exists or existed, left as it is"}.`);
+				},
 				err => this.logger.error("Could not set up the admin account:", (err as Error).message)
 			);
 		},

@@ -513,12 +513,22 @@ describe("API gateway without the services it calls", () => {
 	});
 
 	it("becomes ready once users and auth are reachable", async () => {
-		// Stand-ins for the real services: readiness only needs them reachable (and auth's ended sessions).
-		// Stand-ins answering what readiness asks: can each reach its store?
+		// Stand-ins answering what readiness asks: can each reach its store, and is auth's start-up work (the
+		// ADMIN_EMAIL account) done? (and auth's ended sessions)
+		let authStartupDone = false;
 		const storeHealth = { visibility: "public" as const, handler: () => ({ reachable: true }) };
 		await app.broker.createService({ name: "users", actions: { storeHealth } });
-		await app.broker.createService({ name: "auth", actions: { storeHealth, revokedSessions: { visibility: "public", handler: () => [] } } });
+		await app.broker.createService({
+			name: "auth",
+			actions: { storeHealth: { visibility: "public", handler: () => ({ reachable: true, startupDone: authStartupDone }) }, revokedSessions: { visibility: "public", handler: () => [] } }
+		});
 		let ready = await app.request("GET", "/api/health/ready");
+		for (let i = 0; i < 50 && !(ready.body.checks?.users && ready.body.checks?.revocations); i++) {
+			await sleep(100);
+			ready = await app.request("GET", "/api/health/ready");
+		}
+		expect([ready.status, ready.body.checks]).toEqual([503, { revocations: true, users: true, auth: false }]);
+		authStartupDone = true;
 		for (let i = 0; i < 50 && ready.status !== 200; i++) {
 			await sleep(100);
 			ready = await app.request("GET", "/api/health/ready");

@@ -28,18 +28,41 @@ export async function bootstrapAdmin(kit: AuthKit): Promise<BootstrapOutcome> {
 	const address = adminEmail.trim().toLowerCase();
 	const untouched = { email: adminEmail, created: false };
 	if (await kit.audit.recorded(BOOTSTRAP_AUDIT_TYPE, { address })) return untouched;
-	if (await kit.users.findByEmail(adminEmail)) return untouched;
+	const existing = await kit.users.findByEmail(adminEmail);
+	if (existing) return (await ensureFinished(kit, existing)) ?? untouched;
 	let userId: string;
 	try {
 		userId = (await kit.users.create({ email: adminEmail, roles: ["user", "admin"], emailVerified: true, displayName: "Admin" })).id;
 	} catch (err) {
 		// Another node created it a moment ago: it also sets the password and writes the audit entry.
-		if ((err as { type?: string }).type === "EMAIL_TAKEN") return untouched;
-		throw err;
+		if ((err as { type?: string }).type !== "EMAIL_TAKEN") throw err;
+		const other = await kit.users.findByEmail(adminEmail);
+		return (other && (await ensureFinished(kit, other))) ?? untouched;
 	}
 	await setPassword(kit, userId, adminPassword);
 	await kit.audit.record({ type: BOOTSTRAP_AUDIT_TYPE, actorId: null, subjectId: userId, details: { address } });
 	return { email: adminEmail, created: true };
+}
+
+/** Another node's bootstrap made the account a moment ago and is still setting its password (a hash's time). */
+export class AdminBeingCreated extends Error {
+	constructor() {
+		super("Another node is still setting up the admin account");
+	}
+}
+
+/** How long after its creation an account without a password may still be another node's bootstrap at work. */
+const HALF_MADE_MS = 60_000;
+
+/**
+ * Returns null once the existing account is whole. While it is another node's bootstrap half-way (just
+ * created, no password yet), throws AdminBeingCreated: this node waits, so that when it says it is ready
+ * the admin can sign in through it.
+ */
+async function ensureFinished(kit: AuthKit, user: { id: string; createdAt: string }): Promise<null> {
+	if (kit.clock.now() - Date.parse(user.createdAt) > HALF_MADE_MS) return null;
+	if (await kit.stores.credentials.findById(user.id)) return null;
+	throw new AdminBeingCreated();
 }
 
 /** What the retries need of the node: whether it is stopping, a wait, where to say why it waits. */
@@ -61,6 +84,11 @@ export async function bootstrapAdminUntilDone(kit: () => AuthKit, usersReady: ()
 			return await bootstrapAdmin(kit());
 		} catch (err) {
 			if (err instanceof ConfigError || retry.stopping()) throw err;
+			// Not a failure: the other node finishes within a hash's time.
+			if (err instanceof AdminBeingCreated) {
+				await retry.sleep(200);
+				continue;
+			}
 			retry.warn(`Could not set up the admin account yet (attempt ${attempt}): ${(err as Error).message}`);
 			await retry.sleep(backoffDelay(attempt, 500, 10_000));
 		}

@@ -1,6 +1,6 @@
 import { ConfigError } from "../../../lib/config";
 import { apiError } from "../../../lib/errors";
-import { BOOTSTRAP_AUDIT_TYPE, bootstrapAdmin, bootstrapAdminUntilDone, checkAdminSettings } from "../../../services/auth/flows/bootstrap-admin";
+import { AdminBeingCreated, BOOTSTRAP_AUDIT_TYPE, bootstrapAdmin, bootstrapAdminUntilDone, checkAdminSettings } from "../../../services/auth/flows/bootstrap-admin";
 import { checkPassword } from "../../../services/auth/flows/passwords";
 import { setPassword } from "../../../services/auth/password/credentials";
 import type { PublicUser } from "../../../lib/user-schema";
@@ -96,6 +96,29 @@ describe("bootstrapAdminUntilDone", () => {
 		);
 		await expect(outcome).rejects.toThrow("no users");
 		expect(t.users.byId.size).toBe(0);
+	});
+
+	it("waits quietly while another node has created the account and is still setting its password, then leaves it", async () => {
+		const t = await testKit(admin);
+		const half = t.users.add({ email: "root@example.com", roles: ["user", "admin"] });
+		await expect(bootstrapAdmin(t.kit)).rejects.toThrow(AdminBeingCreated);
+		const warnings: string[] = [];
+		let sleeps = 0;
+		const outcome = await bootstrapAdminUntilDone(() => t.kit, ready, {
+			...noRetry,
+			warn: m => void warnings.push(m),
+			// The other node finishes during the second wait.
+			sleep: async () => void (++sleeps === 2 && (await setPassword(t.kit, half.id, admin.adminPassword)))
+		});
+		expect([outcome, sleeps, warnings]).toEqual([{ email: admin.adminEmail, created: false }, 2, []]);
+	});
+
+	it("leaves alone an account without a password made more than a minute ago (not a bootstrap at work)", async () => {
+		const t = await testKit(admin);
+		t.users.add({ email: "root@example.com" });
+		t.clock.advance(61_000);
+		expect(await bootstrapAdmin(t.kit)).toEqual({ email: admin.adminEmail, created: false });
+		expect(t.audit).toEqual([]);
 	});
 
 	it("several nodes at once: one creates, the others leave it", async () => {
