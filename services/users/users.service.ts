@@ -92,7 +92,16 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 				summary: "List users (admin)",
 				params: {
 					...PAGING_PARAMS,
-					search: { type: "string", max: 100, optional: true },
+					search: {
+						type: "string",
+						max: 100,
+						optional: true,
+						openapi: {
+							description:
+								"A case-insensitive prefix of the e-mail address, of the display name or of any word of it (`ada`, `ada lo`, `lovelace`); starting with `@`, a prefix of the address's domain (`@example.c`). Taken literally (no wildcards); the middle of a word does not match",
+							examples: ["ada", "@example.com"]
+						}
+					},
 					sort: { type: "enum", values: [...USER_SORTS], optional: true },
 					status: STATUS_PARAM,
 					role: { type: "enum", values: [...ROLES], optional: true }
