@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import mongoose from "mongoose";
+import { emailDomain, nameKeys } from "../lib/user-search";
 
 export const SEED_PASSWORD = "a long bench passphrase";
 
@@ -35,7 +36,10 @@ function user(i: number, now: Date): Doc {
 		emailVerified: true,
 		createdAt: new Date(now.getTime() - i * 1000),
 		updatedAt: now,
-		lastLoginAt: null
+		lastLoginAt: null,
+		// Written straight into the store, past the users store: the admin search's keys too.
+		...nameKeys(`User ${i}`),
+		emailDomain: emailDomain(seedEmail(i))
 	};
 }
 

@@ -23,6 +23,10 @@ export interface UserRecord {
 	createdAt: Date;
 	updatedAt: Date;
 	lastLoginAt: Date | null;
+	/** The admin search's keys (lib/user-search.ts): derived by the store, absent until then on old documents. */
+	displayNameKey?: string;
+	nameWords?: string[];
+	emailDomain?: string;
 }
 
 /** A new account, as auth asks `users.create` for one. */

@@ -22,7 +22,11 @@ const userSchema = new Schema(
 		emailVerified: { type: Boolean, default: false },
 		createdAt: { type: Date, required: true, index: true },
 		updatedAt: { type: Date, required: true },
-		lastLoginAt: { type: Date, default: null }
+		lastLoginAt: { type: Date, default: null },
+		// The admin search's keys (lib/user-search.ts): prefix searches on them are index ranges.
+		displayNameKey: { type: String, index: true },
+		nameWords: { type: [String], default: undefined, index: true },
+		emailDomain: { type: String, index: true }
 	},
 	{ collection: "users", versionKey: false, timestamps: true }
 );

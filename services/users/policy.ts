@@ -5,6 +5,10 @@ import { escapeRegExp } from "../../lib/regexp";
 import type { UserRecord } from "../../lib/types";
 import type { Role, UserStatus } from "../../lib/enums";
 import { USER_LIMITS } from "../../lib/user-schema";
+import { searchTermKey } from "../../lib/user-search";
+
+/** Starts with `text`, literally and case-sensitively (no flag: MongoDB can then bound an index scan). */
+const prefix = (text: string): RegExp => new RegExp(`^${escapeRegExp(text)}`);
 
 /** An admin that is active: the ones the last-admin guard counts. */
 export const ACTIVE_ADMINS: Filter = { roles: "admin", status: "active" };
@@ -90,15 +94,22 @@ export interface UserListQuery {
 	role?: Role;
 }
 
-/** The admin list's filter and sort, built from validated parameters only (no client object reaches the store). */
+/**
+ * The admin list's filter and sort, built from validated parameters only (no client object reaches the store).
+ * The search is a case-insensitive prefix match on the lower-cased keys (lib/user-search.ts): the address,
+ * the whole display name, or any word of it; a term starting with `@` matches the address's domain. Each is
+ * an anchored, case-sensitive regex on a lower-cased, indexed field: MongoDB serves it as an index range.
+ */
 export function userListFilter(q: UserListQuery): { filter: Filter; sort: string[] } {
 	const filter: Filter = {};
 	if (q.status) filter.status = q.status;
 	if (q.role) filter.roles = q.role;
-	const search = q.search?.trim();
-	if (search) {
-		const pattern = new RegExp(escapeRegExp(search), "i");
-		filter.$or = [{ emailKey: { $regex: pattern } }, { displayName: { $regex: pattern } }];
+	const search = searchTermKey(q.search ?? "");
+	if (search.startsWith("@")) {
+		filter.emailDomain = { $regex: prefix(search.slice(1)) };
+	} else if (search) {
+		const pattern = prefix(search);
+		filter.$or = [{ emailKey: { $regex: pattern } }, { displayNameKey: { $regex: pattern } }, { nameWords: { $regex: pattern } }];
 	}
 	const sort = q.sort ?? "-createdAt";
 	const field = sort.replace(/^-/, "");

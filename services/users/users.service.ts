@@ -3,6 +3,7 @@
  * rules, and one call per handler into the flows beside it (accounts, admin-change, deletion).
  */
 import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Collection } from "../../lib/collection";
 import type { Config } from "../../lib/config";
 import { ROLES } from "../../lib/enums";
 import { IDEMPOTENT } from "../../lib/fault-tolerance";
@@ -30,9 +31,9 @@ import { collectionLockTable, tableMutex, type LockRecord } from "./lock";
 import { peersOf } from "./peers";
 import { USER_SORTS, type ProfilePatch, type UserListQuery } from "./policy";
 import type { UsersCore } from "./ports";
-import { collectionUserStore } from "./store";
+import { backfillSearchKeys, collectionUserStore } from "./store";
 
-type UsersThis = Service & DbMixinMethods & { core: UsersCore };
+type UsersThis = Service & DbMixinMethods & { core: UsersCore; users: Collection<UserRecord> };
 
 type Ctx<P = Record<string, never>> = Context<P, AppMeta>;
 
@@ -91,7 +92,16 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 				summary: "List users (admin)",
 				params: {
 					...PAGING_PARAMS,
-					search: { type: "string", max: 100, optional: true },
+					search: {
+						type: "string",
+						max: 100,
+						optional: true,
+						openapi: {
+							description:
+								"A case-insensitive prefix of the e-mail address, of the display name or of any word of it (`ada`, `ada lo`, `lovelace`); starting with `@`, a prefix of the address's domain (`@example.c`). Taken literally (no wildcards); the middle of a word does not match",
+							examples: ["ada", "@example.com"]
+						}
+					},
 					sort: { type: "enum", values: [...USER_SORTS], optional: true },
 					status: STATUS_PARAM,
 					role: { type: "enum", values: [...ROLES], optional: true }
@@ -207,9 +217,16 @@ export default function usersService(config: Config, deps: ServiceDeps): Service
 				deps.userCache.drop(userId);
 				void this.broker.broadcast(USER_CHANGED, { id: userId });
 			};
-			const store = collectionUserStore(this.collection<UserRecord>(UserModel), changed);
+			this.users = this.collection<UserRecord>(UserModel);
+			const store = collectionUserStore(this.users, changed);
 			const mutex = tableMutex(collectionLockTable(this.collection<LockRecord>(LockModel)), deps.clock);
 			this.core = { store, mutex, clock: deps.clock, logger: this.logger };
+		},
+
+		/** After the store connected (the mixin's `started` runs first): users stored before the search keys get them. */
+		async started(this: UsersThis) {
+			const changed = await backfillSearchKeys(this.users);
+			if (changed > 0) this.logger.info(`Search keys given to ${changed} users stored before them.`);
 		}
 	};
 	return schema as unknown as ServiceSchema;

@@ -113,16 +113,28 @@ describe("administration (/api/v1/users, admin routes)", () => {
 			expect(beyond.body.total).toBe(everyone.length);
 		});
 
+		// A case-insensitive prefix of the address, of the whole name or of any word of it; `@…` a prefix of the domain.
 		const searches: Array<[string, () => string[]]> = [
 			["ALICE", () => [alice.user.id]],
+			["alice.sm", () => [alice.user.id]],
+			["Alice  SM", () => [alice.user.id]],
 			["sMiTh", () => [alice.user.id]],
 			["quentin", () => [bob.user.id]],
-			["EXAMPLE.ORG", () => [bob.user.id]],
+			["BLA", () => [bob.user.id]],
+			["lake", () => []],
+			["ice", () => []],
+			["EXAMPLE.ORG", () => []],
+			["@EXAMPLE.ORG", () => [bob.user.id]],
+			["@example.n", () => [dave.user.id]],
+			["@example.c", () => [root.user.id, alice.user.id, carol.user.id, erin.user.id, frank.user.id, gina.user.id]],
+			["@example.", () => everyone.map(u => u.id)],
+			["@xample", () => []],
 			["DOT.*", () => [carol.user.id]],
-			[".*", () => [carol.user.id]],
-			["*", () => [carol.user.id]],
+			["d.t", () => []],
+			[".*", () => []],
 			["(", () => [dave.user.id]],
 			["(davey)", () => [dave.user.id]],
+			["(d.vey)", () => []],
 			["[", () => []],
 			["\\", () => []],
 			["^root", () => []],
@@ -130,7 +142,7 @@ describe("administration (/api/v1/users, admin routes)", () => {
 			["no-such-person", () => []]
 		];
 
-		it.each(searches)("search=%s matches case-insensitively and literally", async (search, expected) => {
+		it.each(searches)("search=%s matches a prefix, case-insensitively and literally", async (search, expected) => {
 			const res = await list(`pageSize=100&search=${encodeURIComponent(search)}`);
 			expect(res.status).toBe(200);
 			expect(res.body.rows.map((r: any) => r.id).sort()).toEqual(expected().sort());
@@ -140,6 +152,28 @@ describe("administration (/api/v1/users, admin routes)", () => {
 		it("search on the e-mail address matches the admin too", async () => {
 			const rows = await listAll("search=ROOT%40EXAMPLE");
 			expect(rows.map(r => r.email)).toEqual([ADMIN_EMAIL]);
+		});
+
+		it("search follows a name changed by the admin and by the user, and never shows its keys", async () => {
+			const renamed = await app.request("PATCH", `${USERS}/${gina.user.id}`, { token: root.accessToken, body: { displayName: "Georgina Zebedee-Quark" } });
+			expect(renamed.status).toBe(200);
+			try {
+				expect((await listAll("search=zebedee")).map(r => r.id)).toEqual([gina.user.id]);
+				expect((await listAll("search=QUARK")).map(r => r.id)).toEqual([gina.user.id]);
+				expect((await listAll("search=georgina%20zeb")).map(r => r.id)).toEqual([gina.user.id]);
+				const own = await app.request("PATCH", `${USERS}/me`, { token: gina.accessToken, body: { displayName: "Gina Xylophone" } });
+				expect(own.status).toBe(200);
+				expect(await listAll("search=zebedee")).toEqual([]);
+				expect(await listAll("search=georgina")).toEqual([]);
+				const rows = await listAll("search=xylo");
+				expect(rows.map(r => r.id)).toEqual([gina.user.id]);
+				for (const row of rows) expectUser(row);
+				const raw = (await list("search=xylo")).text;
+				expect(raw).not.toMatch(/displayNameKey|nameWords|emailDomain/);
+			} finally {
+				const back = await app.request("PATCH", `${USERS}/${gina.user.id}`, { token: root.accessToken, body: { displayName: "Gina" } });
+				expect(back.status).toBe(200);
+			}
 		});
 
 		const sorts: Array<[string, string, 1 | -1]> = [

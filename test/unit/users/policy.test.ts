@@ -8,6 +8,7 @@ import {
 	userListFilter
 } from "../../../services/users/policy";
 import { LOCALE_PATTERN } from "../../../lib/user-schema";
+import { searchKeysFor } from "../../../lib/user-search";
 import type { Role, UserStatus } from "../../../lib/enums";
 
 const admin = { roles: ["user", "admin"] as Role[], status: "active" as UserStatus };
@@ -105,15 +106,44 @@ describe("LOCALE_PATTERN", () => {
 	});
 });
 
+describe("searchKeysFor (the stored search keys)", () => {
+	it("derives the lower-cased name, its words (split on spaces and hyphens, once each) and the address's domain", () => {
+		expect(searchKeysFor({ emailKey: "ada@math.example.org", displayName: "  Ada  Lovelace-Byron ada " })).toEqual({
+			displayNameKey: "ada lovelace-byron ada",
+			nameWords: ["ada", "lovelace", "byron"],
+			emailDomain: "math.example.org"
+		});
+	});
+
+	it("a write that sets neither field sets no key; one that sets one sets only its own", () => {
+		expect(searchKeysFor({})).toEqual({});
+		expect(searchKeysFor({ displayName: "" })).toEqual({ displayNameKey: "", nameWords: [] });
+		expect(searchKeysFor({ emailKey: "a@b.example" })).toEqual({ emailDomain: "b.example" });
+	});
+});
+
 describe("userListFilter", () => {
 	const base = { page: 1, pageSize: 20 };
 
-	function matches(filter: Record<string, unknown>, doc: { emailKey: string; displayName: string }): boolean {
-		const or = filter.$or as Array<Record<string, { $regex: RegExp }>>;
-		return or.some(clause => {
+	type Doc = { emailKey: string; displayName: string };
+	const keyed = (doc: Doc): Record<string, string | string[]> => ({ emailKey: doc.emailKey, ...searchKeysFor(doc) });
+
+	/** The filter's search part, evaluated as MongoDB would on the stored keys (an array matches if any element does). */
+	function matches(filter: Record<string, unknown>, doc: Doc): boolean {
+		const stored = keyed(doc);
+		const clauses = (filter.$or as Array<Record<string, { $regex: RegExp }>> | undefined) ?? [{ emailDomain: filter.emailDomain as { $regex: RegExp } }];
+		return clauses.some(clause => {
 			const [field, cond] = Object.entries(clause)[0];
-			return cond.$regex.test(doc[field as "emailKey" | "displayName"]);
+			const value = stored[field];
+			return (Array.isArray(value) ? value : [value]).some(v => cond.$regex.test(v));
 		});
+	}
+
+	/** Every regex on an indexed key: anchored at the start, case-sensitive (the keys are lower-cased), no flags. */
+	function expectIndexable(cond: { $regex: RegExp }): void {
+		expect(cond.$regex).toBeInstanceOf(RegExp);
+		expect(cond.$regex.source.startsWith("^")).toBe(true);
+		expect(cond.$regex.flags).toBe("");
 	}
 
 	it("with no criteria: empty filter, newest first, ties broken by _id", () => {
@@ -124,44 +154,67 @@ describe("userListFilter", () => {
 		expect(userListFilter({ ...base, status: "disabled", role: "admin" }).filter).toEqual({ status: "disabled", roles: "admin" });
 	});
 
-	it("searches e-mail key and display name, case-insensitively", () => {
+	it("searches by prefix on the address, the whole name and each word of it, with anchored, flagless regexes on the lower-cased keys", () => {
 		const { filter } = userListFilter({ ...base, search: "  Alice " });
 		const or = filter.$or as Array<Record<string, { $regex: RegExp }>>;
-		expect(or.map(c => Object.keys(c)[0]).sort()).toEqual(["displayName", "emailKey"]);
+		expect(or.map(c => Object.keys(c)[0]).sort()).toEqual(["displayNameKey", "emailKey", "nameWords"]);
 		for (const clause of or) {
-			const cond = Object.values(clause)[0];
-			expect(cond.$regex).toBeInstanceOf(RegExp);
-			expect(cond.$regex.flags).toContain("i");
+			expectIndexable(Object.values(clause)[0]);
+			expect(Object.values(clause)[0].$regex.source).toBe("^alice");
 		}
 		expect(matches(filter, { emailKey: "alice@example.com", displayName: "x" })).toBe(true);
 		expect(matches(filter, { emailKey: "bob@example.com", displayName: "ALICE B." })).toBe(true);
+		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Mary-Alice Jones" })).toBe(true);
 		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Bob" })).toBe(false);
+		// A prefix, not a fragment: the middle of an address or of a word does not match.
+		expect(matches(filter, { emailKey: "malice@example.com", displayName: "Malice" })).toBe(false);
 	});
 
-	it("escapes regex special characters: '.*' matches only a literal '.*'", () => {
-		const { filter } = userListFilter({ ...base, search: ".*" });
-		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Bob" })).toBe(false);
-		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Name .* here" })).toBe(true);
+	it("matches a prefix of the whole name across words, spaces collapsed", () => {
+		const { filter } = userListFilter({ ...base, search: "ada   LOVE" });
+		expect(matches(filter, { emailKey: "x@example.com", displayName: "Ada  Lovelace" })).toBe(true);
+		expect(matches(filter, { emailKey: "x@example.com", displayName: "Ada Byron" })).toBe(false);
 	});
 
-	it.each(["(", "[a-z]+", "a|b", "^bob", "$", "\\", "a{1,3}", "?", "+"])("treats %p literally and does not throw", search => {
+	it("a search starting with '@' is a prefix of the address's domain, and only that", () => {
+		const { filter } = userListFilter({ ...base, search: "@Example.C" });
+		expect(filter.$or).toBeUndefined();
+		expect(Object.keys(filter)).toEqual(["emailDomain"]);
+		expectIndexable(filter.emailDomain as { $regex: RegExp });
+		expect((filter.emailDomain as { $regex: RegExp }).$regex.source).toBe("^example\\.c");
+		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Bob" })).toBe(true);
+		expect(matches(filter, { emailKey: "bob@example.org", displayName: "Bob" })).toBe(false);
+		expect(matches(filter, { emailKey: "bob@example-c.com", displayName: "Bob" })).toBe(false);
+		expect(matches(filter, { emailKey: "bob@sub.example.com", displayName: "@example.com" })).toBe(false);
+	});
+
+	it("escapes regex special characters: 'd.t' does not match 'dot', 'dot.*' matches only a literal 'dot.*'", () => {
+		expect(matches(userListFilter({ ...base, search: "d.t" }).filter, { emailKey: "b@example.com", displayName: "Dot Star" })).toBe(false);
+		const { filter } = userListFilter({ ...base, search: "dot.*" });
+		expect(matches(filter, { emailKey: "dotty@example.com", displayName: "Dotty" })).toBe(false);
+		expect(matches(filter, { emailKey: "b@example.com", displayName: "Dot.*Star" })).toBe(true);
+	});
+
+	it.each(["(", "[az]+", "a|b", "^bob", "$", "\\", "a{1,3}", "?", "+", ".*"])("treats %p literally and does not throw", search => {
 		const { filter } = userListFilter({ ...base, search });
 		expect(matches(filter, { emailKey: "bob@example.com", displayName: "Bob" })).toBe(false);
-		expect(matches(filter, { emailKey: "x", displayName: `pre${search}post` })).toBe(true);
+		expect(matches(filter, { emailKey: "x@example.com", displayName: `pre ${search}post` })).toBe(true);
 	});
 
 	it("passes no client object through: every filter value is a string or a RegExp built here", () => {
-		const { filter } = userListFilter({ ...base, search: "x", status: "active", role: "user" });
-		expect(typeof filter.status).toBe("string");
-		expect(typeof filter.roles).toBe("string");
-		const or = filter.$or as Array<Record<string, Record<string, unknown>>>;
-		for (const clause of or) {
-			const cond = Object.values(clause)[0];
-			expect(Object.keys(cond)).toEqual(["$regex"]);
-			expect(cond.$regex).toBeInstanceOf(RegExp);
+		for (const search of ["x", "@x"]) {
+			const { filter } = userListFilter({ ...base, search, status: "active", role: "user" });
+			expect(typeof filter.status).toBe("string");
+			expect(typeof filter.roles).toBe("string");
+			const clauses = (filter.$or as Array<Record<string, Record<string, unknown>>> | undefined) ?? [{ emailDomain: filter.emailDomain as Record<string, unknown> }];
+			for (const clause of clauses) {
+				const cond = Object.values(clause)[0];
+				expect(Object.keys(cond)).toEqual(["$regex"]);
+				expect(cond.$regex).toBeInstanceOf(RegExp);
+			}
+			// The search string itself never appears as a raw query value.
+			expect(Object.values(filter)).not.toContain(search);
 		}
-		// The search string itself never appears as a raw query value.
-		expect(Object.values(filter)).not.toContain("x");
 	});
 
 	it("ignores a blank search", () => {
