@@ -413,7 +413,7 @@ async function main(): Promise<void> {
 	console.log(`\nMachine: ${CORES} cores (${cpu}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}; load average at the end ${os.loadavg().map(l => l.toFixed(1)).join(" ")}\n`);
 	console.log(table(["figure", "measured", "target", "met"], rows.map(([f, v, t, m]) => [f, v, t ?? "", t ? (m ? "yes" : "**no**") : ""])));
 	if (growth.length) {
-		console.log(`\nHow cost grows — p50 / p99 ms; ${SIZES.map(fmt).join(", ")} users and as many sessions\n`);
+		console.log(`\nHow cost grows — p50 / p99 ms; ${SIZES.map(size => fmt(size)).join(", ")} users and as many sessions\n`);
 		console.log(table(["store", "users", "GET /users/me", "login", "refresh", "admin list + search", "RSS MiB", "seed s"], growth));
 	}
 }
