@@ -7,6 +7,7 @@ import { UserModel } from "../../models";
 import { userListFilter } from "../../services/users/policy";
 import { startApp, type TestApp } from "../helpers/app";
 import { login } from "../helpers/kit";
+import { sampleUserRecord } from "../helpers/users";
 
 const ADMIN_EMAIL = "root@example.com";
 const ADMIN_PASSWORD = "root operator passphrase 9";
@@ -36,23 +37,7 @@ describe("admin search on MongoDB", () => {
 	beforeAll(async () => {
 		conn = await mongoose.createConnection(uri).asPromise();
 		// A user as the versions before the search keys stored it.
-		const now = new Date();
-		await conn.collection("users").insertOne({
-			_id: LEGACY_ID as never,
-			email: "Old.Timer@Old.Example",
-			emailKey: "old.timer@old.example",
-			displayName: "Legacy  Person",
-			bio: "",
-			avatarUrl: null,
-			locale: "en",
-			timezone: "UTC",
-			roles: ["user"],
-			status: "active",
-			emailVerified: true,
-			createdAt: now,
-			updatedAt: now,
-			lastLoginAt: null
-		});
+		await conn.collection("users").insertOne(sampleUserRecord({ _id: LEGACY_ID, email: "Old.Timer@Old.Example", displayName: "Legacy  Person" }) as never);
 		app = await startApp({ mongoUri: uri, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
 		token = (await login(app, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
 	});

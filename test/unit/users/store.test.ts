@@ -4,27 +4,11 @@
  */
 import type { UserRecord } from "../../../lib/types";
 import { backfillSearchKeys, collectionUserStore } from "../../../services/users/store";
+import { sampleUserRecord } from "../../helpers/users";
 import { memoryCollection } from "../auth/fakes";
 
 function record(i: number, over: Partial<UserRecord> = {}): UserRecord {
-	const at = new Date(1_700_000_000_000 + i);
-	return {
-		_id: `user-${String(i).padStart(5, "0")}`,
-		email: `User${i}@Example.com`,
-		emailKey: `user${i}@example.com`,
-		displayName: `Person Number${i}`,
-		bio: "",
-		avatarUrl: null,
-		locale: "en",
-		timezone: "UTC",
-		roles: ["user"],
-		status: "active",
-		emailVerified: true,
-		createdAt: at,
-		updatedAt: at,
-		lastLoginAt: null,
-		...over
-	};
+	return sampleUserRecord({ _id: `user-${String(i).padStart(5, "0")}`, email: `User${i}@Example.com`, displayName: `Person Number${i}`, ...over }, new Date(1_700_000_000_000 + i));
 }
 
 describe("users store: search keys", () => {
